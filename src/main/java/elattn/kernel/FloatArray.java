@@ -1,0 +1,55 @@
+package elattn.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** An off-heap array of 32-bit floats; in device code a {@code float*}. */
+public final class FloatArray extends NativeArray {
+    private static final ValueLayout.OfFloat LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** A new zero-filled array of {@code length} floats. */
+    public FloatArray(int length) {
+        super(allocate(length, Float.BYTES), Float.BYTES);
+    }
+
+    private FloatArray(MemorySegment segment) {
+        super(segment, Float.BYTES);
+    }
+
+    /** A view of existing memory (for example a memory-mapped tensor); no copy is made. */
+    public static FloatArray fromSegment(MemorySegment segment) {
+        return new FloatArray(segment);
+    }
+
+    /** A new array holding a copy of {@code values}. */
+    public static FloatArray fromArray(float... values) {
+        FloatArray a = new FloatArray(values.length);
+        MemorySegment.copy(values, 0, a.getSegment(), LAYOUT, 0, values.length);
+        return a;
+    }
+
+    public float get(int index) {
+        return getSegment().getAtIndex(LAYOUT, index);
+    }
+
+    public void set(int index, float value) {
+        getSegment().setAtIndex(LAYOUT, index, value);
+    }
+
+    /** Sets every element to {@code value}. */
+    public void init(float value) {
+        for (int i = 0; i < getSize(); i++) {
+            set(i, value);
+        }
+    }
+
+    /** A copy of the elements on the Java heap. */
+    public float[] toHeapArray() {
+        return getSegment().toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    @Override
+    public int elementBytes() {
+        return Float.BYTES;
+    }
+}

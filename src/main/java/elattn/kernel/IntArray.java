@@ -1,0 +1,55 @@
+package elattn.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** An off-heap array of 32-bit ints; in device code an {@code int*}. */
+public final class IntArray extends NativeArray {
+    private static final ValueLayout.OfInt LAYOUT = ValueLayout.JAVA_INT_UNALIGNED;
+
+    /** A new zero-filled array of {@code length} ints. */
+    public IntArray(int length) {
+        super(allocate(length, Integer.BYTES), Integer.BYTES);
+    }
+
+    private IntArray(MemorySegment segment) {
+        super(segment, Integer.BYTES);
+    }
+
+    /** A view of existing memory; no copy is made. */
+    public static IntArray fromSegment(MemorySegment segment) {
+        return new IntArray(segment);
+    }
+
+    /** A new array holding a copy of {@code values}. */
+    public static IntArray fromArray(int... values) {
+        IntArray a = new IntArray(values.length);
+        MemorySegment.copy(values, 0, a.getSegment(), LAYOUT, 0, values.length);
+        return a;
+    }
+
+    public int get(int index) {
+        return getSegment().getAtIndex(LAYOUT, index);
+    }
+
+    public void set(int index, int value) {
+        getSegment().setAtIndex(LAYOUT, index, value);
+    }
+
+    /** Sets every element to {@code value}. */
+    public void init(int value) {
+        for (int i = 0; i < getSize(); i++) {
+            set(i, value);
+        }
+    }
+
+    /** A copy of the elements on the Java heap. */
+    public int[] toHeapArray() {
+        return getSegment().toArray(ValueLayout.JAVA_INT);
+    }
+
+    @Override
+    public int elementBytes() {
+        return Integer.BYTES;
+    }
+}

@@ -1,0 +1,87 @@
+package elattn.kernel;
+
+/**
+ * Float math for kernels: each method maps to the device's fp32 built-in (OpenCL C {@code exp},
+ * CUDA {@code expf}, ...). On the JVM they compute in double and round to float, so results agree
+ * with devices to within a few ulps. {@code java.lang.Math} calls are accepted in kernels as well and
+ * are computed in fp32 on devices (the kernel language has no double; see docs/kernel-language.md).
+ */
+public final class KernelMath {
+    private KernelMath() {
+    }
+
+    public static float exp(float x) {
+        return (float) Math.exp(x);
+    }
+
+    public static float log(float x) {
+        return (float) Math.log(x);
+    }
+
+    public static float sqrt(float x) {
+        return (float) Math.sqrt(x);
+    }
+
+    /** 1 / sqrt(x). */
+    public static float rsqrt(float x) {
+        return (float) (1.0 / Math.sqrt(x));
+    }
+
+    public static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    /** The error function, as used by exact GELU: erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt. */
+    public static float erf(float x) {
+        return (float) Erf.erf(x);
+    }
+
+    public static float pow(float base, float exponent) {
+        return (float) Math.pow(base, exponent);
+    }
+
+    public static float sin(float x) {
+        return (float) Math.sin(x);
+    }
+
+    public static float cos(float x) {
+        return (float) Math.cos(x);
+    }
+
+    public static float floor(float x) {
+        return (float) Math.floor(x);
+    }
+
+    public static float ceil(float x) {
+        return (float) Math.ceil(x);
+    }
+
+    public static float min(float a, float b) {
+        return Math.min(a, b);
+    }
+
+    public static float max(float a, float b) {
+        return Math.max(a, b);
+    }
+
+    public static int min(int a, int b) {
+        return Math.min(a, b);
+    }
+
+    public static int max(int a, int b) {
+        return Math.max(a, b);
+    }
+
+    public static float abs(float x) {
+        return Math.abs(x);
+    }
+
+    public static int abs(int x) {
+        return Math.abs(x);
+    }
+
+    /** a * b + c with one rounding. */
+    public static float fma(float a, float b, float c) {
+        return Math.fma(a, b, c);
+    }
+}

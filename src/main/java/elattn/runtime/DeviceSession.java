@@ -1,0 +1,59 @@
+package elattn.runtime;
+
+import elattn.kernel.NativeArray;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The backend's half of an {@link ExecutionPlan}: device memory, compiled kernels and one in-order
+ * queue. Every operation runs after the ones submitted before it; copies and launches may return
+ * before they finish, and {@link #finish()} waits for all of them. Host memory handed to a copy
+ * must stay untouched until then.
+ */
+public interface DeviceSession extends AutoCloseable {
+    Device device();
+
+    /**
+     * Allocates device memory for an array of the same element type and length as {@code like}
+     * (its contents are not copied). Throws {@link DeviceOutOfMemoryException} when the device has
+     * no room.
+     */
+    DeviceBuffer allocate(NativeArray like);
+
+    /** Copies {@code src} (exactly the buffer's byte size) into {@code dst}. */
+    void copyToDevice(MemorySegment src, DeviceBuffer dst);
+
+    /** Copies {@code src} into {@code dst} (exactly the buffer's byte size). */
+    void copyToHost(DeviceBuffer src, MemorySegment dst);
+
+    /**
+     * Builds a kernel for this device (once; the session caches it). Throws
+     * {@link KernelBuildException} with the device compiler's log when the source does not build.
+     */
+    CompiledKernel compile(Kernel kernel);
+
+    /**
+     * Enqueues one launch. {@code args} are the kernel's Java arguments in order without the
+     * {@code KernelContext}: a {@link DeviceBuffer} for each array and an {@code Integer},
+     * {@code Long} or {@code Float} for each scalar. The returned launch reports its time once
+     * {@link #finish()} has returned.
+     */
+    Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args);
+
+    /** Waits until everything enqueued has finished; surfaces asynchronous device errors. */
+    void finish();
+
+    /** Frees every buffer and kernel of the session. */
+    @Override
+    void close();
+
+    /** A kernel built for this session's device. */
+    interface CompiledKernel {
+        Kernel kernel();
+    }
+
+    /** One enqueued launch. */
+    interface Launch {
+        /** Time the kernel ran on the device, in nanoseconds; valid after {@link #finish()}. */
+        long elapsedNanos();
+    }
+}

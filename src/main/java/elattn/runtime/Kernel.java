@@ -1,0 +1,134 @@
+package elattn.runtime;
+
+import elattn.kernel.KernelContext;
+import elattn.kernel.NativeArray;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A kernel method together with what the kernel compiler made of it at build time: its OpenCL C and
+ * CUDA C sources (resources {@code META-INF/elattn/kernels/<class path>/<method>.cl} and {@code .cu}
+ * next to the class) and, for {@code @Parallel} kernels, its {@link JvmKernel} (field
+ * {@code <method>} of the generated class {@code <class>$$Jvm}).
+ *
+ * <p>Device C ABI, the contract between the compiler and the backends: the C function is named
+ * after the method; its parameters are the Java parameters in order without the
+ * {@code KernelContext}, each array as a pointer to its elements followed by an {@code int} with its
+ * length, each scalar by value ({@code int}, {@code long}, {@code float}).
+ */
+public final class Kernel {
+    /** Where the kernel compiler puts the generated sources inside the jar. */
+    public static final String RESOURCE_ROOT = "META-INF/elattn/kernels/";
+    /** Suffix of the class the kernel compiler generates with the Java form of each kernel. */
+    public static final String JVM_CLASS_SUFFIX = "$$Jvm";
+
+    private static final Map<Method, Kernel> CACHE = new ConcurrentHashMap<>();
+
+    private final Method method;
+    private final boolean usesContext;
+    private final List<Class<?>> parameterTypes;
+    private final String openclSource;
+    private final String cudaSource;
+    private final JvmKernel jvm;
+
+    private Kernel(Method method) {
+        this.method = method;
+        Class<?>[] types = method.getParameterTypes();
+        this.usesContext = types.length > 0 && types[0] == KernelContext.class;
+        this.parameterTypes = List.of(Arrays.copyOfRange(types, usesContext ? 1 : 0, types.length));
+        for (Class<?> t : parameterTypes) {
+            if (!(NativeArray.class.isAssignableFrom(t) || t == int.class || t == long.class || t == float.class)) {
+                throw new ElattnRuntimeException("kernel " + name() + " has a parameter of type " + t.getName()
+                        + "; kernels take FloatArray, IntArray, HalfFloatArray, int, long and float");
+            }
+        }
+        this.openclSource = resource(".cl");
+        this.cudaSource = resource(".cu");
+        this.jvm = usesContext ? null : generatedJvmKernel();
+    }
+
+    /** The kernel for a method, loading its generated sources once. */
+    public static Kernel of(Method method) {
+        return CACHE.computeIfAbsent(method, Kernel::new);
+    }
+
+    /** {@code SimpleClassName.method}, for messages and task reports. */
+    public String name() {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName();
+    }
+
+    /** The device function name (the method's name). */
+    public String functionName() {
+        return method.getName();
+    }
+
+    public Method method() {
+        return method;
+    }
+
+    /** Whether the kernel takes a {@code KernelContext} first (work-group style). */
+    public boolean usesContext() {
+        return usesContext;
+    }
+
+    /** Parameter types without the {@code KernelContext}. */
+    public List<Class<?>> parameterTypes() {
+        return parameterTypes;
+    }
+
+    public String openclSource() {
+        return openclSource;
+    }
+
+    public String cudaSource() {
+        return cudaSource;
+    }
+
+    /** The Java form of a {@code @Parallel} kernel; null for {@code KernelContext} kernels. */
+    public JvmKernel jvm() {
+        return jvm;
+    }
+
+    private String resource(String suffix) {
+        Class<?> owner = method.getDeclaringClass();
+        String path = RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + method.getName() + suffix;
+        ClassLoader loader = owner.getClassLoader();
+        try (InputStream in = loader == null ? null : loader.getResourceAsStream(path)) {
+            if (in == null) {
+                throw notCompiled("its generated source " + path + " is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ElattnRuntimeException("cannot read " + path + " for kernel " + name(), e);
+        }
+    }
+
+    private JvmKernel generatedJvmKernel() {
+        Class<?> owner = method.getDeclaringClass();
+        try {
+            Class<?> generated = Class.forName(owner.getName() + JVM_CLASS_SUFFIX, true, owner.getClassLoader());
+            return (JvmKernel) generated.getField(method.getName()).get(null);
+        } catch (ReflectiveOperationException e) {
+            throw notCompiled("its generated class " + owner.getName() + JVM_CLASS_SUFFIX + " lacks it (" + e + ")");
+        }
+    }
+
+    private ElattnRuntimeException notCompiled(String detail) {
+        String shape = Modifier.isStatic(method.getModifiers()) && method.getReturnType() == void.class
+                ? "" : " (a kernel must be a public static void method)";
+        return new ElattnRuntimeException("method " + name() + " was not compiled as a kernel: " + detail + shape
+                + "; build it with the elattn.compiler.KernelProcessor annotation processor");
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Packs everything a GPU-machine run needs into .gpu/ (that machine has no Java and no Maven):
+# the jars, the runtime libraries, the test jar with the JMH benchmarks, JUnit's console launcher
+# and a Java 25 runtime (by ../shared/tools/gpu-pack.sh). docs/gpu.md has the commands to run there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export PATH="$JAVA_HOME/bin:$PATH"
+junit=org.junit.platform:junit-platform-console-standalone:6.1.3
+[ "${SKIP_BUILD:-}" = 1 ] || mvn -B -q package -DskipTests
+mkdir -p target/gpu-tools
+ls target/gpu-tools/junit-platform-console-standalone-*.jar >/dev/null 2>&1 \
+  || mvn -B -q dependency:copy -Dartifact=$junit -DoutputDirectory=target/gpu-tools
+# JUnit's jupiter jars are inside the console launcher already; the JMH jars are needed beside it.
+rm -rf target/gpu-bench-lib && mkdir -p target/gpu-bench-lib
+cp target/test-lib/jmh-*.jar target/test-lib/jopt-simple-*.jar target/test-lib/commons-math3-*.jar target/gpu-bench-lib/ 2>/dev/null || true
+bash ../shared/tools/gpu-pack.sh target/elattn-*.jar target/lib target/gpu-tools target/gpu-bench-lib

@@ -1,0 +1,141 @@
+package elattn.model;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A HuggingFace checkpoint folder as {@code save_pretrained} writes it: {@code config.json},
+ * optionally {@code generation_config.json}, and the weights in {@code model.safetensors} or
+ * sharded with {@code model.safetensors.index.json}. The files are memory-mapped until
+ * {@link #close()}; tensors are views of them.
+ */
+public final class Checkpoint implements AutoCloseable {
+    public static final String CONFIG = "config.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+
+    private final Path dir;
+    private final Arena arena;
+    private final JsonObject config;
+    private final JsonObject generationConfig;
+    private final Map<String, Tensor> tensors;
+
+    private Checkpoint(Path dir, Arena arena, JsonObject config, JsonObject generationConfig, Map<String, Tensor> tensors) {
+        this.dir = dir;
+        this.arena = arena;
+        this.config = config;
+        this.generationConfig = generationConfig;
+        this.tensors = tensors;
+    }
+
+    /** Opens the checkpoint in {@code dir}, checking every file it names. */
+    public static Checkpoint open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException(dir, Files.exists(dir) ? "not a folder; --model takes a checkpoint folder"
+                    : "no such folder; --model takes a folder with config.json and model.safetensors");
+        }
+        JsonObject config = readJson(dir.resolve(CONFIG), true);
+        JsonObject generationConfig = readJson(dir.resolve(GENERATION_CONFIG), false);
+        Arena arena = Arena.ofShared();
+        try {
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Path index = dir.resolve(WEIGHTS_INDEX);
+            if (Files.exists(dir.resolve(WEIGHTS))) {
+                tensors.putAll(SafeTensorsFile.open(dir.resolve(WEIGHTS), arena).tensors());
+            } else if (Files.exists(index)) {
+                Map<Path, Map<String, Tensor>> shards = new LinkedHashMap<>();
+                for (Map.Entry<String, String> e : weightMap(index).entrySet()) {
+                    Path file = shardPath(dir, e.getValue(), index);
+                    Tensor t = shards.computeIfAbsent(file, f -> SafeTensorsFile.open(f, arena).tensors()).get(e.getKey());
+                    if (t == null) {
+                        throw new CheckpointException(file, "has no tensor " + e.getKey()
+                                + " although " + WEIGHTS_INDEX + " says it does");
+                    }
+                    tensors.put(e.getKey(), t);
+                }
+            } else {
+                throw new CheckpointException(dir, "no " + WEIGHTS + " or " + WEIGHTS_INDEX
+                        + " (only safetensors checkpoints are read; convert .bin files with save_pretrained)");
+            }
+            return new Checkpoint(dir, arena, config, generationConfig, Collections.unmodifiableMap(tensors));
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, String> weightMap(Path index) {
+        JsonObject o = readJson(index, true);
+        JsonElement map = o.get("weight_map");
+        if (map == null || !map.isJsonObject()) {
+            throw new CheckpointException(index, "has no weight_map object");
+        }
+        Map<String, String> out = new TreeMap<>();
+        map.getAsJsonObject().entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+        return out;
+    }
+
+    private static Path shardPath(Path dir, String file, Path index) {
+        Path p = dir.resolve(file).normalize();
+        if (!p.startsWith(dir.normalize())) {
+            throw new CheckpointException(index, "names a shard outside the checkpoint folder: " + file);
+        }
+        return p;
+    }
+
+    static JsonObject readJson(Path file, boolean required) {
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (NoSuchFileException e) {
+            if (required) {
+                throw new CheckpointException(file, "file not found");
+            }
+            return new JsonObject();
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new CheckpointException(file, "not valid JSON: " + e.getMessage());
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The parsed {@code config.json}. */
+    public JsonObject config() {
+        return config;
+    }
+
+    /** The parsed {@code generation_config.json}; empty when the checkpoint has none. */
+    public JsonObject generationConfig() {
+        return generationConfig;
+    }
+
+    /** All tensors by name. */
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
+
+    public Optional<Tensor> find(String name) {
+        return Optional.ofNullable(tensors.get(name));
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -45,7 +45,7 @@ public final class FloatArray extends NativeArray {
 
     /** A copy of the elements on the Java heap. */
     public float[] toHeapArray() {
-        return getSegment().toArray(ValueLayout.JAVA_FLOAT);
+        return getSegment().toArray(LAYOUT);
     }
 
     @Override

@@ -45,7 +45,7 @@ public final class IntArray extends NativeArray {
 
     /** A copy of the elements on the Java heap. */
     public int[] toHeapArray() {
-        return getSegment().toArray(ValueLayout.JAVA_INT);
+        return getSegment().toArray(LAYOUT);
     }
 
     @Override

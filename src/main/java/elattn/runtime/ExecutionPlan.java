@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
 public final class ExecutionPlan implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionPlan.class);
 
+    /** A task's launch in one execute; {@code launch} is null when its range was empty. */
+    private record TaskLaunch(String task, DeviceSession.Launch launch) {
+    }
+
     private final List<ImmutableTaskGraph> graphs;
     private final Map<String, TaskSpec> tasks = new LinkedHashMap<>();
     private final Map<String, WorkerGrid> grids = new HashMap<>();
@@ -147,7 +151,7 @@ public final class ExecutionPlan implements AutoCloseable {
         openSession();
         long start = System.nanoTime();
         long[] bytes = new long[2]; // to device, to host
-        List<Map.Entry<String, DeviceSession.Launch>> launches = new ArrayList<>();
+        List<TaskLaunch> launches = new ArrayList<>();
         for (ImmutableTaskGraph g : toRun) {
             enqueue(g, bytes, launches);
         }
@@ -158,7 +162,7 @@ public final class ExecutionPlan implements AutoCloseable {
         long wall = System.nanoTime() - start;
         toRun.forEach(g -> executedGraphs.add(g.getName()));
         Map<String, Long> times = new LinkedHashMap<>();
-        launches.forEach(e -> times.put(e.getKey(), e.getValue() == null ? 0L : e.getValue().elapsedNanos()));
+        launches.forEach(l -> times.put(l.task(), l.launch() == null ? 0L : l.launch().elapsedNanos()));
         if (LOG.isDebugEnabled()) {
             LOG.debug("executed {} on {}: {} us wall, {} B to device, {} B to host, task ns {}",
                     toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
@@ -179,7 +183,7 @@ public final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    private void enqueue(ImmutableTaskGraph g, long[] bytes, List<Map.Entry<String, DeviceSession.Launch>> launches) {
+    private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches) {
         String graph = "graph " + g.getName();
         for (TaskSpec t : g.tasks()) {
             compiled.computeIfAbsent(t.kernel(), k -> onDevice(graph + ", task " + t.name() + " (" + k.name()
@@ -205,7 +209,7 @@ public final class ExecutionPlan implements AutoCloseable {
             }
         }
         for (TaskSpec t : g.tasks()) {
-            launches.add(Map.entry(t.qualifiedName(), launch(t)));
+            launches.add(new TaskLaunch(t.qualifiedName(), launch(t)));
         }
         boolean first = !executedGraphs.contains(g.getName());
         for (ImmutableTaskGraph.Transfer t : g.toHost()) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A session on the JVM device. Its "device memory" is off-heap memory of its own arena, so data
@@ -117,10 +118,16 @@ final class JvmSession implements DeviceSession {
             javaArgs[i] = args[i] instanceof DeviceBuffer b ? buffer(b).view() : args[i];
         }
         long start = System.nanoTime();
-        if (compiled.spreader() == null) {
-            runParallel(compiled.kernel().jvm(), grid, javaArgs);
-        } else {
-            runGroups(compiled, grid, javaArgs);
+        try {
+            if (compiled.spreader() == null) {
+                runParallel(compiled.kernel().jvm(), grid, javaArgs);
+            } else {
+                runGroups(compiled, grid, javaArgs);
+            }
+        } catch (ElattnRuntimeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ElattnRuntimeException("kernel " + compiled.kernel().name() + " failed: " + e, e);
         }
         return new Timed(System.nanoTime() - start);
     }
@@ -217,22 +224,22 @@ final class JvmSession implements DeviceSession {
             action.run(0, n);
             return;
         }
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
         for (int c = 0; c < chunks; c++) {
             long from = n * c / chunks;
             long to = n * (c + 1) / chunks;
-            tasks.add(POOL.submit(() -> action.run(from, to)));
+            tasks.add(POOL.submit(() -> {
+                try {
+                    action.run(from, to);
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
         }
-        RuntimeException first = null;
-        for (ForkJoinTask<?> t : tasks) {
-            t.quietlyJoin();
-            if (first == null && t.isCompletedAbnormally()) {
-                Throwable e = t.getException();
-                first = e instanceof RuntimeException r ? r : new ElattnRuntimeException(String.valueOf(e), e);
-            }
-        }
-        if (first != null) {
-            throw first;
+        tasks.forEach(ForkJoinTask::join);
+        if (failure.get() != null) {
+            throw failure.get();
         }
     }
 

@@ -52,6 +52,8 @@ final class CudaSession implements DeviceSession {
     private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
     private final List<CudaLaunch> unfinished = new ArrayList<>();
     private String lastKernel = "none yet";
+    /** Set when a kernel faulted: the context then fails every call until it is released. */
+    private boolean faulted;
     private boolean closed;
 
     CudaSession(CudaDevice device) {
@@ -291,6 +293,7 @@ final class CudaSession implements DeviceSession {
         makeCurrent();
         int result = cu.streamSynchronize(stream);
         if (result != CudaDriver.CUDA_SUCCESS) {
+            faulted = true;
             throw new ElattnRuntimeException("cuStreamSynchronize failed on " + where + ": " + cu.errorName(result)
                     + "; the last kernel launched was " + lastKernel + ". A kernel fault leaves the CUDA context"
                     + " unusable: close the session and restart the process (run the kernel on the jvm backend,"
@@ -305,7 +308,11 @@ final class CudaSession implements DeviceSession {
         unfinished.clear();
     }
 
-    /** Frees everything; failures (a context broken by a faulting kernel) are logged, not thrown. */
+    /**
+     * Frees everything and releases the primary context (the driver resets it once no session
+     * holds it, so a later session works again after a kernel fault). Failures are logged, not
+     * thrown: after a fault, once in one line.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -332,12 +339,20 @@ final class CudaSession implements DeviceSession {
         }
         steps.add(() -> cu.streamDestroy(stream, where));
         steps.add(() -> cu.primaryContextRelease(device.handle(), where));
+        int failures = 0;
         for (Runnable step : steps) {
             try {
                 step.run();
             } catch (CudaException e) {
-                LOG.warn("while closing the session on {}: {}", where, e.getMessage());
+                failures++;
+                if (!faulted) {
+                    LOG.warn("while closing the session on {}: {}", where, e.getMessage());
+                }
             }
+        }
+        if (faulted && failures > 0) {
+            LOG.warn("closed the session on {} after a kernel fault; {} cleanup calls failed, as they do in a faulted"
+                    + " context", where, failures);
         }
         buffers.clear();
         modules.clear();

@@ -129,62 +129,74 @@ public final class TaskGraph {
     }
 
     /** Adds a task running a 4-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4> TaskGraph task(String name, TaskFunctions.Task4<T1, T2, T3, T4> kernel, Object... args) {
+    public <T1, T2, T3, T4> TaskGraph task(
+            String name, TaskFunctions.Task4<T1, T2, T3, T4> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 5-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5> TaskGraph task(String name, TaskFunctions.Task5<T1, T2, T3, T4, T5> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5> TaskGraph task(
+            String name, TaskFunctions.Task5<T1, T2, T3, T4, T5> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 6-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6> TaskGraph task(String name, TaskFunctions.Task6<T1, T2, T3, T4, T5, T6> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6> TaskGraph task(
+            String name, TaskFunctions.Task6<T1, T2, T3, T4, T5, T6> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 7-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7> TaskGraph task(String name, TaskFunctions.Task7<T1, T2, T3, T4, T5, T6, T7> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7> TaskGraph task(
+            String name, TaskFunctions.Task7<T1, T2, T3, T4, T5, T6, T7> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 8-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8> TaskGraph task(String name, TaskFunctions.Task8<T1, T2, T3, T4, T5, T6, T7, T8> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8> TaskGraph task(
+            String name, TaskFunctions.Task8<T1, T2, T3, T4, T5, T6, T7, T8> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 9-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9> TaskGraph task(String name, TaskFunctions.Task9<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9> TaskGraph task(
+            String name, TaskFunctions.Task9<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 10-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> TaskGraph task(String name, TaskFunctions.Task10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> TaskGraph task(
+            String name, TaskFunctions.Task10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 11-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> TaskGraph task(String name, TaskFunctions.Task11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> TaskGraph task(
+            String name, TaskFunctions.Task11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 12-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> TaskGraph task(String name, TaskFunctions.Task12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> TaskGraph task(
+            String name, TaskFunctions.Task12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 13-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> TaskGraph task(String name, TaskFunctions.Task13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> TaskGraph task(
+            String name, TaskFunctions.Task13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 14-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> TaskGraph task(String name, TaskFunctions.Task14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> TaskGraph task(
+            String name, TaskFunctions.Task14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 
     /** Adds a task running a 15-parameter kernel; see {@link #task(String, TaskFunctions.Task1, Object...)}. */
-    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> TaskGraph task(String name, TaskFunctions.Task15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> kernel, Object... args) {
+    public <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> TaskGraph task(
+            String name, TaskFunctions.Task15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> kernel, Object... args) {
         return addTask(name, kernel, args);
     }
 

@@ -828,12 +828,13 @@ final class CTranslator {
         String target = assignable(c.getVariable());
         TypeKind left = trees.getTypeMirror(path(c.getVariable())).getKind();
         TypeKind right = trees.getTypeMirror(path(c.getExpression())).getKind();
+        if (isShift(c.getKind())) {
+            return target + " = " + shift(c.getKind(), target, true, c.getExpression(), left);
+        }
         String op = operator(c.getKind());
         String value = expr(c.getExpression());
-        if (isShift(c.getKind()) || op.equals("%") && isFloating(left, right)) {
-            String computed = op.equals("%") ? d.floatFunction("fmod") + "(" + target + ", " + value + ")"
-                    : shift(c.getKind(), target, true, c.getExpression(), left);
-            return target + " = " + computed;
+        if (op.equals("%") && isFloating(left, right)) {
+            return target + " = " + d.floatFunction("fmod") + "(" + target + ", " + value + ")";
         }
         return target + " " + op + "= " + value;
     }

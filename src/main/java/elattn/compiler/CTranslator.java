@@ -230,6 +230,8 @@ final class CTranslator {
                         + (isType(t, KERNEL + "KernelContext") ? " except as the first parameter" : "")
                         + "; " + KERNEL_PARAMETERS);
             } else {
+                // Registered anyway, so that its uses do not add errors to this one.
+                vars.put(pe, new Var(VarKind.CONTEXT, name, null, 0));
                 problem(p, "device function " + f.getSimpleName() + " takes " + pe.getSimpleName() + " of type " + t
                         + "; device functions take FloatArray, IntArray, HalfFloatArray and int, long, float, double"
                         + " or boolean values (no KernelContext, no Java arrays)");
@@ -423,11 +425,8 @@ final class CTranslator {
             }
             case EMPTY_STATEMENT -> {
             }
-            case LABELED_STATEMENT -> {
-                problem(s, "labeled statements are not allowed in kernels (labeled break/continue have no C"
-                        + " equivalent); use a flag variable");
-                statement(((LabeledStatementTree) s).getStatement());
-            }
+            // The label is dropped: it can serve only labeled break/continue, which are errors.
+            case LABELED_STATEMENT -> statement(((LabeledStatementTree) s).getStatement());
             case ENHANCED_FOR_LOOP -> problem(s, "enhanced for loops (for (x : xs)) are not allowed in kernels;"
                     + " use an index loop: for (int i = 0; i < a.getSize(); i++)");
             case THROW, TRY -> problem(s, "exceptions (throw, try/catch) are not allowed in kernels; GPUs cannot"
@@ -828,12 +827,13 @@ final class CTranslator {
         String target = assignable(c.getVariable());
         TypeKind left = trees.getTypeMirror(path(c.getVariable())).getKind();
         TypeKind right = trees.getTypeMirror(path(c.getExpression())).getKind();
+        if (isShift(c.getKind())) {
+            return target + " = " + shift(c.getKind(), target, true, c.getExpression(), left);
+        }
         String op = operator(c.getKind());
         String value = expr(c.getExpression());
-        if (isShift(c.getKind()) || op.equals("%") && isFloating(left, right)) {
-            String computed = op.equals("%") ? d.floatFunction("fmod") + "(" + target + ", " + value + ")"
-                    : shift(c.getKind(), target, true, c.getExpression(), left);
-            return target + " = " + computed;
+        if (op.equals("%") && isFloating(left, right)) {
+            return target + " = " + d.floatFunction("fmod") + "(" + target + ", " + value + ")";
         }
         return target + " " + op + "= " + value;
     }
@@ -1004,6 +1004,10 @@ final class CTranslator {
                 }
                 continue;
             }
+            if (arg instanceof IdentifierTree id && var(id) != null && var(id).kind() == VarKind.CONTEXT) {
+                args.add(var(id).name()); // the callee's parameter is reported
+                continue;
+            }
             TypeKind from = trees.getTypeMirror(path(arg)).getKind();
             TypeKind to = param.getKind();
             boolean same = from == to || isFloating(from, TypeKind.VOID) && isFloating(to, TypeKind.VOID);
@@ -1016,11 +1020,14 @@ final class CTranslator {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Whether {@code m} is meant as a kernel: its first parameter is a KernelContext or it has a
-     * {@code @Parallel} loop (whether it is also public static void is checked when it is translated).
+     * Whether {@code m} is meant as a kernel: a public static void method whose first parameter is a
+     * KernelContext, or any method with a {@code @Parallel} loop (which must then be public static
+     * void, as is checked when it is translated).
      */
     static boolean isKernelMethod(Trees trees, ExecutableElement m) {
-        if (!m.getParameters().isEmpty() && isType(m.getParameters().get(0).asType(), KERNEL + "KernelContext")) {
+        if (!m.getParameters().isEmpty() && isType(m.getParameters().get(0).asType(), KERNEL + "KernelContext")
+                && m.getModifiers().containsAll(Set.of(Modifier.PUBLIC, Modifier.STATIC))
+                && m.getReturnType().getKind() == TypeKind.VOID) {
             return true;
         }
         MethodTree tree = trees.getTree(m);

@@ -135,15 +135,22 @@ public class KernelProcessor extends AbstractProcessor {
             return;
         }
         for (TypeElement type : withNestedTypes(top)) {
+            List<ExecutableElement> kernels = ElementFilter.methodsIn(type.getEnclosedElements()).stream()
+                    .filter(m -> trees.getTree(m) != null && trees.getTree(m).getBody() != null
+                            && CTranslator.isKernelMethod(trees, m))
+                    .toList();
             Set<String> names = new HashSet<>();
-            for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
-                MethodTree tree = trees.getTree(m);
-                if (tree == null || tree.getBody() == null || !CTranslator.isKernelMethod(trees, m)) {
-                    continue;
-                }
+            Set<String> overloaded = new HashSet<>();
+            for (ExecutableElement m : kernels) {
                 if (!names.add(m.getSimpleName().toString())) {
-                    error(tree, unit, "kernel names must be unique within a class: " + m.getSimpleName()
+                    overloaded.add(m.getSimpleName().toString());
+                    error(trees.getTree(m), unit, "kernel names must be unique within a class: " + m.getSimpleName()
                             + " is overloaded; give each kernel its own name");
+                }
+            }
+            for (ExecutableElement m : kernels) {
+                MethodTree tree = trees.getTree(m);
+                if (overloaded.contains(m.getSimpleName().toString())) {
                     continue;
                 }
                 try {

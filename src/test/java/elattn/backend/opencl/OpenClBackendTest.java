@@ -21,7 +21,7 @@ class OpenClBackendTest {
             assertFalse(d.name().isBlank());
             assertTrue(d.globalMemoryBytes() > 0, d + " reports no memory");
             assertTrue(d.computeUnits() > 0, d + " reports no compute units");
-            if (((OpenClDevice) d).toString().contains("Portable Computing Language")) {
+            if (d.toString().contains("Portable Computing Language")) {
                 assertFalse(d.isGpu(), "PoCL's device is a CPU");
             }
         }

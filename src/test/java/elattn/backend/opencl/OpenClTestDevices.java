@@ -28,12 +28,13 @@ final class OpenClTestDevices {
         return devices;
     }
 
-    /** The first device (on CI: PoCL's CPU device). */
-    static OpenClDevice first() {
-        return (OpenClDevice) all().getFirst();
+    /** The first GPU, else the first device (on CI: PoCL's CPU device). */
+    static OpenClDevice testDevice() {
+        List<Device> devices = all();
+        return (OpenClDevice) devices.stream().filter(Device::isGpu).findFirst().orElse(devices.getFirst());
     }
 
     static OpenClSession open() {
-        return (OpenClSession) first().open();
+        return (OpenClSession) testDevice().open();
     }
 }

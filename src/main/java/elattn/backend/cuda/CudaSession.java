@@ -309,9 +309,9 @@ final class CudaSession implements DeviceSession {
     }
 
     /**
-     * Frees everything and releases the primary context (the driver resets it once no session
-     * holds it, so a later session works again after a kernel fault). Failures are logged, not
-     * thrown: after a fault, once in one line.
+     * Frees everything and releases the primary context. Failures are logged, not thrown: after a
+     * kernel fault, in one line (CUDA's errors from faults are sticky: every later call in the
+     * process fails, new sessions included, until the process restarts).
      */
     @Override
     public synchronized void close() {

@@ -1,0 +1,434 @@
+package elattn.backend.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import elattn.kernel.NativeArray;
+import elattn.runtime.DeviceBuffer;
+import elattn.runtime.DeviceOutOfMemoryException;
+import elattn.runtime.DeviceSession;
+import elattn.runtime.ElattnRuntimeException;
+import elattn.runtime.Kernel;
+import elattn.runtime.KernelBuildException;
+import elattn.runtime.LaunchGrid;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Work on one CUDA device: the device's primary context, one stream that runs copies and kernels
+ * in order, the buffers and modules of one execution plan, and a pair of events around each launch
+ * for its time.
+ *
+ * <p>Every public method first makes the context current on the calling thread, so a session may
+ * be opened on one thread and used on another (one at a time; the methods are synchronized).
+ * Kernels are compiled by NVRTC for the device's compute capability (or the newest NVRTC knows, which
+ * the driver then compiles for the device) and cached per session.
+ */
+final class CudaSession implements DeviceSession {
+    private static final Logger LOG = LoggerFactory.getLogger(CudaSession.class);
+
+    private final CudaDevice device;
+    private final CudaDriver cu;
+    private final String where;
+    private final MemorySegment context;
+    private final MemorySegment stream;
+    private final List<CudaBuffer> buffers = new ArrayList<>();
+    private final List<MemorySegment> modules = new ArrayList<>();
+    private final Map<Object, CudaKernel> kernels = new HashMap<>();
+    private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
+    private final List<CudaLaunch> unfinished = new ArrayList<>();
+    private String lastKernel = "none yet";
+    /** Set when a kernel faulted: the context then fails every call until it is released. */
+    private boolean faulted;
+    private boolean closed;
+
+    CudaSession(CudaDevice device) {
+        this.device = device;
+        this.cu = device.driver();
+        this.where = device.toString();
+        this.context = cu.primaryContextRetain(device.handle(), where);
+        try {
+            cu.setCurrentContext(context, where);
+            this.stream = cu.streamCreate(where);
+        } catch (CudaException e) {
+            cu.primaryContextRelease(device.handle(), where);
+            throw e;
+        }
+    }
+
+    @Override
+    public CudaDevice device() {
+        return device;
+    }
+
+    @Override
+    public synchronized DeviceBuffer allocate(NativeArray like) {
+        return allocate(like.getNumBytes(), like.getSize(), like.getClass());
+    }
+
+    /** {@link #allocate(NativeArray)} without an array at hand (tests ask for more than any array holds). */
+    synchronized CudaBuffer allocate(long bytes, int length, Class<? extends NativeArray> elementType) {
+        makeCurrent();
+        long address = 0;
+        if (bytes > 0) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(JAVA_LONG);
+                int result = cu.memAlloc(out, bytes);
+                if (result == CudaDriver.CUDA_ERROR_OUT_OF_MEMORY) {
+                    throw new DeviceOutOfMemoryException(where, bytes, "cuMemAlloc: " + cu.errorName(result));
+                }
+                cu.check("cuMemAlloc(" + bytes + " bytes)", result, where);
+                address = out.get(JAVA_LONG, 0);
+            }
+        }
+        CudaBuffer buffer = new CudaBuffer(this, address, bytes, length, elementType);
+        buffers.add(buffer);
+        return buffer;
+    }
+
+    @Override
+    public synchronized void copyToDevice(MemorySegment src, DeviceBuffer dst) {
+        makeCurrent();
+        CudaBuffer buffer = own(dst);
+        checkHost(src, buffer, "copyToDevice");
+        if (buffer.byteSize() > 0) {
+            cu.memcpyHtoDAsync(buffer.address(), src, buffer.byteSize(), stream, where);
+        }
+    }
+
+    @Override
+    public synchronized void copyToHost(DeviceBuffer src, MemorySegment dst) {
+        makeCurrent();
+        CudaBuffer buffer = own(src);
+        checkHost(dst, buffer, "copyToHost");
+        if (buffer.byteSize() > 0) {
+            cu.memcpyDtoHAsync(dst, buffer.address(), buffer.byteSize(), stream, where);
+        }
+    }
+
+    @Override
+    public synchronized CompiledKernel compile(Kernel kernel) {
+        makeCurrent();
+        CudaKernel built = kernels.get(kernel);
+        if (built == null) {
+            built = build(kernel.name(), kernel.functionName(), kernel.cudaSource(), kernel.usesContext(), kernel);
+            kernels.put(kernel, built);
+        }
+        return built;
+    }
+
+    /**
+     * Builds hand-written CUDA C that follows the device C ABI, for kernels that do not come from
+     * the kernel compiler (the backend's own tests). The result's {@link CompiledKernel#kernel()}
+     * is null, and launches check arguments only against the ABI, not against a Java signature.
+     */
+    synchronized CompiledKernel compileSource(String name, String functionName, String cudaSource, boolean usesContext) {
+        makeCurrent();
+        String key = functionName + "\n" + cudaSource;
+        CudaKernel built = kernels.get(key);
+        if (built == null) {
+            built = build(name, functionName, cudaSource, usesContext, null);
+            kernels.put(key, built);
+        }
+        return built;
+    }
+
+    private CudaKernel build(String name, String functionName, String source, boolean usesContext, Kernel kernel) {
+        String arch = "compute_" + architecture(device.computeCapability(), device.nvrtc().supportedArchitectures());
+        Nvrtc.Output out = device.nvrtc().compile(source, name + ".cu",
+                List.of("--gpu-architecture=" + arch), where);
+        dump(name, source, out);
+        if (!out.succeeded()) {
+            throw new KernelBuildException(name, where, out.log());
+        }
+        MemorySegment module;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment image = a.allocate(out.ptx().length);
+            image.copyFrom(MemorySegment.ofArray(out.ptx()));
+            module = cu.moduleLoadData(image, where);
+        } catch (CudaException e) {
+            throw new KernelBuildException(name, where, "NVRTC " + device.nvrtc().version() + " built PTX for " + arch
+                    + " that the driver " + cu.driverVersion() + " cannot load: " + e.getMessage()
+                    + "\n(use an NVRTC no newer than the driver, or update the driver)");
+        }
+        modules.add(module);
+        MemorySegment function = cu.moduleGetFunction(module, functionName, where);
+        LOG.debug("built {} for {} ({})", name, where, arch);
+        return new CudaKernel(this, kernel, name, function, usesContext);
+    }
+
+    /**
+     * The virtual architecture to compile for: the device's compute capability if NVRTC supports
+     * it, else the newest one below it (the driver compiles PTX for newer devices).
+     */
+    static int architecture(int computeCapability, int[] supported) {
+        int best = -1;
+        for (int arch : supported) {
+            if (arch <= computeCapability) {
+                best = Math.max(best, arch);
+            }
+        }
+        if (best < 0) {
+            throw new ElattnRuntimeException("this NVRTC cannot compile for compute capability "
+                    + computeCapability / 10 + "." + computeCapability % 10 + " (its oldest target is compute_"
+                    + (supported.length == 0 ? "?" : supported[0]) + "); use an older CUDA toolkit's NVRTC via"
+                    + " -Delattn.nvrtc.library, or the opencl backend");
+        }
+        return best;
+    }
+
+    private static void dump(String name, String source, Nvrtc.Output out) {
+        String dir = System.getProperty("elattn.dumpKernels");
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        try {
+            Path folder = Files.createDirectories(Path.of(dir));
+            Files.writeString(folder.resolve(name + ".cu"), source);
+            if (out.succeeded()) {
+                // Without the C string's terminating NUL.
+                Files.write(folder.resolve(name + ".ptx"),
+                        new String(out.ptx(), 0, out.ptx().length - 1, StandardCharsets.US_ASCII)
+                                .getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot dump kernel " + name + " into " + dir + " (-Delattn.dumpKernels)", e);
+        }
+    }
+
+    @Override
+    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args) {
+        makeCurrent();
+        if (!(compiled instanceof CudaKernel k) || k.session != this) {
+            throw new IllegalArgumentException("kernel " + compiled.kernel() + " was not compiled by this session on "
+                    + where);
+        }
+        if (k.usesContext && grid.local() == null) {
+            throw new ElattnRuntimeException("kernel " + k.name + " takes a KernelContext and needs a launch grid"
+                    + " with local (work-group) sizes; give the task a WorkerGrid");
+        }
+        LaunchShape shape = LaunchShape.of(grid, k.name);
+        CudaLaunch launch = new CudaLaunch(k.name);
+        if (shape.isEmpty()) {
+            launch.elapsedNanos = 0;
+            return launch;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment params = parameters(k, args, a);
+            launch.start = event();
+            launch.end = event();
+            unfinished.add(launch);
+            cu.eventRecord(launch.start, stream, where);
+            cu.launchKernel(k.function, shape.grid(), shape.block(), stream, params, where + ", kernel " + k.name
+                    + ", " + shape);
+            cu.eventRecord(launch.end, stream, where);
+        }
+        lastKernel = k.name;
+        return launch;
+    }
+
+    /**
+     * The {@code void*[]} that {@code cuLaunchKernel} reads the arguments from, per the device C
+     * ABI: each array as its device pointer followed by its {@code int} length, each scalar by
+     * value ({@code int}, {@code long long}, {@code float}).
+     */
+    private MemorySegment parameters(CudaKernel k, Object[] args, Arena a) {
+        List<Class<?>> expected = k.kernel == null ? null : k.kernel.parameterTypes();
+        if (expected != null && expected.size() != args.length) {
+            throw new IllegalArgumentException("kernel " + k.name + " takes " + expected.size() + " arguments "
+                    + expected + ", got " + args.length);
+        }
+        List<MemorySegment> slots = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            Object arg = args[i];
+            Class<?> type = expected == null ? null : expected.get(i);
+            switch (arg) {
+                case DeviceBuffer b -> {
+                    CudaBuffer buffer = own(b);
+                    if (type != null && type != buffer.elementType()) {
+                        throw argumentMismatch(k, i, type, buffer.toString());
+                    }
+                    slots.add(a.allocateFrom(JAVA_LONG, buffer.address()));
+                    slots.add(a.allocateFrom(JAVA_INT, buffer.length()));
+                }
+                case Integer v when type == null || type == int.class -> slots.add(a.allocateFrom(JAVA_INT, v));
+                case Long v when type == null || type == long.class -> slots.add(a.allocateFrom(JAVA_LONG, v));
+                case Float v when type == null || type == float.class -> slots.add(a.allocateFrom(JAVA_FLOAT, v));
+                case null, default -> throw argumentMismatch(k, i, type, String.valueOf(arg));
+            }
+        }
+        MemorySegment params = a.allocate(ADDRESS, Math.max(1, slots.size()));
+        for (int i = 0; i < slots.size(); i++) {
+            params.setAtIndex(ADDRESS, i, slots.get(i));
+        }
+        return params;
+    }
+
+    private static IllegalArgumentException argumentMismatch(CudaKernel k, int index, Class<?> expected, String got) {
+        return new IllegalArgumentException("kernel " + k.name + ": argument " + index + " is " + got + " but the kernel"
+                + " takes " + (expected == null ? "a DeviceBuffer, Integer, Long or Float" : expected.getSimpleName()));
+    }
+
+    private MemorySegment event() {
+        MemorySegment e = idleEvents.poll();
+        return e != null ? e : cu.eventCreate(where);
+    }
+
+    @Override
+    public synchronized void finish() {
+        makeCurrent();
+        int result = cu.streamSynchronize(stream);
+        if (result != CudaDriver.CUDA_SUCCESS) {
+            faulted = true;
+            throw new ElattnRuntimeException("cuStreamSynchronize failed on " + where + ": " + cu.errorName(result)
+                    + "; the last kernel launched was " + lastKernel + ". A kernel fault leaves the CUDA context"
+                    + " unusable: close the session and restart the process (run the kernel on the jvm backend,"
+                    + " or with compute-sanitizer, to find an out-of-bounds access)");
+        }
+        for (CudaLaunch launch : unfinished) {
+            launch.elapsedNanos = Math.round(cu.eventElapsedMillis(launch.start, launch.end, where) * 1e6);
+            idleEvents.add(launch.start);
+            idleEvents.add(launch.end);
+            launch.start = launch.end = null;
+        }
+        unfinished.clear();
+    }
+
+    /**
+     * Frees everything and releases the primary context. Failures are logged, not thrown: after a
+     * kernel fault, in one line (CUDA's errors from faults are sticky: every later call in the
+     * process fails, new sessions included, until the process restarts).
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Runnable> steps = new ArrayList<>();
+        steps.add(() -> cu.setCurrentContext(context, where));
+        steps.add(() -> cu.check("cuStreamSynchronize", cu.streamSynchronize(stream), where));
+        for (CudaBuffer b : buffers) {
+            if (b.address() != 0) {
+                steps.add(() -> cu.memFree(b.address(), where));
+            }
+        }
+        for (MemorySegment m : modules) {
+            steps.add(() -> cu.moduleUnload(m, where));
+        }
+        for (CudaLaunch l : unfinished) {
+            idleEvents.add(l.start);
+            idleEvents.add(l.end);
+        }
+        for (MemorySegment e : idleEvents) {
+            steps.add(() -> cu.eventDestroy(e, where));
+        }
+        steps.add(() -> cu.streamDestroy(stream, where));
+        steps.add(() -> cu.primaryContextRelease(device.handle(), where));
+        int failures = 0;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (CudaException e) {
+                failures++;
+                if (!faulted) {
+                    LOG.warn("while closing the session on {}: {}", where, e.getMessage());
+                }
+            }
+        }
+        if (faulted && failures > 0) {
+            LOG.warn("closed the session on {} after a kernel fault; {} cleanup calls failed, as they do in a faulted"
+                    + " context", where, failures);
+        }
+        buffers.clear();
+        modules.clear();
+        kernels.clear();
+        idleEvents.clear();
+        unfinished.clear();
+    }
+
+    private void makeCurrent() {
+        if (closed) {
+            throw new IllegalStateException("the session on " + where + " is closed");
+        }
+        cu.setCurrentContext(context, where);
+    }
+
+    private CudaBuffer own(DeviceBuffer b) {
+        if (!(b instanceof CudaBuffer buffer) || buffer.session() != this) {
+            throw new IllegalArgumentException(b + " is not a buffer of this session on " + where);
+        }
+        return buffer;
+    }
+
+    private void checkHost(MemorySegment host, CudaBuffer buffer, String operation) {
+        if (!host.isNative()) {
+            throw new IllegalArgumentException(operation + ": host memory must be off-heap (a NativeArray's segment),"
+                    + " not a Java heap segment");
+        }
+        if (host.byteSize() < buffer.byteSize()) {
+            throw new IllegalArgumentException(operation + ": host segment of " + host.byteSize() + " bytes is smaller"
+                    + " than " + buffer + " (" + buffer.byteSize() + " bytes)");
+        }
+    }
+
+    /** A function of a module loaded in this session. */
+    private static final class CudaKernel implements CompiledKernel {
+        final CudaSession session;
+        final Kernel kernel;
+        final String name;
+        final MemorySegment function;
+        final boolean usesContext;
+
+        CudaKernel(CudaSession session, Kernel kernel, String name, MemorySegment function, boolean usesContext) {
+            this.session = session;
+            this.kernel = kernel;
+            this.name = name;
+            this.function = function;
+            this.usesContext = usesContext;
+        }
+
+        @Override
+        public Kernel kernel() {
+            return kernel;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** One launch between two events; its time is read when the session finishes. */
+    private static final class CudaLaunch implements Launch {
+        final String kernel;
+        MemorySegment start, end;
+        long elapsedNanos = -1;
+
+        CudaLaunch(String kernel) {
+            this.kernel = kernel;
+        }
+
+        @Override
+        public long elapsedNanos() {
+            if (elapsedNanos < 0) {
+                throw new IllegalStateException("the time of kernel " + kernel + " is known only after finish()");
+            }
+            return elapsedNanos;
+        }
+    }
+}

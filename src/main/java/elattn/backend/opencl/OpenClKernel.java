@@ -1,0 +1,23 @@
+package elattn.backend.opencl;
+
+import elattn.runtime.DeviceSession;
+import elattn.runtime.Kernel;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * A kernel built for one session: its program and {@code cl_kernel}, with what a launch needs to
+ * set arguments (the Java parameter types without the {@code KernelContext}) and to size
+ * work-groups ({@code CL_KERNEL_WORK_GROUP_SIZE}).
+ *
+ * @param kernel the kernel it was built from; null only for sources built by tests through
+ *     {@link OpenClSession#compileSource}
+ */
+record OpenClKernel(Kernel kernel, String name, OpenClSession session, List<Class<?>> parameterTypes,
+        boolean usesContext, MemorySegment program, MemorySegment handle, long maxWorkGroupSize)
+        implements DeviceSession.CompiledKernel {
+    @Override
+    public String toString() {
+        return name + " on " + session.device().id();
+    }
+}

@@ -1,0 +1,371 @@
+package elattn.backend.opencl;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import elattn.kernel.NativeArray;
+import elattn.runtime.DeviceBuffer;
+import elattn.runtime.DeviceOutOfMemoryException;
+import elattn.runtime.DeviceSession;
+import elattn.runtime.ElattnRuntimeException;
+import elattn.runtime.Kernel;
+import elattn.runtime.KernelBuildException;
+import elattn.runtime.LaunchGrid;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OpenCL context with one in-order, profiling command queue on one device, owning the buffers
+ * and kernels built in it. Copies and launches are enqueued without waiting; {@link #finish()}
+ * waits for them and reads the launches' device times from their profiling events.
+ *
+ * <p>Threads: OpenCL objects may be used from any thread, so the session may be opened on one
+ * thread and used on another. Its methods are synchronized, because setting a kernel's arguments
+ * and enqueueing it must not interleave with another launch of the same kernel; a thread blocked in
+ * {@link #finish()} holds the session, which is what an in-order queue means anyway.
+ */
+final class OpenClSession implements DeviceSession {
+    /** System property: a folder into which every OpenCL source the session builds is written. */
+    static final String DUMP_PROPERTY = "elattn.dumpKernels";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenClSession.class);
+
+    private final OpenClDevice device;
+    private final OpenCl cl;
+    private final String where;
+    private final MemorySegment context;
+    private final MemorySegment queue;
+    private final List<OpenClBuffer> buffers = new ArrayList<>();
+    /** Built kernels by {@link Kernel}, or by source text for {@link #compileSource}. */
+    private final Map<Object, OpenClKernel> kernels = new HashMap<>();
+    /** Launches enqueued since the last {@link #finish()}, whose events still have to be read and released. */
+    private final List<OpenClLaunch> pending = new ArrayList<>();
+    private boolean closed;
+
+    OpenClSession(OpenClDevice device) {
+        this.device = device;
+        this.cl = device.cl();
+        this.where = device.toString();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(JAVA_INT);
+            this.context = cl.createContext(device.handle(), err);
+            ClErrors.check(err.get(JAVA_INT, 0), "clCreateContext", where);
+            this.queue = cl.createCommandQueue(context, device.handle(), OpenCl.CL_QUEUE_PROFILING_ENABLE, err);
+            int rc = err.get(JAVA_INT, 0);
+            if (rc != ClErrors.CL_SUCCESS) {
+                cl.releaseContext(context);
+                throw ClErrors.failure(rc, "clCreateCommandQueue", where);
+            }
+        }
+    }
+
+    @Override
+    public OpenClDevice device() {
+        return device;
+    }
+
+    @Override
+    public synchronized DeviceBuffer allocate(NativeArray like) {
+        ensureOpen();
+        long bytes = like.getNumBytes();
+        if (bytes > device.maxAllocationBytes()) {
+            throw new DeviceOutOfMemoryException(where, bytes, "larger than the largest buffer the device allows, "
+                    + "CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocationBytes() + " bytes");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(JAVA_INT);
+            // OpenCL has no empty buffers; an empty array gets one byte that no copy or kernel touches.
+            MemorySegment handle = cl.createBuffer(context, OpenCl.CL_MEM_READ_WRITE, Math.max(1, bytes), err);
+            checkMemory(err.get(JAVA_INT, 0), "clCreateBuffer", bytes);
+            OpenClBuffer buffer = new OpenClBuffer(this, handle, like.getClass(), like.getSize(), bytes);
+            buffers.add(buffer);
+            return buffer;
+        }
+    }
+
+    @Override
+    public synchronized void copyToDevice(MemorySegment src, DeviceBuffer dst) {
+        ensureOpen();
+        OpenClBuffer buffer = own(dst);
+        checkHostMemory(src, buffer, "copyToDevice");
+        if (buffer.byteSize() > 0) {
+            checkMemory(cl.enqueueWriteBuffer(queue, buffer.handle(), buffer.byteSize(), src),
+                    "clEnqueueWriteBuffer", buffer.byteSize());
+        }
+    }
+
+    @Override
+    public synchronized void copyToHost(DeviceBuffer src, MemorySegment dst) {
+        ensureOpen();
+        OpenClBuffer buffer = own(src);
+        checkHostMemory(dst, buffer, "copyToHost");
+        if (buffer.byteSize() > 0) {
+            checkMemory(cl.enqueueReadBuffer(queue, buffer.handle(), buffer.byteSize(), dst),
+                    "clEnqueueReadBuffer", buffer.byteSize());
+        }
+    }
+
+    @Override
+    public synchronized CompiledKernel compile(Kernel kernel) {
+        ensureOpen();
+        OpenClKernel built = kernels.get(kernel);
+        if (built == null) {
+            String dumpName = kernel.method().getDeclaringClass().getName() + "." + kernel.functionName();
+            built = build(kernel, kernel.name(), dumpName, kernel.functionName(), kernel.openclSource(),
+                    kernel.parameterTypes(), kernel.usesContext());
+            kernels.put(kernel, built);
+        }
+        return built;
+    }
+
+    /**
+     * Builds OpenCL C that follows the device C ABI without a {@link Kernel} behind it, so tests can
+     * exercise the backend on hand-written sources. Cached by source text.
+     */
+    synchronized OpenClKernel compileSource(String functionName, String source, List<Class<?>> parameterTypes,
+            boolean usesContext) {
+        ensureOpen();
+        OpenClKernel built = kernels.get(source);
+        if (built == null) {
+            built = build(null, functionName, functionName, functionName, source, List.copyOf(parameterTypes), usesContext);
+            kernels.put(source, built);
+        }
+        return built;
+    }
+
+    private OpenClKernel build(Kernel kernel, String name, String dumpName, String functionName, String source,
+            List<Class<?>> parameterTypes, boolean usesContext) {
+        dump(dumpName, source);
+        long start = System.nanoTime();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(JAVA_INT);
+            MemorySegment program = cl.createProgramWithSource(context, source, err);
+            ClErrors.check(err.get(JAVA_INT, 0), "clCreateProgramWithSource", where);
+            try {
+                int rc = cl.buildProgram(program, device.handle(), "");
+                if (rc == ClErrors.CL_BUILD_PROGRAM_FAILURE) {
+                    throw new KernelBuildException(name, where, buildLog(program));
+                }
+                ClErrors.check(rc, "clBuildProgram of kernel " + name, where);
+                MemorySegment handle = cl.createKernel(program, functionName, err);
+                ClErrors.check(err.get(JAVA_INT, 0), "clCreateKernel(" + functionName + ") of kernel " + name, where);
+                long groupSize;
+                try {
+                    groupSize = OpenCl.infoLong((size, value, ret) -> cl.getKernelWorkGroupInfo(handle, device.handle(),
+                            OpenCl.CL_KERNEL_WORK_GROUP_SIZE, size, value, ret),
+                            "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE) of kernel " + name, where);
+                } catch (RuntimeException e) {
+                    cl.releaseKernel(handle);
+                    throw e;
+                }
+                LOG.debug("built OpenCL kernel {} on {} ({}) in {} ms, work-groups up to {}", name, where,
+                        device.version(), (System.nanoTime() - start) / 1_000_000, groupSize);
+                return new OpenClKernel(kernel, name, this, parameterTypes, usesContext, program, handle, groupSize);
+            } catch (RuntimeException e) {
+                cl.releaseProgram(program);
+                throw e;
+            }
+        }
+    }
+
+    private String buildLog(MemorySegment program) {
+        return OpenCl.infoString((size, value, ret) -> cl.getProgramBuildInfo(program, device.handle(),
+                OpenCl.CL_PROGRAM_BUILD_LOG, size, value, ret), "clGetProgramBuildInfo(CL_PROGRAM_BUILD_LOG)", where);
+    }
+
+    private static void dump(String name, String source) {
+        String dir = System.getProperty(DUMP_PROPERTY);
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        Path file = Path.of(dir, name + ".cl");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, source, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ElattnRuntimeException("cannot write the kernel source " + file + " asked for by -D"
+                    + DUMP_PROPERTY + ": " + e, e);
+        }
+    }
+
+    @Override
+    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args) {
+        ensureOpen();
+        if (!(compiled instanceof OpenClKernel kernel) || kernel.session() != this) {
+            throw new IllegalArgumentException("kernel " + compiled + " was not compiled by this session on " + where);
+        }
+        WorkGroups.NdRange range = kernel.usesContext()
+                ? WorkGroups.exact(kernel.name(), grid.global(), grid.local(), kernel.maxWorkGroupSize())
+                : null;
+        long argumentBytes = setArguments(kernel, args);
+        if (grid.totalItems() == 0) {
+            return OpenClLaunch.EMPTY;
+        }
+        if (range == null) {
+            range = WorkGroups.forParallel(grid.global(), kernel.maxWorkGroupSize(), device.maxWorkItemSizes());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment event = arena.allocate(ADDRESS);
+            MemorySegment local = range.local() == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_LONG, range.local());
+            int rc = cl.enqueueNDRangeKernel(queue, kernel.handle(), grid.dimensions(),
+                    arena.allocateFrom(JAVA_LONG, range.global()), local, event);
+            checkMemory(rc, "clEnqueueNDRangeKernel of kernel " + kernel.name() + " with " + range, argumentBytes);
+            OpenClLaunch launch = new OpenClLaunch(event.get(ADDRESS, 0));
+            pending.add(launch);
+            return launch;
+        }
+    }
+
+    /** Sets the kernel's arguments per the device C ABI; returns the bytes of the buffers passed. */
+    private long setArguments(OpenClKernel kernel, Object[] args) {
+        List<Class<?>> types = kernel.parameterTypes();
+        if (args.length != types.size()) {
+            throw new IllegalArgumentException("kernel " + kernel.name() + " takes " + types.size()
+                    + " arguments (without the KernelContext) but got " + args.length);
+        }
+        long bytes = 0;
+        int index = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < args.length; i++) {
+                Class<?> type = types.get(i);
+                Object arg = args[i];
+                if (NativeArray.class.isAssignableFrom(type)) {
+                    OpenClBuffer buffer = bufferArgument(kernel, i, type, arg);
+                    setArgument(kernel, index++, arena.allocateFrom(ADDRESS, buffer.handle()));
+                    setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, buffer.length()));
+                    bytes += buffer.byteSize();
+                } else if (type == int.class && arg instanceof Integer v) {
+                    setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, v));
+                } else if (type == long.class && arg instanceof Long v) {
+                    setArgument(kernel, index++, arena.allocateFrom(JAVA_LONG, v));
+                } else if (type == float.class && arg instanceof Float v) {
+                    setArgument(kernel, index++, arena.allocateFrom(JAVA_FLOAT, v));
+                } else {
+                    throw wrongArgument(kernel, i, type, arg);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private OpenClBuffer bufferArgument(OpenClKernel kernel, int i, Class<?> type, Object arg) {
+        if (!(arg instanceof OpenClBuffer buffer) || buffer.arrayType() != type) {
+            throw wrongArgument(kernel, i, type, arg);
+        }
+        return own(buffer);
+    }
+
+    private void setArgument(OpenClKernel kernel, int index, MemorySegment value) {
+        ClErrors.check(cl.setKernelArg(kernel.handle(), index, value.byteSize(), value),
+                "clSetKernelArg(" + index + ") of kernel " + kernel.name(), where);
+    }
+
+    private static IllegalArgumentException wrongArgument(OpenClKernel kernel, int i, Class<?> type, Object arg) {
+        String expected = NativeArray.class.isAssignableFrom(type)
+                ? "a device buffer of a " + type.getSimpleName() : "a " + type.getName();
+        return new IllegalArgumentException("argument " + i + " of kernel " + kernel.name() + " must be " + expected
+                + ", not " + (arg == null ? "null" : arg + " (" + arg.getClass().getSimpleName() + ")"));
+    }
+
+    @Override
+    public synchronized void finish() {
+        ensureOpen();
+        try {
+            ClErrors.check(cl.finish(queue), "clFinish", where);
+            for (OpenClLaunch launch : pending) {
+                launch.readTime(cl, where);
+            }
+        } finally {
+            releaseEvents();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Wait for queued work first: a queued copy may still read or write the caller's host memory.
+        List<String> failures = new ArrayList<>();
+        release(cl.finish(queue), "clFinish", failures);
+        releaseEvents();
+        for (OpenClKernel kernel : kernels.values()) {
+            release(cl.releaseKernel(kernel.handle()), "clReleaseKernel", failures);
+            release(cl.releaseProgram(kernel.program()), "clReleaseProgram", failures);
+        }
+        kernels.clear();
+        for (OpenClBuffer buffer : buffers) {
+            release(cl.releaseMemObject(buffer.handle()), "clReleaseMemObject", failures);
+        }
+        buffers.clear();
+        release(cl.releaseCommandQueue(queue), "clReleaseCommandQueue", failures);
+        release(cl.releaseContext(context), "clReleaseContext", failures);
+        if (!failures.isEmpty()) {
+            throw new ElattnRuntimeException("closing the OpenCL session on " + where + " failed: " + failures);
+        }
+    }
+
+    private static void release(int rc, String call, List<String> failures) {
+        if (rc != ClErrors.CL_SUCCESS) {
+            failures.add(call + ": " + ClErrors.name(rc));
+        }
+    }
+
+    private void releaseEvents() {
+        for (OpenClLaunch launch : pending) {
+            cl.releaseEvent(launch.event());
+        }
+        pending.clear();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL session on " + where + " is closed");
+        }
+    }
+
+    private OpenClBuffer own(DeviceBuffer buffer) {
+        if (!(buffer instanceof OpenClBuffer b) || b.session() != this) {
+            throw new IllegalArgumentException("buffer " + buffer + " does not belong to this session on " + where);
+        }
+        return b;
+    }
+
+    private void checkHostMemory(MemorySegment host, OpenClBuffer buffer, String operation) {
+        if (!host.isNative()) {
+            throw new IllegalArgumentException(operation + " needs off-heap host memory (a NativeArray's segment), "
+                    + "not a heap segment");
+        }
+        if (host.byteSize() != buffer.byteSize()) {
+            throw new IllegalArgumentException(operation + ": host memory of " + host.byteSize()
+                    + " bytes does not match " + buffer + " of " + buffer.byteSize() + " bytes");
+        }
+    }
+
+    /** Checks a call that can fail for lack of memory, raising {@link DeviceOutOfMemoryException} then. */
+    private void checkMemory(int rc, String call, long bytes) {
+        if (rc == ClErrors.CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == ClErrors.CL_OUT_OF_RESOURCES
+                || rc == ClErrors.CL_OUT_OF_HOST_MEMORY) {
+            throw new DeviceOutOfMemoryException(where, bytes, call + " returned " + ClErrors.name(rc));
+        }
+        ClErrors.check(rc, call, where);
+    }
+
+    @Override
+    public String toString() {
+        return "OpenCL session on " + where;
+    }
+}

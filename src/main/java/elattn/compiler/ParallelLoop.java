@@ -1,0 +1,147 @@
+package elattn.compiler;
+
+import com.sun.source.tree.AnnotationTree;
+import com.sun.source.tree.BinaryTree;
+import com.sun.source.tree.CompoundAssignmentTree;
+import com.sun.source.tree.ExpressionStatementTree;
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.ForLoopTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.MemberSelectTree;
+import com.sun.source.tree.PrimitiveTypeTree;
+import com.sun.source.tree.StatementTree;
+import com.sun.source.tree.Tree;
+import com.sun.source.tree.UnaryTree;
+import com.sun.source.tree.VariableTree;
+import com.sun.source.util.TreeScanner;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.type.TypeKind;
+
+/**
+ * One {@code for (@Parallel int i = START; i < END; i += STEP)} loop, read from the syntax tree alone
+ * so that both compiler phases (the Java form, generated while processing, and the C translation,
+ * made from attributed trees) agree on what is a parallel loop and what its bounds are.
+ *
+ * @param loop      the loop
+ * @param index     the loop variable's name
+ * @param start     START
+ * @param end       END
+ * @param inclusive whether the condition is {@code i <= END}
+ * @param step      STEP, or null for {@code i++}
+ */
+record ParallelLoop(ForLoopTree loop, String index, ExpressionTree start, ExpressionTree end, boolean inclusive,
+        ExpressionTree step) {
+
+    /** What the loop header must look like, quoted in errors. */
+    static final String FORM = "for (@Parallel int i = START; i < END; i++) (or i <= END, i += CONSTANT)";
+
+    /** Whether {@code variable} carries the {@code @Parallel} annotation (by simple or qualified name). */
+    static boolean isParallel(VariableTree variable) {
+        for (AnnotationTree a : variable.getModifiers().getAnnotations()) {
+            Tree type = a.getAnnotationType();
+            String name = type instanceof IdentifierTree id ? id.getName().toString()
+                    : type instanceof MemberSelectTree ms ? ms.getIdentifier().toString() : "";
+            if (name.equals("Parallel")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code loop} declares a {@code @Parallel} index, whatever the rest of its header. */
+    static boolean isParallel(ForLoopTree loop) {
+        return loop.getInitializer().stream()
+                .anyMatch(s -> s instanceof VariableTree v && isParallel(v));
+    }
+
+    /** The {@code @Parallel} loops in {@code tree}, in source order (outer loops first). */
+    static List<ForLoopTree> find(Tree tree) {
+        List<ForLoopTree> found = new ArrayList<>();
+        new TreeScanner<Void, Void>() {
+            @Override
+            public Void visitForLoop(ForLoopTree node, Void unused) {
+                if (isParallel(node)) {
+                    found.add(node);
+                }
+                return super.visitForLoop(node, unused);
+            }
+        }.scan(tree, null);
+        return found;
+    }
+
+    /**
+     * Reads the header of a {@code @Parallel} loop.
+     *
+     * @return the loop, or null if the header does not have the supported form (see {@link #FORM})
+     */
+    static ParallelLoop parse(ForLoopTree loop) {
+        if (loop.getInitializer().size() != 1 || !(loop.getInitializer().get(0) instanceof VariableTree v)
+                || !(v.getType() instanceof PrimitiveTypeTree p) || p.getPrimitiveTypeKind() != TypeKind.INT
+                || v.getInitializer() == null) {
+            return null;
+        }
+        String index = v.getName().toString();
+        if (!(loop.getCondition() instanceof BinaryTree cond)
+                || (cond.getKind() != Tree.Kind.LESS_THAN && cond.getKind() != Tree.Kind.LESS_THAN_EQUAL)
+                || !isName(cond.getLeftOperand(), index)) {
+            return null;
+        }
+        if (loop.getUpdate().size() != 1) {
+            return null;
+        }
+        ExpressionStatementTree update = loop.getUpdate().get(0);
+        ExpressionTree step;
+        if (update.getExpression() instanceof UnaryTree u
+                && (u.getKind() == Tree.Kind.POSTFIX_INCREMENT || u.getKind() == Tree.Kind.PREFIX_INCREMENT)
+                && isName(u.getExpression(), index)) {
+            step = null;
+        } else if (update.getExpression() instanceof CompoundAssignmentTree c && c.getKind() == Tree.Kind.PLUS_ASSIGNMENT
+                && isName(c.getVariable(), index)) {
+            step = c.getExpression();
+        } else {
+            return null;
+        }
+        return new ParallelLoop(loop, index, v.getInitializer(), cond.getRightOperand(),
+                cond.getKind() == Tree.Kind.LESS_THAN_EQUAL, step);
+    }
+
+    /**
+     * Checks that the {@code @Parallel} loops of a kernel (in source order) form one nest of at most
+     * three loops, each inside the body of the previous one.
+     *
+     * @return the position in {@code loops} of the first loop that breaks the rule, or -1
+     */
+    static int firstOutsideNest(List<ForLoopTree> loops) {
+        for (int k = 1; k < loops.size(); k++) {
+            if (k >= 3 || !contains(loops.get(k - 1).getStatement(), loops.get(k))) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean contains(Tree tree, Tree wanted) {
+        Boolean found = new TreeScanner<Boolean, Void>() {
+            @Override
+            public Boolean scan(Tree node, Void unused) {
+                return node == wanted || Boolean.TRUE.equals(super.scan(node, unused));
+            }
+
+            @Override
+            public Boolean reduce(Boolean a, Boolean b) {
+                return Boolean.TRUE.equals(a) || Boolean.TRUE.equals(b);
+            }
+        }.scan(tree, null);
+        return Boolean.TRUE.equals(found);
+    }
+
+    /** The loop body. */
+    StatementTree body() {
+        return loop.getStatement();
+    }
+
+    private static boolean isName(ExpressionTree e, String name) {
+        return e instanceof IdentifierTree id && id.getName().contentEquals(name);
+    }
+}

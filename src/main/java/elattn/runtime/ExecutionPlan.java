@@ -1,0 +1,317 @@
+package elattn.runtime;
+
+import elattn.kernel.NativeArray;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs task graphs on one device and owns their device memory. Buffers are allocated on first use
+ * and kept until {@link #close()}, keyed by array identity across all graphs of the plan, so
+ * {@link DataTransferMode#FIRST_EXECUTION} data (weights, encoder states) crosses the bus once,
+ * kernels' writes persist from one execute to the next, and graphs of one plan share arrays
+ * ({@link TaskGraph#persistOnDevice}/{@link TaskGraph#consumeFromDevice}).
+ *
+ * <p>Each execute enqueues its copies and launches on the device's in-order queue and waits once,
+ * at the end. Arrays that a graph uses but declares in no transfer are copied in when they are
+ * first placed on the device. Scalars given as {@link IntParam}/{@link LongParam}/{@link FloatParam}
+ * and {@link WorkerGrid}s are read at every execute. A plan is used by one thread at a time.
+ *
+ * <pre>{@code
+ * try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(Devices.byId("opencl:0"))) {
+ *     for (int step = 0; step < n; step++) {
+ *         position.set(step);
+ *         ExecutionResult r = plan.execute();
+ *     }
+ * }
+ * }</pre>
+ */
+public final class ExecutionPlan implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionPlan.class);
+
+    /** A task's launch in one execute; {@code launch} is null when its range was empty. */
+    private record TaskLaunch(String task, DeviceSession.Launch launch) {
+    }
+
+    private final List<ImmutableTaskGraph> graphs;
+    private final Map<String, TaskSpec> tasks = new LinkedHashMap<>();
+    private final Map<String, WorkerGrid> grids = new HashMap<>();
+    private final Map<NativeArray, DeviceBuffer> buffers = new IdentityHashMap<>();
+    private final Map<Kernel, DeviceSession.CompiledKernel> compiled = new HashMap<>();
+    private final Set<String> executedGraphs = new HashSet<>();
+    private Device device;
+    private DeviceSession session;
+    private boolean closed;
+
+    /** A plan running these graphs, in this order for {@link #execute()}. */
+    public ExecutionPlan(ImmutableTaskGraph... graphs) {
+        if (graphs.length == 0) {
+            throw new ElattnRuntimeException("an execution plan needs at least one task graph");
+        }
+        this.graphs = List.of(graphs);
+        Set<String> names = new HashSet<>();
+        for (ImmutableTaskGraph g : this.graphs) {
+            if (!names.add(g.getName())) {
+                throw new ElattnRuntimeException("two task graphs of one execution plan are both named " + g.getName());
+            }
+            g.tasks().forEach(t -> tasks.put(t.qualifiedName(), t));
+        }
+        for (ImmutableTaskGraph g : this.graphs) {
+            for (NativeArray a : g.consumed()) {
+                boolean persisted = this.graphs.stream().anyMatch(h -> h != g && h.persisted().contains(a));
+                if (!persisted) {
+                    throw new ElattnRuntimeException("graph " + g.getName() + " consumes " + a + " from the device,"
+                            + " but no other graph of this plan persists it: call persistOnDevice on the graph that"
+                            + " produces it and put both graphs in one ExecutionPlan");
+                }
+            }
+        }
+    }
+
+    /** Runs on this device instead of {@link Devices#defaultDevice()}; only before the first execute. */
+    public ExecutionPlan withDevice(Device newDevice) {
+        Objects.requireNonNull(newDevice, "device");
+        if (session != null) {
+            throw new ElattnRuntimeException("withDevice must be called before the first execute: this plan already"
+                    + " holds its buffers on " + device.id());
+        }
+        this.device = newDevice;
+        return this;
+    }
+
+    /** The device this plan runs on (the default device unless {@link #withDevice} chose one). */
+    public Device getDevice() {
+        if (device == null) {
+            device = Devices.defaultDevice();
+        }
+        return device;
+    }
+
+    /**
+     * Sets the launch grid of a work-group ({@code KernelContext}) task, named {@code graph.task}.
+     * The grid is read at every execute, so changing its sizes later takes effect at the next one.
+     */
+    public ExecutionPlan withGrid(String qualifiedTaskName, WorkerGrid grid) {
+        Objects.requireNonNull(grid, "grid");
+        TaskSpec task = tasks.get(qualifiedTaskName);
+        if (task == null) {
+            throw new ElattnRuntimeException("withGrid: this plan has no task " + qualifiedTaskName
+                    + "; its tasks are " + tasks.keySet());
+        }
+        if (!task.kernel().usesContext()) {
+            throw new ElattnRuntimeException("withGrid: task " + task + " is a @Parallel kernel, whose launch range"
+                    + " comes from its loops; grids are for KernelContext kernels");
+        }
+        grids.put(qualifiedTaskName, grid);
+        return this;
+    }
+
+    /** Runs every graph of the plan, in order, and waits for the device. */
+    public ExecutionResult execute() {
+        return run(graphs);
+    }
+
+    /** Runs one graph of the plan and waits for the device. */
+    public ExecutionResult execute(String graphName) {
+        for (ImmutableTaskGraph g : graphs) {
+            if (g.getName().equals(graphName)) {
+                return run(List.of(g));
+            }
+        }
+        throw new ElattnRuntimeException("this plan has no task graph " + graphName + "; its graphs are "
+                + graphs.stream().map(ImmutableTaskGraph::getName).toList());
+    }
+
+    /** Frees the plan's device memory and compiled kernels; the plan cannot execute afterwards. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        buffers.clear();
+        compiled.clear();
+        if (session != null) {
+            session.close();
+        }
+    }
+
+    private ExecutionResult run(List<ImmutableTaskGraph> toRun) {
+        openSession();
+        long start = System.nanoTime();
+        long[] bytes = new long[2]; // to device, to host
+        List<TaskLaunch> launches = new ArrayList<>();
+        for (ImmutableTaskGraph g : toRun) {
+            enqueue(g, bytes, launches);
+        }
+        onDevice("finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList(), () -> {
+            session.finish();
+            return null;
+        });
+        long wall = System.nanoTime() - start;
+        toRun.forEach(g -> executedGraphs.add(g.getName()));
+        Map<String, Long> times = new LinkedHashMap<>();
+        launches.forEach(l -> times.put(l.task(), l.launch() == null ? 0L : l.launch().elapsedNanos()));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("executed {} on {}: {} us wall, {} B to device, {} B to host, task ns {}",
+                    toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
+                    bytes[1], times);
+        }
+        return new ExecutionResult(this, times, bytes[0], bytes[1], wall);
+    }
+
+    private void openSession() {
+        if (closed) {
+            throw new ElattnRuntimeException("this execution plan is closed; build a new one");
+        }
+        if (session == null) {
+            Device d = getDevice();
+            session = onDevice("opening a session", d::open);
+            LOG.info("execution plan {} runs on {} ({})", graphs.stream().map(ImmutableTaskGraph::getName).toList(),
+                    d.id(), d.name());
+        }
+    }
+
+    private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches) {
+        String graph = "graph " + g.getName();
+        for (TaskSpec t : g.tasks()) {
+            compiled.computeIfAbsent(t.kernel(), k -> onDevice(graph + ", task " + t.name() + " (" + k.name()
+                    + "): building the kernel", () -> session.compile(k)));
+        }
+        Set<NativeArray> placedNow = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (NativeArray a : g.arrays()) {
+            if (buffers.containsKey(a)) {
+                continue;
+            }
+            if (g.consumed().contains(a)) {
+                throw new ElattnRuntimeException(graph + " consumes " + a + " from the device, but it is not there yet:"
+                        + " execute the graph that persists it first");
+            }
+            DeviceBuffer buffer = onDevice(graph + ": allocating " + a, () -> session.allocate(a));
+            buffers.put(a, buffer);
+            bytes[0] += copyToDevice(graph, a);
+            placedNow.add(a);
+        }
+        for (ImmutableTaskGraph.Transfer t : g.toDevice()) {
+            if (t.mode() == DataTransferMode.EVERY_EXECUTION && !placedNow.contains(t.array())) {
+                bytes[0] += copyToDevice(graph, t.array());
+            }
+        }
+        for (TaskSpec t : g.tasks()) {
+            launches.add(new TaskLaunch(t.qualifiedName(), launch(t)));
+        }
+        boolean first = !executedGraphs.contains(g.getName());
+        for (ImmutableTaskGraph.Transfer t : g.toHost()) {
+            if (t.mode() == DataTransferMode.EVERY_EXECUTION || (t.mode() == DataTransferMode.FIRST_EXECUTION && first)) {
+                NativeArray a = t.array();
+                DeviceBuffer buffer = buffers.get(a);
+                onDevice(graph + ": copying " + a + " to the host", () -> {
+                    session.copyToHost(buffer, a.getSegment());
+                    return null;
+                });
+                bytes[1] += buffer.byteSize();
+            }
+        }
+    }
+
+    private long copyToDevice(String graph, NativeArray a) {
+        DeviceBuffer buffer = buffers.get(a);
+        onDevice(graph + ": copying " + a + " to the device", () -> {
+            session.copyToDevice(a.getSegment(), buffer);
+            return null;
+        });
+        return buffer.byteSize();
+    }
+
+    /** Enqueues one task with its current scalar values and grid; null when its range is empty. */
+    private DeviceSession.Launch launch(TaskSpec task) {
+        Object[] current = task.currentArgs();
+        String where = "graph " + task.graph() + ", task " + task.name() + " (" + task.kernel().name() + ")";
+        LaunchGrid grid = launchGrid(task, current, where);
+        if (grid.totalItems() == 0) {
+            return null;
+        }
+        Object[] deviceArgs = new Object[current.length];
+        for (int i = 0; i < current.length; i++) {
+            deviceArgs[i] = current[i] instanceof NativeArray a ? buffers.get(a) : current[i];
+        }
+        DeviceSession.CompiledKernel kernel = compiled.get(task.kernel());
+        return onDevice(where + ": launching with " + grid, () -> session.launch(kernel, grid, deviceArgs));
+    }
+
+    private LaunchGrid launchGrid(TaskSpec task, Object[] current, String where) {
+        if (!task.kernel().usesContext()) {
+            long[] range;
+            try {
+                range = task.kernel().jvm().range(current);
+            } catch (RuntimeException e) {
+                throw new ElattnRuntimeException(where + ": cannot evaluate the range of its @Parallel loops: " + e, e);
+            }
+            return new LaunchGrid(range, null);
+        }
+        WorkerGrid grid = grids.get(task.qualifiedName());
+        if (grid == null) {
+            throw new ElattnRuntimeException(where + " is a KernelContext kernel and needs a launch grid: call"
+                    + " plan.withGrid(\"" + task.qualifiedName() + "\", new WorkerGrid1D(n).setLocalWork(groupSize))");
+        }
+        long[] global = grid.getGlobalWork();
+        long[] local = grid.getLocalWork();
+        if (local == null) {
+            throw new ElattnRuntimeException(where + ": its grid " + grid + " has no local work size; call"
+                    + " setLocalWork on it (KernelContext kernels need an exact work-group size)");
+        }
+        for (int d = 0; d < global.length; d++) {
+            if (global[d] % local[d] != 0) {
+                throw new ElattnRuntimeException(where + ": global work " + Arrays.toString(global)
+                        + " is not a multiple of local work " + Arrays.toString(local) + " in dimension " + d);
+            }
+        }
+        return new LaunchGrid(global, local);
+    }
+
+    /** Copies arrays held on the device back to their host arrays now; returns the bytes copied. */
+    long copyToHost(NativeArray... arrays) {
+        if (closed || session == null) {
+            throw new ElattnRuntimeException("transferToHost: the plan is " + (closed ? "closed" : "not started")
+                    + "; read results before closing the plan");
+        }
+        long bytes = 0;
+        for (NativeArray a : arrays) {
+            DeviceBuffer buffer = buffers.get(a);
+            if (buffer == null) {
+                throw new ElattnRuntimeException("transferToHost: " + a + " is not on " + device.id()
+                        + ": no graph of this plan executed so far uses it");
+            }
+            onDevice("copying " + a + " to the host", () -> {
+                session.copyToHost(buffer, a.getSegment());
+                return null;
+            });
+            bytes += buffer.byteSize();
+        }
+        onDevice("finishing on-demand copies", () -> {
+            session.finish();
+            return null;
+        });
+        return bytes;
+    }
+
+    /** Runs a backend call, naming what was done and on which device if it fails. */
+    private <T> T onDevice(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            throw new ElattnRuntimeException(what + " on device " + getDevice().id() + " failed: " + e.getMessage(), e);
+        }
+    }
+}

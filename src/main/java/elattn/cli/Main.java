@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "elattn", mixinStandardHelpOptions = true, version = "elattn 0.1.0",
         description = "Transformer generation with EL-attention on any GPU, from plain Java kernels.",
-        subcommands = {})
+        subcommands = {DevicesCommand.class})
 public final class Main {
     @Option(names = "--stacktrace", scope = ScopeType.INHERIT,
             description = "On error, print the Java stack trace as well as the message.")

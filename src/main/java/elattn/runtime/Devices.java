@@ -68,6 +68,13 @@ public final class Devices {
         return new Discovery(devices, unavailable);
     }
 
+    /** The names of every backend found, with or without devices, in discovery order. */
+    public static List<String> backendNames() {
+        List<String> names = new ArrayList<>(Holder.DISCOVERY.devices().keySet());
+        names.addAll(Holder.DISCOVERY.unavailable().keySet());
+        return names;
+    }
+
     /** Every device of every available backend. */
     public static List<Device> all() {
         return Holder.DISCOVERY.devices().values().stream().flatMap(List::stream).toList();

@@ -6,6 +6,7 @@ import elattn.runtime.DataTransferMode;
 import elattn.runtime.Devices;
 import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
+import elattn.runtime.WorkerGrid1D;
 import elattn.runtime.WorkerGrid2D;
 import elattn.tasks.Gemm;
 import elattn.tasks.Softmax;
@@ -27,9 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Kernel throughput per backend: SGEMM (1024 x 1024 x 1024, 2.1 GFLOP per call) in its loop and
- * tiled forms, and a row softmax 4096 wide. Inputs stay on the device (FIRST_EXECUTION) and no
- * result is copied back, so a call measures the launch and the kernel up to the device's
- * completion. GFLOP/s = 2 n^3 / time; docs/benchmarks.md has the table and the commands.
+ * tiled forms, and a row softmax 4096 wide (1024 rows) in its loop and work-group forms. Inputs
+ * stay on the device (FIRST_EXECUTION) and no result is copied back, so a call measures the
+ * launch and the kernel up to the device's completion. GFLOP/s = 2 n^3 / time; docs/benchmarks.md has the table and the commands.
  *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
@@ -86,17 +87,24 @@ public class KernelBenchmark {
         public int rows;
         @Param({"4096"})
         public int cols;
+        @Param({"loop", "group"})
+        public String form;
 
         ExecutionPlan plan;
 
         @Setup(Level.Trial)
         public void setUp() {
             FloatArray x = random(rows * cols, 3);
-            TaskGraph graph = new TaskGraph("softmax").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
-                    .task("rows", Softmax::rows, new KernelContext(), x, cols);
-            plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device))
-                    .withGrid("softmax.rows", new elattn.runtime.WorkerGrid1D(rows * Softmax.GROUP)
-                            .setLocalWork(Softmax.GROUP, 1, 1));
+            TaskGraph graph = new TaskGraph("softmax").transferToDevice(DataTransferMode.FIRST_EXECUTION, x);
+            if (form.equals("group")) {
+                graph.task("rows", Softmax::rows, new KernelContext(), x, cols);
+            } else {
+                graph.task("rows", Softmax::rowsLoop, x, rows, cols);
+            }
+            plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
+            if (form.equals("group")) {
+                plan.withGrid("softmax.rows", new WorkerGrid1D(rows * Softmax.GROUP).setLocalWork(Softmax.GROUP, 1, 1));
+            }
             plan.execute();
         }
 

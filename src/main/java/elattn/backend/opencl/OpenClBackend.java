@@ -110,12 +110,28 @@ public final class OpenClBackend implements Backend {
                     devices.add(new OpenClDevice(cl, handle, devices.size(), platformName));
                 }
             }
+            warnIfSignalHandlersUnchained(platformNames);
             if (devices.isEmpty()) {
                 return Discovery.none("the OpenCL platforms " + platformNames + " have no devices; check the driver (clinfo -l)");
             }
             return new Discovery(List.copyOf(devices), Optional.empty());
         } catch (ElattnRuntimeException e) {
             return Discovery.none("listing OpenCL devices failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * NVIDIA's OpenCL library installs signal handlers without chaining to the JVM's, and HotSpot
+     * relies on SIGSEGV for null checks and safepoints: a Java thread can then kill the process
+     * with no crash log (seen on H100/H200 with the JVM backend busy). The JVM's own libjsig
+     * chains them; the {@code elattn} launcher preloads it.
+     */
+    private static void warnIfSignalHandlersUnchained(List<String> platformNames) {
+        boolean nvidia = platformNames.stream().anyMatch(n -> n.contains("NVIDIA"));
+        String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
+        if (nvidia && !preload.contains("libjsig")) {
+            LOG.warn("NVIDIA OpenCL replaces the JVM's signal handlers and can crash it; start java with "
+                    + "LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (the elattn launcher does this)");
         }
     }
 

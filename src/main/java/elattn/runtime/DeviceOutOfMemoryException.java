@@ -6,4 +6,9 @@ public class DeviceOutOfMemoryException extends ElattnRuntimeException {
         super("out of memory on " + device + ": could not allocate " + requestedBytes + " bytes (" + detail
                 + "); use a smaller batch, fp16 storage, or a device with more memory");
     }
+
+    /** The same failure with where it happened (graph, task) in front of the message. */
+    public DeviceOutOfMemoryException(String context, DeviceOutOfMemoryException cause) {
+        super(context + ": " + cause.getMessage(), cause);
+    }
 }

@@ -306,10 +306,17 @@ public final class ExecutionPlan implements AutoCloseable {
         return bytes;
     }
 
-    /** Runs a backend call, naming what was done and on which device if it fails. */
+    /**
+     * Runs a backend call, naming what was done and on which device if it fails; out-of-memory and
+     * build failures keep their type so callers can react to them (smaller batch, other device).
+     */
     private <T> T onDevice(String what, Supplier<T> call) {
         try {
             return call.get();
+        } catch (DeviceOutOfMemoryException e) {
+            throw new DeviceOutOfMemoryException(what + " on device " + getDevice().id(), e);
+        } catch (KernelBuildException e) {
+            throw new KernelBuildException(what + " on device " + getDevice().id(), e);
         } catch (RuntimeException e) {
             throw new ElattnRuntimeException(what + " on device " + getDevice().id() + " failed: " + e.getMessage(), e);
         }

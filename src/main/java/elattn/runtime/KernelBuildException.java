@@ -10,6 +10,12 @@ public class KernelBuildException extends ElattnRuntimeException {
         this.buildLog = buildLog;
     }
 
+    /** The same failure with where it happened (graph, task) in front of the message. */
+    public KernelBuildException(String context, KernelBuildException cause) {
+        super(context + ": " + cause.getMessage(), cause);
+        this.buildLog = cause.buildLog;
+    }
+
     /** The device compiler's output. */
     public String buildLog() {
         return buildLog;

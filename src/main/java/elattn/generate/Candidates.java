@@ -1,0 +1,25 @@
+package elattn.generate;
+
+/**
+ * The best next tokens of every row of one step, best first, with their scores (see
+ * {@link StepModel} for what a score is). Ties are broken towards the lower token id, as
+ * {@code torch.topk} does on the values the oracle uses.
+ *
+ * @param topK   candidates per row
+ * @param tokens rows x topK token ids, row-major
+ * @param scores rows x topK scores, row-major
+ * @param logits rows x vocab raw logits when the request kept them, else null
+ */
+public record Candidates(int topK, int[] tokens, float[] scores, float[] logits) {
+    public int rows() {
+        return tokens.length / topK;
+    }
+
+    public int token(int row, int rank) {
+        return tokens[row * topK + rank];
+    }
+
+    public float score(int row, int rank) {
+        return scores[row * topK + rank];
+    }
+}

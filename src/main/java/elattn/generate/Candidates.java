@@ -2,8 +2,7 @@ package elattn.generate;
 
 /**
  * The best next tokens of every row of one step, best first, with their scores (see
- * {@link StepModel} for what a score is). Ties are broken towards the lower token id, as
- * {@code torch.topk} does on the values the oracle uses.
+ * {@link StepModel} for what a score is). Equal scores are ordered by the lower token id first.
  *
  * @param topK   candidates per row
  * @param tokens rows x topK token ids, row-major

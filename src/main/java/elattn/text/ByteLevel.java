@@ -33,6 +33,11 @@ final class ByteLevel {
     private ByteLevel() {
     }
 
+    /** The character that stands for byte {@code b} (0..255). */
+    static char charOf(int b) {
+        return BYTE_TO_CHAR[b];
+    }
+
     /** The UTF-8 bytes of {@code text}, each shown as its byte-level character. */
     static String encode(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

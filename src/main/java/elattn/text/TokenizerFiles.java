@@ -52,8 +52,8 @@ final class TokenizerFiles {
         Path merges = folder.resolve(MERGES_TXT);
         if (!Files.exists(vocab) || !Files.exists(merges)) {
             throw new TokenizerException(folder, "no tokenizer: looked for " + TOKENIZER_JSON + ", or " + VOCAB_JSON + " with "
-                    + MERGES_TXT + " (" + (Files.exists(vocab) ? MERGES_TXT : Files.exists(merges) ? VOCAB_JSON : "neither")
-                    + " is there)");
+                    + MERGES_TXT + " (" + (Files.exists(vocab) ? "only " + VOCAB_JSON : Files.exists(merges) ? "only " + MERGES_TXT
+                    : "none of them") + " is there)");
         }
         return fromVocabAndMerges(vocab, merges, style(folder, vocab), overrides);
     }

@@ -2,7 +2,6 @@ package elattn.text;
 
 import java.util.Arrays;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 
@@ -20,8 +19,8 @@ final class Bpe {
     private static final int CACHE_CAPACITY = 100_000;
 
     private final Map<String, Integer> vocab;
-    /** Merge of the pair (left id, right id) packed in a long: rank in the high half, merged id in the low half. */
-    private final Map<Long, Long> merges;
+    /** Merge of the pair (left id, right id): rank in the high half, merged id in the low half. */
+    private final PairMap merges;
     private final Integer unkId;
     private final boolean fuseUnk;
     private final boolean ignoreMerges;
@@ -36,7 +35,7 @@ final class Bpe {
      */
     Bpe(Map<String, Integer> vocab, java.util.List<String[]> merges, String unkToken, boolean fuseUnk, boolean ignoreMerges) {
         this.vocab = Map.copyOf(vocab);
-        this.merges = new java.util.HashMap<>(merges.size() * 2);
+        this.merges = new PairMap(merges.size());
         for (int rank = 0; rank < merges.size(); rank++) {
             String[] m = merges.get(rank);
             Integer a = vocab.get(m[0]);
@@ -47,7 +46,7 @@ final class Bpe {
                 throw new IllegalArgumentException("merge " + (rank + 1) + " '" + m[0] + " " + m[1]
                         + "' uses '" + missing + "', which is not in the vocabulary");
             }
-            this.merges.put(pair(a, b), ((long) rank << 32) | ab);
+            this.merges.put(a, b, ((long) rank << 32) | ab);
         }
         if (unkToken != null && !vocab.containsKey(unkToken)) {
             throw new IllegalArgumentException("unknown token '" + unkToken + "' is not in the vocabulary");
@@ -59,10 +58,6 @@ final class Bpe {
 
     Map<String, Integer> vocab() {
         return vocab;
-    }
-
-    private static long pair(int a, int b) {
-        return ((long) a << 32) | (b & 0xFFFFFFFFL);
     }
 
     /** Sends the ids of {@code word} (in the byte-level alphabet) to {@code out}. */
@@ -115,11 +110,12 @@ final class Bpe {
             next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
         }
-        // Queue entries: rank in the high half, position of the left symbol in the low half.
-        PriorityQueue<Long> queue = new PriorityQueue<>();
+        // Heap entries: rank in the high half, position of the left symbol in the low half, so the
+        // smallest entry is the lowest rank and, among equal ranks, the leftmost pair.
+        LongHeap queue = new LongHeap(n);
         for (int i = 0; i + 1 < n; i++) {
-            Long m = merges.get(pair(id[i], id[i + 1]));
-            if (m != null) {
+            long m = merges.get(id[i], id[i + 1]);
+            if (m >= 0) {
                 queue.add((m >>> 32) << 32 | i);
             }
         }
@@ -132,23 +128,23 @@ final class Bpe {
             if (gone[pos] || right < 0) {
                 continue;
             }
-            Long m = merges.get(pair(id[pos], id[right]));
-            if (m == null || (int) (m >>> 32) != rank) {
+            long m = merges.get(id[pos], id[right]);
+            if (m < 0 || (int) (m >>> 32) != rank) {
                 continue;
             }
-            id[pos] = (int) (long) m;
+            id[pos] = (int) m;
             gone[right] = true;
             next[pos] = next[right];
             if (next[pos] >= 0) {
                 prev[next[pos]] = pos;
-                Long after = merges.get(pair(id[pos], id[next[pos]]));
-                if (after != null) {
+                long after = merges.get(id[pos], id[next[pos]]);
+                if (after >= 0) {
                     queue.add((after >>> 32) << 32 | pos);
                 }
             }
             if (prev[pos] >= 0) {
-                Long before = merges.get(pair(id[prev[pos]], id[pos]));
-                if (before != null) {
+                long before = merges.get(id[prev[pos]], id[pos]);
+                if (before >= 0) {
                     queue.add((before >>> 32) << 32 | prev[pos]);
                 }
             }
@@ -159,5 +155,57 @@ final class Bpe {
             out[k++] = id[i];
         }
         return Arrays.copyOf(out, k);
+    }
+
+    /** A binary min-heap of longs, without boxing. */
+    private static final class LongHeap {
+        private long[] a;
+        private int n;
+
+        LongHeap(int capacity) {
+            a = new long[Math.max(capacity, 4)];
+        }
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            int i = n++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (a[parent] <= v) {
+                    break;
+                }
+                a[i] = a[parent];
+                i = parent;
+            }
+            a[i] = v;
+        }
+
+        long poll() {
+            long top = a[0];
+            long v = a[--n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) {
+                    break;
+                }
+                if (c + 1 < n && a[c + 1] < a[c]) {
+                    c++;
+                }
+                if (v <= a[c]) {
+                    break;
+                }
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = v;
+            return top;
+        }
     }
 }

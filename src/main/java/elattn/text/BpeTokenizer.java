@@ -133,15 +133,16 @@ public final class BpeTokenizer {
                 ids.add(piece.id());
                 continue;
             }
-            List<String> pieces = List.of(piece.text());
+            words.clear();
+            words.add(piece.text());
             for (PreTokenizer step : preTokenizers) {
+                List<String> pieces = List.copyOf(words);
                 words.clear();
                 for (String p : pieces) {
                     step.split(p, words);
                 }
-                pieces = List.copyOf(words);
             }
-            for (String word : pieces) {
+            for (String word : words) {
                 bpe.encodeWord(ByteLevel.encode(word), ids::add);
             }
         }

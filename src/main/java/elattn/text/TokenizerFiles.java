@@ -246,8 +246,10 @@ final class TokenizerFiles {
                 added.add(addedToken(e.getValue().getAsJsonObject(), Integer.parseInt(e.getKey())));
             }
         } else {
+            // Missing ones get the next ids in the order of transformers' special token attributes
+            // (bos, eos, unk, pad, mask), as its tokenizer appends them.
             List<String> names = style == BpeTokenizer.Style.GPT2 ? List.of(ENDOFTEXT)
-                    : List.of("<s>", "<pad>", "</s>", "<unk>", "<mask>");
+                    : List.of("<s>", "</s>", "<unk>", "<pad>", "<mask>");
             for (String name : names) {
                 Integer id = vocab.get(name);
                 if (id == null) {

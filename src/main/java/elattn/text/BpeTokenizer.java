@@ -28,7 +28,11 @@ public final class BpeTokenizer {
     public enum Style {
         /** {@code <|endoftext|>} as the only special token (bos, eos and unk), nothing added around the text. */
         GPT2,
-        /** {@code <s> <pad> </s> <unk> <mask>} ({@code <mask>} takes the space before it), text wrapped as {@code <s> X </s>}. */
+        /**
+         * {@code <s> <pad> </s> <unk> <mask>}, text wrapped as {@code <s> X </s>}. As in transformers
+         * 5, {@code <mask>} does not take the space before it here; BART's own tokenizer.json says
+         * that it does ({@code lstrip}), and that file wins when present.
+         */
         BART
     }
 

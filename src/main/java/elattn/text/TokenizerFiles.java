@@ -255,8 +255,7 @@ final class TokenizerFiles {
                 if (id == null) {
                     id = next++;
                 }
-                boolean mask = name.equals("<mask>");
-                added.add(new AddedToken(name, id, true, mask, false, false, false));
+                added.add(AddedToken.special(name, id));
             }
         }
         Map<String, Integer> ids = new LinkedHashMap<>(vocab);

@@ -10,12 +10,16 @@ import elattn.kernel.Parallel;
 /**
  * One small kernel per feature of the kernel language, the corpus on which the kernel compiler is
  * tested: each runs on the JVM through its generated {@code $$Jvm} form (LanguageFeatureKernelsTest)
- * and, in the backends' integration tests, on every device, always against a plain sequential Java
- * call of the same method. {@link LanguageFeatureCases} gives the arguments to run them with.
+ * and through a TaskGraph on every test device (LanguageFeatureDeviceTest), always against a plain
+ * sequential Java call of the same method (KernelContext kernels against a reference in the test). {@link LanguageFeatureCases} gives the arguments to run them with.
  */
 public final class LanguageFeatureKernels {
     /** Work-group size of the KernelContext kernels (local arrays need a constant size). */
     public static final int GROUP = 64;
+    /** Work-group size (4 x 2 x 2) of {@link #contextIds3D}. */
+    public static final int GROUP_3D = 16;
+    /** Float outputs per element of {@link #kernelMath} and {@link #javaMath}, one per function. */
+    public static final int MATH_RESULTS = 15;
     private static final float SCALE = 0.5f;
     static final int STEP = 3;
     private static final long OFFSET = 123_456_789_012L;
@@ -208,28 +212,66 @@ public final class LanguageFeatureKernels {
         }
     }
 
-    /** Every KernelMath function, float and int overloads. */
-    public static void kernelMath(FloatArray in, FloatArray out) {
+    /** Every KernelMath function, one output each (so each is checked with its own device error bound). */
+    public static void kernelMath(FloatArray in, FloatArray out, IntArray n, IntArray ints) {
         for (@Parallel int i = 0; i < in.getSize(); i++) {
             float x = in.get(i);
-            float r = KernelMath.exp(x) + KernelMath.log(x) + KernelMath.sqrt(x) + KernelMath.rsqrt(x)
-                    + KernelMath.tanh(x) + KernelMath.erf(x) + KernelMath.pow(x, 1.5f) + KernelMath.sin(x)
-                    + KernelMath.cos(x) + KernelMath.floor(x * 3) + KernelMath.ceil(x * 3) + KernelMath.fma(x, 2f, 1f)
-                    + KernelMath.min(x, 1f) + KernelMath.max(x, 1f) + KernelMath.abs(-x);
-            int k = KernelMath.min(i, 3) + KernelMath.max(i, 3) + KernelMath.abs(5 - i);
-            out.set(i, r + k);
+            float p = KernelMath.abs(x) + 0.05f;
+            int o = i * MATH_RESULTS;
+            out.set(o, KernelMath.exp(x));
+            out.set(o + 1, KernelMath.log(p));
+            out.set(o + 2, KernelMath.sqrt(p));
+            out.set(o + 3, KernelMath.rsqrt(p));
+            out.set(o + 4, KernelMath.tanh(x));
+            out.set(o + 5, KernelMath.erf(x));
+            out.set(o + 6, KernelMath.pow(p, x));
+            out.set(o + 7, KernelMath.sin(x));
+            out.set(o + 8, KernelMath.cos(x));
+            out.set(o + 9, KernelMath.floor(x * 3));
+            out.set(o + 10, KernelMath.ceil(x * 3));
+            out.set(o + 11, KernelMath.fma(x, 2.5f, -1f));
+            out.set(o + 12, KernelMath.min(x, 0.5f));
+            out.set(o + 13, KernelMath.max(x, 0.5f));
+            out.set(o + 14, KernelMath.abs(x));
+            int k = n.get(i);
+            ints.set(i * 3, KernelMath.min(k, 7 - i));
+            ints.set(i * 3 + 1, KernelMath.max(k, -i));
+            ints.set(i * 3 + 2, KernelMath.abs(k));
         }
     }
 
-    /** java.lang.Math functions (computed in float on devices), int and long overloads. */
-    public static void javaMath(FloatArray in, FloatArray out) {
+    /**
+     * The java.lang.Math equivalents (double on the JVM, float on devices), in the output layout of
+     * {@link #kernelMath}; slot 3 is {@code 1 / Math.sqrt} (double division), slot 5 a negative base
+     * to an integral power. Int and long overloads of min, max, abs.
+     */
+    public static void javaMath(FloatArray in, FloatArray out, IntArray n, IntArray ints) {
         for (@Parallel int i = 0; i < in.getSize(); i++) {
             float x = in.get(i);
-            float r = (float) (Math.exp(x) + Math.log(x) + Math.sqrt(x) + Math.tanh(x) + Math.pow(x, 2) + Math.sin(x)
-                    + Math.cos(x) + Math.floor(x) + Math.ceil(x)) + Math.fma(x, x, 1f);
-            r += Math.min(x, 0.5f) + Math.max(x, 0.5f) + Math.abs(-x);
-            long m = Math.min(i, 5) + Math.max(i, 5) + Math.abs(i - 10) + Math.max(2L, i);
-            out.set(i, r + m);
+            float p = Math.abs(x) + 0.05f;
+            int o = i * MATH_RESULTS;
+            out.set(o, (float) Math.exp(x));
+            out.set(o + 1, (float) Math.log(p));
+            out.set(o + 2, (float) Math.sqrt(p));
+            out.set(o + 3, (float) (1 / Math.sqrt(p)));
+            out.set(o + 4, (float) Math.tanh(x));
+            out.set(o + 5, (float) Math.pow(x, 2));
+            out.set(o + 6, (float) Math.pow(p, x));
+            out.set(o + 7, (float) Math.sin(x));
+            out.set(o + 8, (float) Math.cos(x));
+            out.set(o + 9, (float) Math.floor(x * 3));
+            out.set(o + 10, (float) Math.ceil(x * 3));
+            out.set(o + 11, Math.fma(x, 2.5f, -1f));
+            out.set(o + 12, Math.min(x, 0.5f));
+            out.set(o + 13, Math.max(x, 0.5f));
+            out.set(o + 14, Math.abs(x));
+            int k = n.get(i);
+            long wide = (long) k * 3;
+            ints.set(i * 5, Math.min(k, 7 - i));
+            ints.set(i * 5 + 1, Math.max(k, -i));
+            ints.set(i * 5 + 2, Math.abs(k));
+            ints.set(i * 5 + 3, (int) (Math.max(wide, -5L) >> 2));
+            ints.set(i * 5 + 4, (int) (Math.abs(wide) >>> 3) + (int) Math.min(wide, 100L));
         }
     }
 
@@ -287,5 +329,285 @@ public final class LanguageFeatureKernels {
         out.set(index, neighbour + 10 * ctx.localIdy + 100 * ctx.groupIdx + 1000 * ctx.groupIdy
                 + 10000 * ctx.localGroupSizeY + 100000 * ctx.globalGroupSizeY + ctx.globalIdz + ctx.localIdz
                 + ctx.groupIdz + ctx.globalGroupSizeZ + ctx.localGroupSizeZ);
+    }
+
+    /** Every KernelContext id and size in three dimensions, and local int and float arrays across the group. */
+    public static void contextIds3D(KernelContext ctx, IntArray ids, FloatArray moved) {
+        int[] token = ctx.allocateIntLocalArray(GROUP_3D);
+        float[] value = ctx.allocateFloatLocalArray(GROUP_3D);
+        int local = (ctx.localIdz * ctx.localGroupSizeY + ctx.localIdy) * ctx.localGroupSizeX + ctx.localIdx;
+        int global = (ctx.globalIdz * ctx.globalGroupSizeY + ctx.globalIdy) * ctx.globalGroupSizeX + ctx.globalIdx;
+        token[local] = global;
+        value[local] = global * 0.5f;
+        ctx.localBarrier();
+        int mirror = ctx.localGroupSizeX * ctx.localGroupSizeY * ctx.localGroupSizeZ - 1 - local;
+        int o = global * 16;
+        ids.set(o, ctx.globalIdx);
+        ids.set(o + 1, ctx.globalIdy);
+        ids.set(o + 2, ctx.globalIdz);
+        ids.set(o + 3, ctx.localIdx);
+        ids.set(o + 4, ctx.localIdy);
+        ids.set(o + 5, ctx.localIdz);
+        ids.set(o + 6, ctx.groupIdx);
+        ids.set(o + 7, ctx.groupIdy);
+        ids.set(o + 8, ctx.groupIdz);
+        ids.set(o + 9, ctx.globalGroupSizeX);
+        ids.set(o + 10, ctx.globalGroupSizeY);
+        ids.set(o + 11, ctx.globalGroupSizeZ);
+        ids.set(o + 12, ctx.localGroupSizeX);
+        ids.set(o + 13, ctx.localGroupSizeY);
+        ids.set(o + 14, ctx.localGroupSizeZ);
+        ids.set(o + 15, token[mirror]);
+        moved.set(global, value[mirror] + ctx.groupIdz);
+    }
+
+    /**
+     * Int and long division and remainder with negative operands (truncating), variable shift counts
+     * (negative and beyond the width, masked as in Java), constant counts of 32 and more or negative.
+     */
+    public static void intDivision(IntArray a, IntArray b, IntArray out) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            int x = a.get(i);
+            int y = b.get(i);
+            long lx = (long) x * 3_000_000_019L;
+            int o = i * 12;
+            out.set(o, x / y);
+            out.set(o + 1, x % y);
+            out.set(o + 2, x / -3 + x % -5);
+            out.set(o + 3, (int) (lx / y));
+            out.set(o + 4, (int) (lx % y));
+            out.set(o + 5, x << y);
+            out.set(o + 6, x >> y);
+            out.set(o + 7, x >>> y);
+            out.set(o + 8, x >>> 40 ^ x << 33 ^ x >> -1);
+            out.set(o + 9, (int) (lx >>> y ^ lx << (y * 7) >>> 32));
+            out.set(o + 10, (int) (lx >> 70 ^ lx >>> -3));
+            out.set(o + 11, (int) ((lx >>> 32) * 31 + (lx >> 40)));
+        }
+    }
+
+    /** boolean locals: comparisons, &&, ||, !, ^, ==, compound &=, |=, ^=, a boolean device function. */
+    public static void booleans(IntArray in, IntArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            int v = in.get(i);
+            boolean negative = v < 0;
+            boolean even = isEven(v);
+            boolean both = negative && even;
+            boolean either = negative || even;
+            boolean differ = negative ^ even;
+            boolean flag = !both;
+            flag &= v % 3 != 0;
+            flag |= v == 42;
+            flag ^= either;
+            boolean same = negative == even;
+            out.set(i, (both ? 1 : 0) | (either ? 2 : 0) | (differ ? 4 : 0) | (flag ? 8 : 0) | (same ? 16 : 0)
+                    | (!same != flag ? 32 : 0));
+        }
+    }
+
+    /**
+     * The values of prefix and postfix ++/-- (int, long, float, private array elements), long compound
+     * shifts, and compound assignments with Java's implicit narrowing ({@code int *= float}).
+     */
+    public static void increments(IntArray in, FloatArray f, IntArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            int k = in.get(i);
+            int a = k++;
+            int b = ++k;
+            int c = k--;
+            int d = --k;
+            long big = k;
+            big++;
+            big *= 3;
+            big <<= 33;
+            big >>>= 7;
+            big %= 1_000_000_007L;
+            int narrowed = k;
+            narrowed *= 1.5f;
+            narrowed += 0.75;
+            float x = f.get(i);
+            x++;
+            float y = x--;
+            int[] hist = new int[4];
+            hist[k & 3]++;
+            hist[(k >> 2) & 3] += 2;
+            hist[0]--;
+            int j = 0;
+            hist[j++] += 10;
+            hist[++j] *= 3;
+            f.set(i, x * 2 + y);
+            int o = i * 8;
+            out.set(o, a);
+            out.set(o + 1, b);
+            out.set(o + 2, c);
+            out.set(o + 3, d);
+            out.set(o + 4, (int) (big ^ big >>> 32));
+            out.set(o + 5, narrowed);
+            out.set(o + 6, hist[0] + 100 * hist[1] + 10000 * hist[2] + 1000000 * hist[3]);
+            out.set(o + 7, j);
+        }
+    }
+
+    /** break and continue in while(true), do-while and nested for loops; a loop counting down; braceless bodies. */
+    public static void loopControl(IntArray in, IntArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            int v = in.get(i);
+            int evens = 0;
+            int w = v;
+            while (true) {
+                w--;
+                if (w < 0) {
+                    break;
+                }
+                if (w % 2 == 1) {
+                    continue;
+                }
+                evens++;
+            }
+            int odd = 0;
+            int u = v;
+            do {
+                u -= 3;
+                if (u % 2 == 0) {
+                    continue;
+                }
+                odd++;
+                if (odd > 5) {
+                    break;
+                }
+            } while (u > 0);
+            int pairs = 0;
+            for (int p = 0; p < 10; p++) {
+                for (int q = 0; q < 10; q++) {
+                    if (q > p) {
+                        break;
+                    }
+                    if ((p + q) % 3 == 0) {
+                        continue;
+                    }
+                    pairs += p * q;
+                }
+                if (pairs > v) {
+                    break;
+                }
+            }
+            int count = 0;
+            for (int k = v % 17; k > 0; k -= 3)
+                count += k;
+            out.set(i * 4, evens);
+            out.set(i * 4 + 1, odd * 1000 + u);
+            out.set(i * 4 + 2, pairs);
+            out.set(i * 4 + 3, count);
+        }
+    }
+
+    /**
+     * Limits of the JDK as constants: infinities as running max/min seeds (softmax style), Float.MAX_VALUE,
+     * MIN_NORMAL, MIN_VALUE (subnormal), NaN, constant expressions javac folds to infinity or zero, and
+     * Integer/Long/Short/Byte limits (Long.MIN_VALUE is no valid C literal).
+     */
+    public static void limits(FloatArray in, FloatArray f, IntArray n, int cols) {
+        for (@Parallel int row = 0; row < in.getSize() / cols; row++) {
+            float max = Float.NEGATIVE_INFINITY;
+            float min = Float.POSITIVE_INFINITY;
+            float smallest = Float.MAX_VALUE;
+            for (int k = 0; k < cols; k++) {
+                float v = in.get(row * cols + k);
+                max = Math.max(max, v);
+                min = KernelMath.min(min, v);
+                smallest = Math.min(smallest, Math.abs(v));
+            }
+            int o = row * 8;
+            f.set(o, max);
+            f.set(o + 1, min);
+            f.set(o + 2, smallest);
+            f.set(o + 3, row % 2 == 0 ? Float.MAX_VALUE : -Float.MAX_VALUE);
+            f.set(o + 4, Float.MIN_NORMAL * (row + 1));
+            f.set(o + 5, row == 0 ? Float.MIN_VALUE : Float.NaN);
+            f.set(o + 6, max > -Float.MAX_VALUE ? Float.MAX_VALUE * 2 : 0f);
+            f.set(o + 7, (float) Math.E * row + (float) Double.MIN_VALUE);
+            long lmin = Long.MIN_VALUE;
+            long lmax = Long.MAX_VALUE;
+            int p = row * 6;
+            n.set(p, Integer.MIN_VALUE + row);
+            n.set(p + 1, Integer.MAX_VALUE - row);
+            n.set(p + 2, (int) lmax);
+            n.set(p + 3, (int) (lmin >>> (33 + row % 2)));
+            n.set(p + 4, Short.MIN_VALUE + Byte.MAX_VALUE * Short.MAX_VALUE + Byte.MIN_VALUE);
+            n.set(p + 5, (int) (lmax / (row + 1) % 1_000_003));
+        }
+    }
+
+    /**
+     * fp16 conversions alone: floats rounded to fp16 on store (ties, subnormals, overflow) and fp16 bit
+     * patterns widened to float on load, so that every backend can be held to HalfFloatArray's rounding.
+     */
+    public static void halfRoundTrip(FloatArray in, HalfFloatArray rounded, HalfFloatArray halves, FloatArray widened) {
+        for (@Parallel int i = 0; i < halves.getSize(); i++) {
+            if (i < in.getSize()) {
+                rounded.set(i, in.get(i));
+            }
+            widened.set(i, halves.get(i));
+        }
+    }
+
+    /** One dimension with a parameter start, a <= bound and a constant step. */
+    public static void strided1D(IntArray out, int first, int last) {
+        for (@Parallel int i = first; i <= last; i += 4) {
+            out.set(i, out.get(i) + i * 3 + 1);
+        }
+    }
+
+    /** Three dimensions, each with its own non-zero start, bound form and step. */
+    public static void strided3D(FloatArray out, int nx, int ny, int nz) {
+        for (@Parallel int z = 1; z <= nz - 1; z += 2) {
+            for (@Parallel int y = 2; y < ny; y += STEP) {
+                for (@Parallel int x = nx / 4; x <= nx - 2; x += 5) {
+                    int idx = (z * ny + y) * nx + x;
+                    out.set(idx, out.get(idx) + x + 100 * y + 10000 * z);
+                }
+            }
+        }
+    }
+
+    private static long mix(long a, int b) {
+        return a * 31 + b;
+    }
+
+    private static boolean inRange(int v, int lo, int hi) {
+        return v >= lo && v < hi;
+    }
+
+    private static int sumInts(IntArray a, int from, int n) {
+        int s = 0;
+        for (int k = 0; k < n; k++) {
+            s += a.get(from + k);
+        }
+        return s;
+    }
+
+    private static float halfAt(HalfFloatArray h, int i) {
+        return h.get(i % h.getSize());
+    }
+
+    private static double twice(double v) {
+        return v * 2;
+    }
+
+    private static void putHalf(HalfFloatArray h, int i, float v) {
+        h.set(i, v);
+    }
+
+    /** Device functions with IntArray, HalfFloatArray, long, boolean and double parameters and results. */
+    public static void deviceFunctionTypes(IntArray a, HalfFloatArray h, IntArray out, FloatArray f, long seed) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            int s = sumInts(a, i, 3);
+            long m = mix(seed, s);
+            out.set(i, inRange(s, -50, 50) ? (int) (m >>> 16) : (int) m);
+            f.set(i, (float) twice(halfAt(h, i)) + s);
+            if (i < h.getSize()) {
+                putHalf(h, i, h.get(i) * 0.5f);
+            }
+        }
     }
 }

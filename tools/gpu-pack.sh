@@ -14,4 +14,7 @@ ls target/gpu-tools/junit-platform-console-standalone-*.jar >/dev/null 2>&1 \
 # JUnit's jupiter jars are inside the console launcher already; the JMH jars are needed beside it.
 rm -rf target/gpu-bench-lib && mkdir -p target/gpu-bench-lib
 cp target/test-lib/jmh-*.jar target/test-lib/jopt-simple-*.jar target/test-lib/commons-math3-*.jar target/gpu-bench-lib/ 2>/dev/null || true
-bash ../shared/tools/gpu-pack.sh target/elattn-*.jar target/lib target/gpu-tools target/gpu-bench-lib
+# Test classes travel as a folder: JUnit scans jars through the zip file system, which the packed
+# runtime lacks, but scans folders fine.
+bash ../shared/tools/gpu-pack.sh target/elattn-*[0-9T].jar target/lib target/test-classes target/gpu-tools \
+  target/gpu-bench-lib

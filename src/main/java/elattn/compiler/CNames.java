@@ -27,7 +27,8 @@ final class CNames {
             "convert_int_sat", "convert_long_sat", "get_global_id", "get_global_size", "get_local_id",
             "get_local_size", "get_group_id", "expf", "logf", "sqrtf", "rsqrtf", "tanhf", "erff", "powf", "sinf",
             "cosf", "floorf", "ceilf", "fmaf", "fminf", "fmaxf", "fabsf", "fmodf", "__syncthreads",
-            "__float2int_rz", "__float2ll_rz", "__int_as_float", "elattn_half_to_float", "elattn_float_to_half");
+            "__float2int_rz", "__float2ll_rz", "__int_as_float", "elattn_float_to_int", "elattn_float_to_long",
+            "elattn_half_to_float", "elattn_float_to_half");
     private static final Pattern VECTOR_TYPE =
             Pattern.compile("(char|uchar|short|ushort|int|uint|long|ulong|float|double|half|bool)(2|3|4|8|16)");
 

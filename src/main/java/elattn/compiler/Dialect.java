@@ -81,13 +81,9 @@ enum Dialect {
                 : array + "[" + index + "] = elattn_float_to_half(" + value + ")";
     }
 
-    /** Java's float-to-int conversion: rounds toward zero, saturates, NaN gives 0. */
+    /** Java's float-to-int conversion: rounds toward zero, saturates, NaN gives 0 (see {@link #prelude}). */
     String floatToInt(String value, boolean toLong) {
-        if (this == OPENCL) {
-            return (toLong ? "convert_long_sat(" : "convert_int_sat(") + value + ")";
-        }
-        // PTX cvt.rzi saturates and converts NaN to 0, as Java does.
-        return (toLong ? "__float2ll_rz(" : "__float2int_rz(") + value + ")";
+        return (toLong ? "elattn_float_to_long(" : "elattn_float_to_int(") + value + ")";
     }
 
     /** The fp32 built-in for a float math function named as in OpenCL C (exp, fmin, fmod, ...). */
@@ -113,8 +109,25 @@ enum Dialect {
         return this == OPENCL ? "NAN" : "__int_as_float(0x7fc00000)";
     }
 
-    /** Definitions every translation unit of this dialect needs before the functions. */
+    /**
+     * Definitions every translation unit of this dialect needs before the functions. The float to
+     * integer casts test for NaN themselves: NVIDIA's OpenCL {@code convert_long_sat} and CUDA's
+     * {@code __float2ll_rz} give the most negative value for NaN where Java gives 0 (seen on H200).
+     */
     String prelude(boolean usesHalf) {
+        String casts = this == OPENCL ? """
+                static inline int elattn_float_to_int(float v) { return isnan(v) ? 0 : convert_int_sat(v); }
+                static inline long elattn_float_to_long(float v) { return isnan(v) ? 0 : convert_long_sat(v); }
+
+                """ : """
+                __device__ __forceinline__ int elattn_float_to_int(float v) { return v != v ? 0 : __float2int_rz(v); }
+                __device__ __forceinline__ long long elattn_float_to_long(float v) { return v != v ? 0 : __float2ll_rz(v); }
+
+                """;
+        return casts + halfPrelude(usesHalf);
+    }
+
+    private String halfPrelude(boolean usesHalf) {
         if (this == CUDA && usesHalf) {
             return """
                     // fp16 storage: conversions by PTX instructions, so cuda_fp16.h is not needed.

@@ -1,5 +1,6 @@
 package elattn.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +12,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "elattn", mixinStandardHelpOptions = true, version = "elattn 0.1.0",
         description = "Transformer generation with EL-attention on any GPU, from plain Java kernels.",
-        subcommands = {DevicesCommand.class})
+        subcommands = {DevicesCommand.class, CheckCommand.class})
 public final class Main {
     @Option(names = "--stacktrace", scope = ScopeType.INHERIT,
             description = "On error, print the Java stack trace as well as the message.")
@@ -24,9 +25,14 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code (for tests). */
+    /** Runs the command line on the standard streams and returns the exit code. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output and error streams and returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean trace = parseResult.originalArgs().contains("--stacktrace");
             if (trace) {

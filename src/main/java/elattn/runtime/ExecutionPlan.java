@@ -178,7 +178,7 @@ public final class ExecutionPlan implements AutoCloseable {
         if (session == null) {
             Device d = getDevice();
             session = onDevice("opening a session", d::open);
-            LOG.info("execution plan {} runs on {} ({})", graphs.stream().map(ImmutableTaskGraph::getName).toList(),
+            LOG.debug("execution plan {} runs on {} ({})", graphs.stream().map(ImmutableTaskGraph::getName).toList(),
                     d.id(), d.name());
         }
     }

@@ -1,0 +1,255 @@
+package elattn.model.device;
+
+import elattn.generate.Batch;
+import elattn.generate.Candidates;
+import elattn.generate.StepModel;
+import elattn.generate.StepRequest;
+import elattn.kernel.FloatArray;
+import elattn.model.ModelConfig;
+import elattn.model.ModelWeights;
+import elattn.runtime.Device;
+import elattn.runtime.ExecutionPlan;
+import elattn.runtime.ExecutionResult;
+import elattn.runtime.ImmutableTaskGraph;
+import elattn.tasks.Logits;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A model of any supported family (BART, GPT-2, Marian: the family is data in {@link ModelConfig})
+ * running on a {@link Device} as a {@link StepModel}, with EL-attention by default or standard
+ * multi-head attention ({@link AttentionMode}).
+ *
+ * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch: the encoder graph (run
+ * once) and the decode-step graph (run once per step; see {@link DecoderGraph}). Weights and the
+ * encoder output go to the device once and stay until {@link #close}; per step only token ids,
+ * parent rows, the row -> sentence map, the constraints and {@code rows x topK} candidates cross
+ * the bus. The history caches are sized for {@code maxSteps} decoder steps when the batch starts
+ * ({@link #cacheBytes} reports them); a step beyond that is an error.
+ *
+ * <p>Not thread-safe: one generation at a time.
+ */
+public final class DeviceModel implements StepModel {
+    private final ModelConfig config;
+    private final ModelWeights<FloatArray> weights;
+    private final Device device;
+    private final AttentionMode mode;
+    private final int maxSteps;
+    private Run run;
+
+    /** EL-attention, with room for as many decoder steps as the model has positions. */
+    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device) {
+        this(config, weights, device, AttentionMode.EL, config.maxPositions());
+    }
+
+    /**
+     * @param maxSteps decoder steps the caches hold, at most {@code config.maxPositions()}: for an
+     *                 encoder-decoder the longest output including the start token, for a
+     *                 decoder-only model the prompt width plus the new tokens
+     */
+    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, AttentionMode mode,
+            int maxSteps) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.device = Objects.requireNonNull(device, "device");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        if (maxSteps < 1 || maxSteps > config.maxPositions()) {
+            throw new IllegalArgumentException("maxSteps must be between 1 and the model's " + config.maxPositions()
+                    + " positions, not " + maxSteps);
+        }
+        this.maxSteps = maxSteps;
+    }
+
+    public AttentionMode mode() {
+        return mode;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /** Bytes of attention state the current batch holds on the device (cross and self separately). */
+    public CacheBytes cacheBytes() {
+        if (run == null) {
+            throw new IllegalStateException("no batch is running: cacheBytes() reports the batch of the last start()");
+        }
+        return run.layout.cacheBytes();
+    }
+
+    @Override
+    public Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
+        if (rowsPerSentence < 1) {
+            throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
+        }
+        close();
+        run = new Run(new BatchLayout(config, mode, batch, rowsPerSentence, maxSteps));
+        return run.start(batch, request);
+    }
+
+    @Override
+    public Candidates next(int[] tokens, int[] parents, StepRequest request) {
+        if (run == null) {
+            throw new IllegalStateException("next() before start(): start a batch first");
+        }
+        if (tokens.length != parents.length) {
+            throw new IllegalArgumentException(tokens.length + " tokens but " + parents.length + " parents");
+        }
+        return run.next(tokens, parents, request);
+    }
+
+    @Override
+    public void close() {
+        if (run != null) {
+            run.plan.close();
+            run = null;
+        }
+    }
+
+    /** One batch: its layout, arrays, plan and the host's view of the rows. */
+    private final class Run {
+        final BatchLayout layout;
+        final Buffers b;
+        final ExecutionPlan plan;
+        int step;
+        int[] rowSentence = new int[0];
+
+        Run(BatchLayout layout) {
+            this.layout = layout;
+            this.b = new Buffers(layout);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
+            ExecutionPlan p = config.encoderDecoder()
+                    ? new ExecutionPlan(EncoderGraph.build(layout, weights, b), decode)
+                    : new ExecutionPlan(decode);
+            this.plan = p.withDevice(device);
+        }
+
+        Candidates start(Batch batch, StepRequest request) {
+            int beams = layout.beams;
+            if (config.encoderDecoder()) {
+                plan.execute(EncoderGraph.NAME);
+                int[] tokens = new int[layout.maxRows];
+                Arrays.fill(tokens, config.decoderStartTokenId());
+                return run(tokens, identity(layout.maxRows), perBeam(layout.maxRows, beams), request);
+            }
+            // Decoder-only: the prompt, one step per column; the last one is scored.
+            Candidates out = null;
+            for (int t = 0; t < layout.promptWidth; t++) {
+                int n = layout.rowsAt(t);
+                boolean shared = n == layout.sentences && beams > 1;
+                int[] sentences = shared ? identity(n) : perBeam(n, beams);
+                int[] parents = t > 0 && n != layout.rowsAt(t - 1) ? perBeam(n, beams) : identity(n);
+                int[] tokens = new int[n];
+                for (int r = 0; r < n; r++) {
+                    tokens[r] = Math.max(0, batch.inputIds()[sentences[r]][t]);
+                }
+                out = run(tokens, parents, sentences, t == layout.firstScoredStep() ? request : null);
+            }
+            return out;
+        }
+
+        Candidates next(int[] tokens, int[] parents, StepRequest request) {
+            int[] sentences = new int[tokens.length];
+            for (int r = 0; r < tokens.length; r++) {
+                if (parents[r] < 0 || parents[r] >= rowSentence.length) {
+                    throw new IllegalArgumentException("row " + r + " names parent " + parents[r] + " but the previous"
+                            + " step had " + rowSentence.length + " rows");
+                }
+                sentences[r] = rowSentence[parents[r]];
+            }
+            return run(tokens, parents, sentences, request);
+        }
+
+        /** Runs decoder step {@link #step} on these rows; returns their candidates, or null for an unscored prompt step. */
+        private Candidates run(int[] tokens, int[] parents, int[] sentences, StepRequest request) {
+            int n = tokens.length;
+            if (step >= layout.maxSteps) {
+                throw new IllegalStateException("decoder step " + step + " is past the " + layout.maxSteps
+                        + " steps this model's caches hold; construct the DeviceModel with a larger maxSteps (at most "
+                        + config.maxPositions() + ")");
+            }
+            if (n < 1 || n > layout.rowsAt(step)) {
+                throw new IllegalArgumentException("step " + step + " has " + n + " rows; this batch allows 1 to "
+                        + layout.rowsAt(step));
+            }
+            for (int r = 0; r < n; r++) {
+                b.tokens.set(r, tokens[r]);
+                b.parents.set(r, parents[r]);
+                b.rowSentence.set(r, sentences[r]);
+            }
+            if (config.encoderDecoder() && mode == AttentionMode.MHA) {
+                // Every beam copy of a sentence's encoder output is the same: give each row one of them.
+                int[] used = new int[layout.sentences];
+                for (int r = 0; r < n; r++) {
+                    int s = sentences[r];
+                    b.crossRow.set(r, s * layout.beams + Math.min(used[s]++, layout.beams - 1));
+                }
+            }
+            b.setRows(n, layout);
+            b.step.set(step);
+            b.keyCount.set(step + 1);
+            int k = 1;
+            if (request != null) {
+                k = request.topK();
+                if (k > Logits.MAX_K) {
+                    throw new IllegalArgumentException("topK " + k + " is more than the " + Logits.MAX_K
+                            + " candidates per row the device selects");
+                }
+                setConstraints(request, n);
+            }
+            b.scoredRows.set(request == null ? 0 : n);
+            b.topK.set(k);
+            ExecutionResult result = plan.execute(DecoderGraph.NAME);
+            step++;
+            rowSentence = sentences;
+            if (request == null) {
+                return null;
+            }
+            float[] logits = null;
+            if (request.keepLogits()) {
+                result.transferToHost(b.logits);
+                logits = Arrays.copyOf(b.logits.toHeapArray(), n * config.vocabSize());
+            }
+            int[] topTokens = Arrays.copyOf(b.topTokens.toHeapArray(), n * k);
+            float[] topScores = Arrays.copyOf(b.topScores.toHeapArray(), n * k);
+            return new Candidates(k, topTokens, topScores, logits);
+        }
+
+        private void setConstraints(StepRequest request, int n) {
+            int[] forced = request.forcedToken();
+            if (forced.length != n) {
+                throw new IllegalArgumentException("forcedToken has " + forced.length + " entries for " + n + " rows");
+            }
+            int[] bannedRows = request.bannedRows();
+            if (bannedRows.length > b.bannedCapacity) {
+                throw new IllegalArgumentException(bannedRows.length + " banned (row, token) pairs in one step; the"
+                        + " device holds at most " + b.bannedCapacity);
+            }
+            for (int r = 0; r < n; r++) {
+                b.forced.set(r, forced[r]);
+            }
+            for (int i = 0; i < bannedRows.length; i++) {
+                b.bannedRows.set(i, bannedRows[i]);
+                b.bannedTokens.set(i, request.bannedTokens()[i]);
+            }
+            b.bannedCount.set(bannedRows.length);
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i);
+        return a;
+    }
+
+    /** Row r -> r / beams: rows of a step that has every beam of every sentence, sentence-major. */
+    private static int[] perBeam(int n, int beams) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i / beams);
+        return a;
+    }
+}

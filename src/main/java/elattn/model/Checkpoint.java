@@ -32,13 +32,16 @@ public final class Checkpoint implements AutoCloseable {
     private final JsonObject config;
     private final JsonObject generationConfig;
     private final Map<String, Tensor> tensors;
+    private final Map<String, Path> files;
 
-    private Checkpoint(Path dir, Arena arena, JsonObject config, JsonObject generationConfig, Map<String, Tensor> tensors) {
+    private Checkpoint(Path dir, Arena arena, JsonObject config, JsonObject generationConfig, Map<String, Tensor> tensors,
+            Map<String, Path> files) {
         this.dir = dir;
         this.arena = arena;
         this.config = config;
         this.generationConfig = generationConfig;
         this.tensors = tensors;
+        this.files = files;
     }
 
     /** Opens the checkpoint in {@code dir}, checking every file it names. */
@@ -52,9 +55,11 @@ public final class Checkpoint implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, Path> files = new LinkedHashMap<>();
             Path index = dir.resolve(WEIGHTS_INDEX);
             if (Files.exists(dir.resolve(WEIGHTS))) {
                 tensors.putAll(SafeTensorsFile.open(dir.resolve(WEIGHTS), arena).tensors());
+                tensors.keySet().forEach(name -> files.put(name, dir.resolve(WEIGHTS)));
             } else if (Files.exists(index)) {
                 Map<Path, Map<String, Tensor>> shards = new LinkedHashMap<>();
                 for (Map.Entry<String, String> e : weightMap(index).entrySet()) {
@@ -65,12 +70,14 @@ public final class Checkpoint implements AutoCloseable {
                                 + " although " + WEIGHTS_INDEX + " says it does");
                     }
                     tensors.put(e.getKey(), t);
+                    files.put(e.getKey(), file);
                 }
             } else {
                 throw new CheckpointException(dir, "no " + WEIGHTS + " or " + WEIGHTS_INDEX
                         + " (only safetensors checkpoints are read; convert .bin files with save_pretrained)");
             }
-            return new Checkpoint(dir, arena, config, generationConfig, Collections.unmodifiableMap(tensors));
+            return new Checkpoint(dir, arena, config, generationConfig, Collections.unmodifiableMap(tensors),
+                    Collections.unmodifiableMap(files));
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -128,6 +135,18 @@ public final class Checkpoint implements AutoCloseable {
     /** All tensors by name. */
     public Map<String, Tensor> tensors() {
         return tensors;
+    }
+
+    /**
+     * The file that holds a tensor, or for a tensor the checkpoint lacks, the file that would
+     * (the weights file or the shard index), so errors can name it.
+     */
+    public Path fileOf(String name) {
+        Path f = files.get(name);
+        if (f != null) {
+            return f;
+        }
+        return Files.exists(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(WEIGHTS_INDEX);
     }
 
     public Optional<Tensor> find(String name) {

@@ -8,18 +8,25 @@ import elattn.model.ModelConfig;
  * may have, where each step's slots are in the history caches, and the small per-sentence tables
  * (key masks, positions, source keys) that go to the device once.
  *
- * <p>Decoder steps: an encoder-decoder starts at step 0 with the decoder start token on
- * {@code sentences * beams} rows. A decoder-only model reads its (left-padded) prompt as steps
- * {@code 0 .. promptWidth - 1}; in EL mode all but the last prompt step run one row per sentence,
- * so the prompt's states are stored once per sentence and the beams share them through the
- * ancestry table; in MHA mode every prompt step runs one row per beam (HF expands the input to
- * {@code batch * beams} before the prompt is read).
+ * <p>Rows: the search starts with {@code startRowsPerSentence} rows per sentence (beam search may
+ * start with one, since all beams are alike until the first choice) and may grow to
+ * {@code beams} rows per sentence through the parents of later steps.
+ *
+ * <p>Decoder steps: an encoder-decoder starts at step 0 with the decoder start token. A
+ * decoder-only model reads its (left-padded) prompt as steps {@code 0 .. promptWidth - 1}, the
+ * last of which is scored. In EL mode all but that last prompt step run one row per sentence, so
+ * the prompt's states are stored once per sentence and every beam reaches them through the
+ * ancestry table; in MHA mode every prompt step runs the rows the search started with (HF expands
+ * the input to {@code batch * beams} before reading the prompt when it starts that way).
  */
 final class BatchLayout {
     final ModelConfig config;
     final AttentionMode mode;
     final int sentences;
+    /** Rows per sentence of the widest step, and the copies of the encoder output MHA keeps. */
     final int beams;
+    /** Rows of the first scored step: sentences x startRowsPerSentence. */
+    final int startRows;
     /** Rows of the widest step: sentences x beams. */
     final int maxRows;
     /** Encoder input width (padded), or 0 for a decoder-only model. */
@@ -47,12 +54,14 @@ final class BatchLayout {
     /** MHA cross-attention: key slots of every source position of each beam's copy (sentence * beams + beam). */
     final int[] crossKeys;
 
-    BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int beams, int maxSteps) {
+    BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
+            int maxSteps) {
         this.config = config;
         this.mode = mode;
         this.sentences = batch.sentences();
-        this.beams = beams;
-        this.maxRows = sentences * beams;
+        this.beams = Math.max(beams, startRowsPerSentence);
+        this.startRows = sentences * startRowsPerSentence;
+        this.maxRows = sentences * this.beams;
         boolean encoderDecoder = config.encoderDecoder();
         this.srcWidth = encoderDecoder ? batch.width() : 0;
         this.promptWidth = encoderDecoder ? 0 : batch.width();
@@ -116,9 +125,22 @@ final class BatchLayout {
         }
     }
 
-    /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, else one per beam. */
+    /**
+     * Whether a batch of this layout can reuse the device arrays, graphs and built kernels of one of
+     * {@code other}'s: every size is the same (the token ids, masks and the tables made from them may differ).
+     */
+    boolean sameShape(BatchLayout other) {
+        return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
+                && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
+                && maxSteps == other.maxSteps;
+    }
+
+    /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, the start rows up to the first scored step, then up to one per beam. */
     int rowsAt(int t) {
-        return mode == AttentionMode.EL && t < promptWidth - 1 ? sentences : maxRows;
+        if (t < firstScoredStep()) {
+            return mode == AttentionMode.EL ? sentences : startRows;
+        }
+        return t == firstScoredStep() ? startRows : maxRows;
     }
 
     /** The decoder step whose candidates start() returns: the decoder start token, or the last prompt token. */

@@ -104,8 +104,8 @@ final class Buffers {
         bannedTokens = new IntArray(bannedCapacity);
 
         stepOffsets = IntArray.fromArray(layout.stepOffsets);
-        keyMask = IntArray.fromArray(layout.keyMask);
-        positionTable = IntArray.fromArray(layout.positionTable);
+        keyMask = new IntArray(layout.keyMask.length);
+        positionTable = new IntArray(layout.positionTable.length);
         int[] ids = new int[rowsCap];
         for (int r = 0; r < rowsCap; r++) {
             ids[r] = r;
@@ -142,10 +142,10 @@ final class Buffers {
         boolean encoder = layout.config.encoderDecoder();
         int srcRows = layout.sentences * layout.srcWidth;
         int encHeads = Math.max(1, layout.config.encoderHeads());
-        srcTokens = IntArray.fromArray(orOne(layout.srcTokens));
-        srcPositions = IntArray.fromArray(orOne(layout.srcPositions));
-        srcKeys = IntArray.fromArray(orOne(layout.srcKeys));
-        srcRowSentence = IntArray.fromArray(orOne(layout.srcRowSentence));
+        srcTokens = new IntArray(Math.max(1, srcRows));
+        srcPositions = new IntArray(Math.max(1, srcRows));
+        srcKeys = new IntArray(Math.max(1, srcRows));
+        srcRowSentence = new IntArray(Math.max(1, srcRows));
         encoderOut = new FloatArray(Math.max(1, srcRows * d));
         encQ = new FloatArray(Math.max(1, srcRows * d));
         encK = new FloatArray(Math.max(1, srcRows * d));
@@ -156,16 +156,33 @@ final class Buffers {
         encScores = new FloatArray(Math.max(1, srcRows * encHeads * layout.srcWidth));
         boolean mhaCross = encoder && !el;
         expandedEncoderOut = new FloatArray(mhaCross ? rowsCap * layout.srcWidth * d : 1);
-        crossKeys = IntArray.fromArray(orOne(layout.crossKeys));
+        crossKeys = new IntArray(Math.max(1, layout.crossKeys.length));
         for (int l = 0; l < layout.config.decoderLayers() && mhaCross; l++) {
             crossKeysCache.add(new FloatArray(rowsCap * layout.srcWidth * d));
             crossValues.add(new FloatArray(rowsCap * layout.srcWidth * d));
         }
+        load(layout);
     }
 
-    /** Device arrays cannot be empty: a model without an encoder gets one-element placeholders. */
-    private static int[] orOne(int[] values) {
-        return values.length == 0 ? new int[1] : values;
+    /**
+     * Fills the per-batch tables (masks, positions, source tokens and keys) from a layout of this
+     * shape; the graphs send them to the device when the batch starts. (Arrays of a model without
+     * an encoder are one-element placeholders: device arrays cannot be empty.)
+     */
+    void load(BatchLayout layout) {
+        copy(layout.keyMask, keyMask);
+        copy(layout.positionTable, positionTable);
+        copy(layout.srcTokens, srcTokens);
+        copy(layout.srcPositions, srcPositions);
+        copy(layout.srcKeys, srcKeys);
+        copy(layout.srcRowSentence, srcRowSentence);
+        copy(layout.crossKeys, crossKeys);
+    }
+
+    private static void copy(int[] from, IntArray to) {
+        for (int i = 0; i < from.length; i++) {
+            to.set(i, from[i]);
+        }
     }
 
     /** Sets the per-step row counts. */

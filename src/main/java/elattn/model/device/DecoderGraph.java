@@ -35,8 +35,16 @@ import java.util.List;
  */
 final class DecoderGraph {
     static final String NAME = "decode";
+    /** The graph that sends a batch's key-mask and position tables, run once when the batch starts. */
+    static final String BATCH = "batch";
 
     private DecoderGraph() {
+    }
+
+    /** A graph without tasks: the per-batch tables the decode graph reads, sent when a batch starts. */
+    static ImmutableTaskGraph batchTables(Buffers b) {
+        return new TaskGraph(BATCH).transferToDevice(DataTransferMode.EVERY_EXECUTION, b.keyMask, b.positionTable)
+                .snapshot();
     }
 
     static ImmutableTaskGraph build(BatchLayout layout, ModelWeights<FloatArray> weights, Buffers b) {
@@ -49,8 +57,7 @@ final class DecoderGraph {
                 b.scores, b.rows, b.rowsTimesD, b.rowsTimesFfn);
 
         TaskGraph g = new TaskGraph(NAME)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.stepOffsets, b.keyMask, b.positionTable,
-                        b.identity)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.stepOffsets, b.identity)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, b.tokens, b.parents, b.rowSentence, b.forced,
                         b.bannedRows, b.bannedTokens);
         if (config.encoderDecoder()) {

@@ -27,6 +27,11 @@ import java.util.Objects;
  * the bus. The history caches are sized for {@code maxSteps} decoder steps when the batch starts
  * ({@link #cacheBytes} reports them); a step beyond that is an error.
  *
+ * <p>{@link #close} ends the batch and frees its device memory, as {@link StepModel} says. A
+ * caller that runs many batches (a server, a test suite) can {@link #retainDeviceMemory keep} the
+ * plan instead: weights stay on the device and built kernels stay built, and the next batch of
+ * the same shape reuses them; {@link #release} then frees them.
+ *
  * <p>Not thread-safe: one generation at a time.
  */
 public final class DeviceModel implements StepModel {
@@ -35,20 +40,33 @@ public final class DeviceModel implements StepModel {
     private final Device device;
     private final AttentionMode mode;
     private final int maxSteps;
+    private final int maxBeams;
+    private boolean retain;
     private Run run;
+    /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
+    private Run idle;
+    /** The layout of the last batch started, for {@link #cacheBytes}. */
+    private BatchLayout last;
 
-    /** EL-attention, with room for as many decoder steps as the model has positions. */
-    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device) {
-        this(config, weights, device, AttentionMode.EL, config.maxPositions());
+    /**
+     * EL-attention, with room for as many decoder steps as the model has positions and
+     * {@code maxBeams} rows per sentence.
+     */
+    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, int maxBeams) {
+        this(config, weights, device, AttentionMode.EL, config.maxPositions(), maxBeams);
     }
 
     /**
+     * The caches are sized when a batch starts, for {@code maxSteps} decoder steps of up to
+     * {@code maxBeams} rows per sentence (as a static KV cache is, but for EL's smaller state).
+     *
      * @param maxSteps decoder steps the caches hold, at most {@code config.maxPositions()}: for an
      *                 encoder-decoder the longest output including the start token, for a
      *                 decoder-only model the prompt width plus the new tokens
+     * @param maxBeams rows per sentence a step may have (the beam count; 1 for greedy)
      */
     public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, AttentionMode mode,
-            int maxSteps) {
+            int maxSteps, int maxBeams) {
         this.config = Objects.requireNonNull(config, "config");
         this.weights = Objects.requireNonNull(weights, "weights");
         this.device = Objects.requireNonNull(device, "device");
@@ -58,6 +76,32 @@ public final class DeviceModel implements StepModel {
                     + " positions, not " + maxSteps);
         }
         this.maxSteps = maxSteps;
+        if (maxBeams < 1) {
+            throw new IllegalArgumentException("maxBeams must be at least 1, not " + maxBeams);
+        }
+        this.maxBeams = maxBeams;
+    }
+
+    /**
+     * With {@code true}, {@link #close} keeps the device plan (weights, buffers, built kernels) so
+     * that the next batch of the same shape (sentences, width, beams) starts without uploading or
+     * building anything; {@link #release} frees it. Returns this model.
+     */
+    public DeviceModel retainDeviceMemory(boolean keep) {
+        this.retain = keep;
+        if (!keep) {
+            release();
+        }
+        return this;
+    }
+
+    /** Frees all device memory of this model, also a plan kept by {@link #retainDeviceMemory}. */
+    public void release() {
+        close();
+        if (idle != null) {
+            idle.plan.close();
+            idle = null;
+        }
     }
 
     public AttentionMode mode() {
@@ -73,12 +117,15 @@ public final class DeviceModel implements StepModel {
         return config.vocabSize();
     }
 
-    /** Bytes of attention state the current batch holds on the device (cross and self separately). */
+    /**
+     * Bytes of attention state the last batch started holds (or held) on the device, cross- and
+     * self-attention separately, for {@code maxSteps} steps of {@code maxBeams} rows per sentence.
+     */
     public CacheBytes cacheBytes() {
-        if (run == null) {
-            throw new IllegalStateException("no batch is running: cacheBytes() reports the batch of the last start()");
+        if (last == null) {
+            throw new IllegalStateException("no batch has started: cacheBytes() reports the batch of the last start()");
         }
-        return run.layout.cacheBytes();
+        return last.cacheBytes();
     }
 
     @Override
@@ -87,8 +134,23 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
         }
         close();
-        run = new Run(new BatchLayout(config, mode, batch, rowsPerSentence, maxSteps));
-        return run.start(batch, request);
+        BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps);
+        if (idle != null && idle.layout.sameShape(layout)) {
+            idle.b.load(layout);
+            run = new Run(layout, idle.b, idle.plan);
+        } else {
+            release();
+            Buffers b = new Buffers(layout);
+            ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
+            ExecutionPlan plan = config.encoderDecoder()
+                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights, b), decode)
+                    : new ExecutionPlan(tables, decode);
+            run = new Run(layout, b, plan.withDevice(device));
+        }
+        idle = null;
+        last = layout;
+        return run.start(batch, rowsPerSentence, request);
     }
 
     @Override
@@ -105,7 +167,11 @@ public final class DeviceModel implements StepModel {
     @Override
     public void close() {
         if (run != null) {
-            run.plan.close();
+            if (retain) {
+                idle = run;
+            } else {
+                run.plan.close();
+            }
             run = null;
         }
     }
@@ -118,31 +184,27 @@ public final class DeviceModel implements StepModel {
         int step;
         int[] rowSentence = new int[0];
 
-        Run(BatchLayout layout) {
+        Run(BatchLayout layout, Buffers b, ExecutionPlan plan) {
             this.layout = layout;
-            this.b = new Buffers(layout);
-            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
-            ExecutionPlan p = config.encoderDecoder()
-                    ? new ExecutionPlan(EncoderGraph.build(layout, weights, b), decode)
-                    : new ExecutionPlan(decode);
-            this.plan = p.withDevice(device);
+            this.b = b;
+            this.plan = plan;
         }
 
-        Candidates start(Batch batch, StepRequest request) {
-            int beams = layout.beams;
+        Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
+            plan.execute(DecoderGraph.BATCH);
             if (config.encoderDecoder()) {
                 plan.execute(EncoderGraph.NAME);
-                int[] tokens = new int[layout.maxRows];
+                int[] tokens = new int[layout.startRows];
                 Arrays.fill(tokens, config.decoderStartTokenId());
-                return run(tokens, identity(layout.maxRows), perBeam(layout.maxRows, beams), request);
+                return run(tokens, identity(layout.startRows), perBeam(layout.startRows, rowsPerSentence), request);
             }
             // Decoder-only: the prompt, one step per column; the last one is scored.
             Candidates out = null;
             for (int t = 0; t < layout.promptWidth; t++) {
                 int n = layout.rowsAt(t);
-                boolean shared = n == layout.sentences && beams > 1;
-                int[] sentences = shared ? identity(n) : perBeam(n, beams);
-                int[] parents = t > 0 && n != layout.rowsAt(t - 1) ? perBeam(n, beams) : identity(n);
+                boolean shared = n == layout.sentences;
+                int[] sentences = shared ? identity(n) : perBeam(n, rowsPerSentence);
+                int[] parents = t > 0 && n != layout.rowsAt(t - 1) ? perBeam(n, rowsPerSentence) : identity(n);
                 int[] tokens = new int[n];
                 for (int r = 0; r < n; r++) {
                     tokens[r] = Math.max(0, batch.inputIds()[sentences[r]][t]);
@@ -174,7 +236,8 @@ public final class DeviceModel implements StepModel {
             }
             if (n < 1 || n > layout.rowsAt(step)) {
                 throw new IllegalArgumentException("step " + step + " has " + n + " rows; this batch allows 1 to "
-                        + layout.rowsAt(step));
+                        + layout.rowsAt(step) + " (" + layout.beams + " per sentence: construct the DeviceModel with a"
+                        + " larger maxBeams for more)");
             }
             for (int r = 0; r < n; r++) {
                 b.tokens.set(r, tokens[r]);

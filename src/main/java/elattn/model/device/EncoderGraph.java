@@ -14,7 +14,8 @@ import elattn.tasks.attention.History;
 import java.util.List;
 
 /**
- * The encoder of an encoder-decoder model as one task graph, run once per batch over all source
+ * The encoder of an encoder-decoder model as one task graph, run once per batch (so its
+ * EVERY_EXECUTION inputs are the batch's source tokens and masks) over all source
  * positions of all sentences (rows = sentences x srcWidth). Post-norm layers (BART, Marian):
  *
  * <pre>
@@ -43,7 +44,7 @@ final class EncoderGraph {
                 b.encHidden, b.encScores, rows, new IntParam(srcRows * d), new IntParam(srcRows * config.encoderFfn()));
 
         TaskGraph g = new TaskGraph(NAME)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.srcTokens, b.srcPositions, b.srcKeys,
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, b.srcTokens, b.srcPositions, b.srcKeys,
                         b.srcRowSentence)
                 .task("embed", Embeddings::lookup, b.srcTokens, b.srcPositions, stack.tokenEmbedding(),
                         stack.positions(), io.x(), rows, d, (float) config.embedScale());
@@ -71,7 +72,7 @@ final class EncoderGraph {
         if (layout.mode == AttentionMode.EL) {
             g.persistOnDevice(b.encoderOut, b.srcKeys);
         } else {
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.crossKeys);
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, b.crossKeys);
             int copies = layout.maxRows * layout.srcWidth;
             g.task("expand", History::expand, b.encoderOut, b.expandedEncoderOut, layout.sentences, layout.beams,
                     layout.srcWidth, d);

@@ -1,6 +1,5 @@
 package elattn.model.device;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -50,7 +49,7 @@ class DeviceModelLogitsTest {
     @MethodSource("cases")
     void firstStepLogitsMatchHf(TestDevice device, String family, AttentionMode mode) {
         JsonArray firsts = OracleModels.get(family).cases().getAsJsonArray("first_step_logits");
-        try (DeviceModel model = OracleModels.model(family, device.get(), mode)) {
+        try (DeviceModel model = OracleModels.model(family, device.get(), mode, 1)) {
             for (JsonElement e : firsts) {
                 JsonObject o = e.getAsJsonObject();
                 int[] ids = OracleModels.ints(o.getAsJsonArray("input_ids"));
@@ -82,7 +81,7 @@ class DeviceModelLogitsTest {
         JsonArray logits = greedy.getAsJsonArray("logits");
         boolean encoderDecoder = OracleModels.get(family).config().encoderDecoder();
         int first = encoderDecoder ? 1 : ids.length; // tokens of `sequence` fed before the first logits
-        try (DeviceModel model = OracleModels.model(family, device.get(), mode)) {
+        try (DeviceModel model = OracleModels.model(family, device.get(), mode, 1)) {
             Candidates c = model.start(single(ids), 1, OracleModels.logitsRequest(1, 1));
             for (int i = 0; i < logits.size(); i++) {
                 String what = family + " " + mode + " on " + device + ", greedy step " + i;
@@ -93,6 +92,5 @@ class DeviceModelLogitsTest {
                 }
             }
         }
-        assertArrayEquals(new int[0], new int[0]);
     }
 }

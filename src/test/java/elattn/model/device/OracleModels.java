@@ -58,9 +58,9 @@ final class OracleModels {
         }
     }
 
-    static DeviceModel model(String family, Device device, AttentionMode mode) {
+    static DeviceModel model(String family, Device device, AttentionMode mode, int maxBeams) {
         Loaded l = get(family);
-        return new DeviceModel(l.config(), l.weights(), device, mode, l.config().maxPositions());
+        return new DeviceModel(l.config(), l.weights(), device, mode, l.config().maxPositions(), maxBeams);
     }
 
     /** A step request with no constraints that keeps the logits. */
@@ -74,6 +74,14 @@ final class OracleModels {
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = a.get(i).getAsInt();
+        }
+        return out;
+    }
+
+    static int[][] matrix(JsonArray a) {
+        int[][] out = new int[a.size()][];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = ints(a.get(r).getAsJsonArray());
         }
         return out;
     }

@@ -69,7 +69,7 @@ public final class SafeTensorsFile {
         MemorySegment data = file.asSlice(8 + headerBytes);
         Map<String, String> metadata = new LinkedHashMap<>();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
+        List<Tensor> byOffset = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
             if (e.getKey().equals("__metadata__")) {
                 e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
@@ -77,13 +77,15 @@ public final class SafeTensorsFile {
             }
             Tensor t = tensor(path, e.getKey(), e.getValue(), data);
             tensors.put(t.name(), t);
-            long begin = t.data().address() - data.address();
-            ranges.add(new long[] {begin, begin + t.data().byteSize()});
+            byOffset.add(t);
         }
-        ranges.sort(Comparator.comparingLong(r -> r[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
-                throw new CheckpointException(path, "corrupt header: tensors overlap at byte " + ranges.get(i)[0]);
+        byOffset.sort(Comparator.comparingLong(t -> t.data().address()));
+        for (int i = 1; i < byOffset.size(); i++) {
+            Tensor before = byOffset.get(i - 1);
+            Tensor t = byOffset.get(i);
+            if (t.data().address() < before.data().address() + before.data().byteSize()) {
+                throw new CheckpointException(path, "corrupt header: tensors " + before.name() + " and " + t.name()
+                        + " overlap at byte " + (t.data().address() - data.address()));
             }
         }
         return new SafeTensorsFile(path, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));

@@ -71,6 +71,21 @@ class GeneratorTest {
     }
 
     @Test
+    void badWordsBanSingleTokensAndCompletedSequences() {
+        // [2 EOS] is banned as a sequence: EOS never follows 2, so [0 2] goes on with 2 (tie with 3).
+        GenerationResult out = Generator.generate(chain(true), oneSentence(), encDec().badWordsIds(new int[]{2, EOS})
+                .maxLength(4).build());
+        assertArrayEquals(new int[][]{{0, 2, 2, 2}}, out.sequences());
+        // HF skips a sequence longer than the history, even when its prefix would fit: [0 2] is not
+        // banned at length 1 (history [0]).
+        out = Generator.generate(chain(true), oneSentence(), encDec().badWordsIds(new int[]{0, 2}).build());
+        assertArrayEquals(new int[][]{{0, 2, 1}}, out.sequences());
+        // A single-token ban of 2 sends [0] to 3; a bad word that is exactly EOS is ignored, as HF does.
+        out = Generator.generate(chain(true), oneSentence(), encDec().badWordsIds(new int[]{2}, new int[]{EOS}).build());
+        assertArrayEquals(new int[][]{{0, 3, 4, 1}}, out.sequences());
+    }
+
+    @Test
     void forcedBosAndForcedEos() {
         GenerationResult out = Generator.generate(chain(true), oneSentence(), encDec().forcedBosTokenId(3).build());
         assertArrayEquals(new int[][]{{0, 3, 4, 1}}, out.sequences());

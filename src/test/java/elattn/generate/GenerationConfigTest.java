@@ -1,0 +1,92 @@
+package elattn.generate;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GenerationConfigTest {
+    private static JsonObject json(String s) {
+        return JsonParser.parseString(s).getAsJsonObject();
+    }
+
+    @Test
+    void readsTheOracleCheckpoints() {
+        GenerationConfig bart = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("bart"));
+        assertTrue(bart.encoderDecoder());
+        assertEquals(4, bart.numBeams());
+        assertEquals(GenerationConfig.EarlyStopping.TRUE, bart.earlyStopping());
+        assertEquals(2.0, bart.lengthPenalty());
+        assertEquals(0, bart.forcedBosTokenId());
+        assertArrayEquals(new int[]{2}, bart.forcedEosTokenIds());
+        assertEquals(new GenerationConfig.Lengths(1, 24, 4), bart.lengths(1));
+
+        GenerationConfig marian = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("marian"));
+        assertArrayEquals(new int[][]{{511}}, marian.badWordsIds());
+        assertEquals(511, marian.decoderStart());
+
+        GenerationConfig gpt2 = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("gpt2"));
+        assertFalse(gpt2.encoderDecoder());
+        assertNull(gpt2.padTokenId());
+        assertEquals(511, gpt2.effectivePad());
+        // HF's default max_length 20 gets the prompt width added, capped at n_positions (64).
+        assertEquals(28, gpt2.lengths(8).max());
+        assertEquals(64, gpt2.lengths(60).max());
+        // ... but not when the caller sets it, and max_new_tokens wins over both.
+        assertEquals(20, gpt2.withOverrides(json("{\"max_length\": 20}")).lengths(8).max());
+        assertEquals(11, gpt2.withOverrides(json("{\"max_length\": 20, \"max_new_tokens\": 3}")).lengths(8).max());
+        assertEquals(18, gpt2.withOverrides(json("{\"min_new_tokens\": 10}")).lengths(8).min());
+    }
+
+    @Test
+    void fallsBackToConfigJsonWithoutGenerationConfig() {
+        JsonObject model = json("{\"is_encoder_decoder\": true, \"eos_token_id\": [2, 3], \"decoder_start_token_id\": 2,"
+                + " \"num_beams\": 5, \"max_position_embeddings\": 100, \"d_model\": 64}");
+        GenerationConfig c = GenerationConfig.fromJson(null, model);
+        assertEquals(5, c.numBeams());
+        assertArrayEquals(new int[]{2, 3}, c.eosTokenIds());
+        assertEquals(2, c.decoderStart());
+        assertEquals(100, c.maxPositionEmbeddings());
+    }
+
+    @Test
+    void overridesFieldByFieldAndNullSwitchesOff() {
+        GenerationConfig bart = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("bart"))
+                .withOverrides(json("{\"num_beams\": 2, \"early_stopping\": \"never\", \"forced_bos_token_id\": null}"));
+        assertEquals(2, bart.numBeams());
+        assertEquals(GenerationConfig.EarlyStopping.NEVER, bart.earlyStopping());
+        assertNull(bart.forcedBosTokenId());
+        assertEquals(3, bart.toBuilder().numBeams(3).build().numBeams());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bart.withOverrides(json("{\"num_beam\": 2}")));
+        assertTrue(e.getMessage().contains("num_beam"), e.getMessage());
+    }
+
+    @Test
+    void validationNamesTheProblem() {
+        GenerationConfig base = GenerationConfig.defaults(false);
+        assertMessage(base.toBuilder().doSample(true).build(), "do_sample");
+        assertMessage(base.toBuilder().numBeams(2).numReturnSequences(3).build(), "num_return_sequences (3)");
+        assertMessage(base.toBuilder().numReturnSequences(2).build(), "greedy");
+        assertMessage(base.toBuilder().maxNewTokens(0).build(), "max_new_tokens");
+        assertMessage(GenerationConfig.defaults(true), "decoder_start_token_id");
+        assertMessage(base.withOverrides(json("{\"forced_eos_token_id\": [1, 2]}")), "forced_eos_token_id");
+        assertMessage(base.withOverrides(json("{\"bad_words_ids\": [[]]}")), "bad_words_ids");
+        assertThrows(IllegalArgumentException.class, () -> base.withOverrides(json("{\"early_stopping\": \"sometimes\"}")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Generator.generate(
+                new MarkovModel(6, false, 0), new Batch(new int[][]{{1}}, new int[][]{{1}}),
+                base.toBuilder().eosTokenIds(9).build()));
+        assertTrue(e.getMessage().contains("eos_token_id 9"), e.getMessage());
+    }
+
+    private static void assertMessage(GenerationConfig c, String part) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+}

@@ -20,12 +20,13 @@ import java.util.Objects;
  * running on a {@link Device} as a {@link StepModel}, with EL-attention by default or standard
  * multi-head attention ({@link AttentionMode}).
  *
- * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch: the encoder graph (run
- * once) and the decode-step graph (run once per step; see {@link DecoderGraph}). Weights and the
+ * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch: the batch-table and
+ * encoder graphs (run once) and the decode-step graph (run once per step; see
+ * {@link DecoderGraph}). Weights and the
  * encoder output go to the device once and stay until {@link #close}; per step only token ids,
  * parent rows, the row -> sentence map, the constraints and {@code rows x topK} candidates cross
- * the bus. The history caches are sized for {@code maxSteps} decoder steps when the batch starts
- * ({@link #cacheBytes} reports them); a step beyond that is an error.
+ * the bus. The history caches are sized for {@code maxSteps} decoder steps of {@code maxBeams} rows
+ * per sentence when the batch starts ({@link #cacheBytes} reports them); more is an error.
  *
  * <p>{@link #close} ends the batch and frees its device memory, as {@link StepModel} says. A
  * caller that runs many batches (a server, a test suite) can {@link #retainDeviceMemory keep} the

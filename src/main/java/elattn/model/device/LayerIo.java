@@ -6,6 +6,7 @@ import elattn.runtime.IntParam;
 /**
  * The working arrays a stack of layers runs through (rows x width each, row-major) and its live
  * row count: the decoder's for one step, or the encoder's for all source positions of a batch.
+ * Arrays a stack does not use are null (the encoder has no pre-norm and no EL arrays).
  *
  * @param x        the residual stream, updated in place by every layer
  * @param normed   pre-norm: the layer norm of x that a sublayer reads

@@ -63,7 +63,5 @@ class CacheBytesTest {
             assertEquals(layers * elSlots * state, el.self());
             assertEquals(2 * layers * steps * rows * state, mha.self());
         }
-        System.out.printf("%s, %d sentences x %d beams, width %d, %d steps: el cross %d self %d, mha cross %d self %d%n",
-                family, s, BEAMS, batch.width(), steps, el.cross(), el.self(), mha.cross(), mha.self());
     }
 }

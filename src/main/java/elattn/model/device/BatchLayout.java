@@ -1,0 +1,162 @@
+package elattn.model.device;
+
+import elattn.generate.Batch;
+import elattn.model.ModelConfig;
+
+/**
+ * The shapes of one generation on the device, fixed when a batch starts: how many rows each step
+ * may have, where each step's slots are in the history caches, and the small per-sentence tables
+ * (key masks, positions, source keys) that go to the device once.
+ *
+ * <p>Rows: the search starts with {@code startRowsPerSentence} rows per sentence (beam search may
+ * start with one, since all beams are alike until the first choice) and may grow to
+ * {@code beams} rows per sentence through the parents of later steps.
+ *
+ * <p>Decoder steps: an encoder-decoder starts at step 0 with the decoder start token. A
+ * decoder-only model reads its (left-padded) prompt as steps {@code 0 .. promptWidth - 1}, the
+ * last of which is scored. In EL mode all but that last prompt step run one row per sentence, so
+ * the prompt's states are stored once per sentence and every beam reaches them through the
+ * ancestry table; in MHA mode every prompt step runs the rows the search started with (HF expands
+ * the input to {@code batch * beams} before reading the prompt when it starts that way).
+ */
+final class BatchLayout {
+    final ModelConfig config;
+    final AttentionMode mode;
+    final int sentences;
+    /** Rows per sentence of the widest step, and the copies of the encoder output MHA keeps. */
+    final int beams;
+    /** Rows of the first scored step: sentences x startRowsPerSentence. */
+    final int startRows;
+    /** Rows of the widest step: sentences x beams. */
+    final int maxRows;
+    /** Encoder input width (padded), or 0 for a decoder-only model. */
+    final int srcWidth;
+    /** Decoder-only prompt width (padded), or 0 for an encoder-decoder. */
+    final int promptWidth;
+    /** Decoder steps the history holds, prompt steps included. */
+    final int maxSteps;
+    /** First history slot of each step; a step's rows occupy consecutive slots. */
+    final int[] stepOffsets;
+    /** History slots of all steps. */
+    final int slots;
+    /** Row stride of the attention score buffer: the longest key list. */
+    final int keyStride;
+
+    /** Per sentence and step: 1 where the step's state is a key (not a prompt pad). */
+    final int[] keyMask;
+    /** Per sentence and step: the row of the position table the step's token reads. */
+    final int[] positionTable;
+    /** Encoder: tokens, position-table rows and key slots (or -1) of every source position; query row -> sentence. */
+    final int[] srcTokens;
+    final int[] srcPositions;
+    final int[] srcKeys;
+    final int[] srcRowSentence;
+    /** MHA cross-attention: key slots of every source position of each beam's copy (sentence * beams + beam). */
+    final int[] crossKeys;
+
+    BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
+            int maxSteps) {
+        this.config = config;
+        this.mode = mode;
+        this.sentences = batch.sentences();
+        this.beams = Math.max(beams, startRowsPerSentence);
+        this.startRows = sentences * startRowsPerSentence;
+        this.maxRows = sentences * this.beams;
+        boolean encoderDecoder = config.encoderDecoder();
+        this.srcWidth = encoderDecoder ? batch.width() : 0;
+        this.promptWidth = encoderDecoder ? 0 : batch.width();
+        this.maxSteps = maxSteps;
+        int neededSteps = encoderDecoder ? 1 : promptWidth;
+        if (neededSteps > maxSteps) {
+            throw new IllegalArgumentException("the prompt is " + promptWidth + " tokens wide but the model holds at most "
+                    + maxSteps + " decoder steps; raise maxSteps (at most the model's " + config.maxPositions()
+                    + " positions) or shorten the prompt");
+        }
+        if (srcWidth > config.maxPositions()) {
+            throw new IllegalArgumentException("the input is " + srcWidth + " tokens wide but the model has only "
+                    + config.maxPositions() + " positions");
+        }
+        this.stepOffsets = new int[maxSteps];
+        int offset = 0;
+        for (int t = 0; t < maxSteps; t++) {
+            stepOffsets[t] = offset;
+            offset += rowsAt(t);
+        }
+        this.slots = offset;
+        this.keyStride = Math.max(srcWidth, maxSteps);
+
+        keyMask = new int[sentences * maxSteps];
+        positionTable = new int[sentences * maxSteps];
+        int posOffset = config.positionOffset();
+        for (int s = 0; s < sentences; s++) {
+            int[] mask = batch.attentionMask()[s];
+            int seen = 0;
+            for (int t = 0; t < maxSteps; t++) {
+                boolean prompt = t < promptWidth;
+                boolean real = !prompt || mask[t] != 0;
+                keyMask[s * maxSteps + t] = real ? 1 : 0;
+                // GPT-2: cumsum(mask) - 1 over the prompt, continued by the generated tokens; pads read row 0.
+                int position = encoderDecoder ? t : (real ? seen : 0);
+                seen += real ? 1 : 0;
+                positionTable[s * maxSteps + t] = position + posOffset;
+            }
+        }
+
+        int srcRows = sentences * srcWidth;
+        srcTokens = new int[srcRows];
+        srcPositions = new int[srcRows];
+        srcKeys = new int[srcRows];
+        srcRowSentence = new int[srcRows];
+        for (int s = 0; s < sentences && encoderDecoder; s++) {
+            for (int j = 0; j < srcWidth; j++) {
+                int i = s * srcWidth + j;
+                srcTokens[i] = batch.inputIds()[s][j];
+                srcPositions[i] = j + posOffset;
+                srcKeys[i] = batch.attentionMask()[s][j] != 0 ? i : -1;
+                srcRowSentence[i] = s;
+            }
+        }
+        crossKeys = new int[mode == AttentionMode.MHA ? maxRows * srcWidth : 0];
+        for (int copy = 0; copy < crossKeys.length / Math.max(1, srcWidth); copy++) {
+            int s = copy / beams;
+            for (int j = 0; j < srcWidth; j++) {
+                crossKeys[copy * srcWidth + j] = batch.attentionMask()[s][j] != 0 ? copy * srcWidth + j : -1;
+            }
+        }
+    }
+
+    /**
+     * Whether a batch of this layout can reuse the device arrays, graphs and built kernels of one of
+     * {@code other}'s: every size is the same (the token ids, masks and the tables made from them may differ).
+     */
+    boolean sameShape(BatchLayout other) {
+        return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
+                && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
+                && maxSteps == other.maxSteps;
+    }
+
+    /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, the start rows up to the first scored step, then up to one per beam. */
+    int rowsAt(int t) {
+        if (t < firstScoredStep()) {
+            return mode == AttentionMode.EL ? sentences : startRows;
+        }
+        return t == firstScoredStep() ? startRows : maxRows;
+    }
+
+    /** The decoder step whose candidates start() returns: the decoder start token, or the last prompt token. */
+    int firstScoredStep() {
+        return config.encoderDecoder() ? 0 : promptWidth - 1;
+    }
+
+    /** The cached-state bytes of this batch in this mode (fp32). */
+    CacheBytes cacheBytes() {
+        long d = config.dModel();
+        long layers = config.decoderLayers();
+        long perState = d * Float.BYTES;
+        long cross = mode == AttentionMode.EL
+                ? (long) sentences * srcWidth * perState
+                : 2 * layers * maxRows * srcWidth * perState;
+        long self = (mode == AttentionMode.EL ? 1 : 2) * layers * slots * perState;
+        return new CacheBytes(cross, self);
+    }
+}

@@ -1,0 +1,319 @@
+package elattn.model.device;
+
+import elattn.generate.Batch;
+import elattn.generate.Candidates;
+import elattn.generate.StepModel;
+import elattn.generate.StepRequest;
+import elattn.kernel.FloatArray;
+import elattn.model.ModelConfig;
+import elattn.model.ModelWeights;
+import elattn.runtime.Device;
+import elattn.runtime.ExecutionPlan;
+import elattn.runtime.ExecutionResult;
+import elattn.runtime.ImmutableTaskGraph;
+import elattn.tasks.Logits;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A model of any supported family (BART, GPT-2, Marian: the family is data in {@link ModelConfig})
+ * running on a {@link Device} as a {@link StepModel}, with EL-attention by default or standard
+ * multi-head attention ({@link AttentionMode}).
+ *
+ * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch: the batch-table and
+ * encoder graphs (run once) and the decode-step graph (run once per step; see
+ * {@link DecoderGraph}). Weights and the
+ * encoder output go to the device once and stay until {@link #close}; per step only token ids,
+ * parent rows, the row -> sentence map, the constraints and {@code rows x topK} candidates cross
+ * the bus. The history caches are sized for {@code maxSteps} decoder steps of {@code maxBeams} rows
+ * per sentence when the batch starts ({@link #cacheBytes} reports them); more is an error.
+ *
+ * <p>{@link #close} ends the batch and frees its device memory, as {@link StepModel} says. A
+ * caller that runs many batches (a server, a test suite) can {@link #retainDeviceMemory keep} the
+ * plan instead: weights stay on the device and built kernels stay built, and the next batch of
+ * the same shape reuses them; {@link #release} then frees them.
+ *
+ * <p>Not thread-safe: one generation at a time.
+ */
+public final class DeviceModel implements StepModel {
+    private final ModelConfig config;
+    private final ModelWeights<FloatArray> weights;
+    private final Device device;
+    private final AttentionMode mode;
+    private final int maxSteps;
+    private final int maxBeams;
+    private boolean retain;
+    private Run run;
+    /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
+    private Run idle;
+    /** The layout of the last batch started, for {@link #cacheBytes}. */
+    private BatchLayout last;
+
+    /**
+     * EL-attention, with room for as many decoder steps as the model has positions and
+     * {@code maxBeams} rows per sentence.
+     */
+    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, int maxBeams) {
+        this(config, weights, device, AttentionMode.EL, config.maxPositions(), maxBeams);
+    }
+
+    /**
+     * The caches are sized when a batch starts, for {@code maxSteps} decoder steps of up to
+     * {@code maxBeams} rows per sentence (as a static KV cache is, but for EL's smaller state).
+     *
+     * @param maxSteps decoder steps the caches hold, at most {@code config.maxPositions()}: for an
+     *                 encoder-decoder the longest output including the start token, for a
+     *                 decoder-only model the prompt width plus the new tokens
+     * @param maxBeams rows per sentence a step may have (the beam count; 1 for greedy)
+     */
+    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, AttentionMode mode,
+            int maxSteps, int maxBeams) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.device = Objects.requireNonNull(device, "device");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        if (maxSteps < 1 || maxSteps > config.maxPositions()) {
+            throw new IllegalArgumentException("maxSteps must be between 1 and the model's " + config.maxPositions()
+                    + " positions, not " + maxSteps);
+        }
+        this.maxSteps = maxSteps;
+        if (maxBeams < 1) {
+            throw new IllegalArgumentException("maxBeams must be at least 1, not " + maxBeams);
+        }
+        this.maxBeams = maxBeams;
+    }
+
+    /**
+     * With {@code true}, {@link #close} keeps the device plan (weights, buffers, built kernels) so
+     * that the next batch of the same shape (sentences, width, beams) starts without uploading or
+     * building anything; {@link #release} frees it. Returns this model.
+     */
+    public DeviceModel retainDeviceMemory(boolean keep) {
+        this.retain = keep;
+        if (!keep) {
+            release();
+        }
+        return this;
+    }
+
+    /** Frees all device memory of this model, also a plan kept by {@link #retainDeviceMemory}. */
+    public void release() {
+        close();
+        if (idle != null) {
+            idle.plan.close();
+            idle = null;
+        }
+    }
+
+    public AttentionMode mode() {
+        return mode;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /**
+     * Bytes of attention state the last batch started holds (or held) on the device, cross- and
+     * self-attention separately, for {@code maxSteps} steps of {@code maxBeams} rows per sentence.
+     */
+    public CacheBytes cacheBytes() {
+        if (last == null) {
+            throw new IllegalStateException("no batch has started: cacheBytes() reports the batch of the last start()");
+        }
+        return last.cacheBytes();
+    }
+
+    @Override
+    public Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
+        if (rowsPerSentence < 1) {
+            throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
+        }
+        close();
+        BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps);
+        if (idle != null && idle.layout.sameShape(layout)) {
+            idle.b.load(layout);
+            run = new Run(layout, idle.b, idle.plan);
+        } else {
+            release();
+            Buffers b = new Buffers(layout);
+            ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
+            ExecutionPlan plan = config.encoderDecoder()
+                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights, b), decode)
+                    : new ExecutionPlan(tables, decode);
+            run = new Run(layout, b, plan.withDevice(device));
+        }
+        idle = null;
+        last = layout;
+        return run.start(batch, rowsPerSentence, request);
+    }
+
+    @Override
+    public Candidates next(int[] tokens, int[] parents, StepRequest request) {
+        if (run == null) {
+            throw new IllegalStateException("next() before start(): start a batch first");
+        }
+        if (tokens.length != parents.length) {
+            throw new IllegalArgumentException(tokens.length + " tokens but " + parents.length + " parents");
+        }
+        return run.next(tokens, parents, request);
+    }
+
+    @Override
+    public void close() {
+        if (run != null) {
+            if (retain) {
+                idle = run;
+            } else {
+                run.plan.close();
+            }
+            run = null;
+        }
+    }
+
+    /** One batch: its layout, arrays, plan and the host's view of the rows. */
+    private final class Run {
+        final BatchLayout layout;
+        final Buffers b;
+        final ExecutionPlan plan;
+        int step;
+        int[] rowSentence = new int[0];
+
+        Run(BatchLayout layout, Buffers b, ExecutionPlan plan) {
+            this.layout = layout;
+            this.b = b;
+            this.plan = plan;
+        }
+
+        Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
+            plan.execute(DecoderGraph.BATCH);
+            if (config.encoderDecoder()) {
+                plan.execute(EncoderGraph.NAME);
+                int[] tokens = new int[layout.startRows];
+                Arrays.fill(tokens, config.decoderStartTokenId());
+                return run(tokens, identity(layout.startRows), perBeam(layout.startRows, rowsPerSentence), request);
+            }
+            // Decoder-only: the prompt, one step per column; the last one is scored.
+            Candidates out = null;
+            for (int t = 0; t < layout.promptWidth; t++) {
+                int n = layout.rowsAt(t);
+                boolean shared = n == layout.sentences;
+                int[] sentences = shared ? identity(n) : perBeam(n, rowsPerSentence);
+                int[] parents = t > 0 && n != layout.rowsAt(t - 1) ? perBeam(n, rowsPerSentence) : identity(n);
+                int[] tokens = new int[n];
+                for (int r = 0; r < n; r++) {
+                    tokens[r] = Math.max(0, batch.inputIds()[sentences[r]][t]);
+                }
+                out = run(tokens, parents, sentences, t == layout.firstScoredStep() ? request : null);
+            }
+            return out;
+        }
+
+        Candidates next(int[] tokens, int[] parents, StepRequest request) {
+            int[] sentences = new int[tokens.length];
+            for (int r = 0; r < tokens.length; r++) {
+                if (parents[r] < 0 || parents[r] >= rowSentence.length) {
+                    throw new IllegalArgumentException("row " + r + " names parent " + parents[r] + " but the previous"
+                            + " step had " + rowSentence.length + " rows");
+                }
+                sentences[r] = rowSentence[parents[r]];
+            }
+            return run(tokens, parents, sentences, request);
+        }
+
+        /** Runs decoder step {@link #step} on these rows; returns their candidates, or null for an unscored prompt step. */
+        private Candidates run(int[] tokens, int[] parents, int[] sentences, StepRequest request) {
+            int n = tokens.length;
+            if (step >= layout.maxSteps) {
+                throw new IllegalStateException("decoder step " + step + " is past the " + layout.maxSteps
+                        + " steps this model's caches hold; construct the DeviceModel with a larger maxSteps (at most "
+                        + config.maxPositions() + ")");
+            }
+            if (n < 1 || n > layout.rowsAt(step)) {
+                throw new IllegalArgumentException("step " + step + " has " + n + " rows; this batch allows 1 to "
+                        + layout.rowsAt(step) + " (" + layout.beams + " per sentence: construct the DeviceModel with a"
+                        + " larger maxBeams for more)");
+            }
+            for (int r = 0; r < n; r++) {
+                b.tokens.set(r, tokens[r]);
+                b.parents.set(r, parents[r]);
+                b.rowSentence.set(r, sentences[r]);
+            }
+            if (config.encoderDecoder() && mode == AttentionMode.MHA) {
+                // Every beam copy of a sentence's encoder output is the same: give each row one of them.
+                int[] used = new int[layout.sentences];
+                for (int r = 0; r < n; r++) {
+                    int s = sentences[r];
+                    b.crossRow.set(r, s * layout.beams + Math.min(used[s]++, layout.beams - 1));
+                }
+            }
+            b.setRows(n, layout);
+            b.step.set(step);
+            b.keyCount.set(step + 1);
+            int k = 1;
+            if (request != null) {
+                k = request.topK();
+                if (k > Logits.MAX_K) {
+                    throw new IllegalArgumentException("topK " + k + " is more than the " + Logits.MAX_K
+                            + " candidates per row the device selects");
+                }
+                setConstraints(request, n);
+            }
+            b.scoredRows.set(request == null ? 0 : n);
+            b.topK.set(k);
+            ExecutionResult result = plan.execute(DecoderGraph.NAME);
+            step++;
+            rowSentence = sentences;
+            if (request == null) {
+                return null;
+            }
+            float[] logits = null;
+            if (request.keepLogits()) {
+                result.transferToHost(b.logits);
+                logits = Arrays.copyOf(b.logits.toHeapArray(), n * config.vocabSize());
+            }
+            int[] topTokens = Arrays.copyOf(b.topTokens.toHeapArray(), n * k);
+            float[] topScores = Arrays.copyOf(b.topScores.toHeapArray(), n * k);
+            return new Candidates(k, topTokens, topScores, logits);
+        }
+
+        private void setConstraints(StepRequest request, int n) {
+            int[] forced = request.forcedToken();
+            if (forced.length != n) {
+                throw new IllegalArgumentException("forcedToken has " + forced.length + " entries for " + n + " rows");
+            }
+            int[] bannedRows = request.bannedRows();
+            if (bannedRows.length > b.bannedCapacity) {
+                throw new IllegalArgumentException(bannedRows.length + " banned (row, token) pairs in one step; the"
+                        + " device holds at most " + b.bannedCapacity);
+            }
+            for (int r = 0; r < n; r++) {
+                b.forced.set(r, forced[r]);
+            }
+            for (int i = 0; i < bannedRows.length; i++) {
+                b.bannedRows.set(i, bannedRows[i]);
+                b.bannedTokens.set(i, request.bannedTokens()[i]);
+            }
+            b.bannedCount.set(bannedRows.length);
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i);
+        return a;
+    }
+
+    /** Row r -> r / beams: rows of a step that has every beam of every sentence, sentence-major. */
+    private static int[] perBeam(int n, int beams) {
+        int[] a = new int[n];
+        Arrays.setAll(a, i -> i / beams);
+        return a;
+    }
+}

@@ -6,8 +6,10 @@ package elattn.generate;
  * logits never leave the model (on a GPU they stay on the device): only the few candidates per row
  * that the search needs come back, with the step's constraints applied first.
  *
- * <p>Rows: {@link #start} makes {@code rowsPerSentence} rows per sentence (the beams; 1 for greedy),
- * numbered sentence-major ({@code row = sentence * rowsPerSentence + beam}). Each {@link #next}
+ * <p>Rows: {@link #start} makes {@code rowsPerSentence} rows per sentence, numbered sentence-major
+ * ({@code row = sentence * rowsPerSentence + beam}); beam search starts with one row per sentence
+ * (all beams are equal before the first token) and widens to its beams through the parents of the
+ * first {@link #next} call, where one parent may have several children. Each {@link #next}
  * call names, for every row of the new step, the token it appends and its parent row in the
  * previous step's numbering. So rows are reordered (beam search keeps the best children, possibly
  * several of one parent) and sentences leave the batch (their rows are simply not named any more)

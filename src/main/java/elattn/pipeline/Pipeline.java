@@ -1,0 +1,124 @@
+package elattn.pipeline;
+
+import elattn.generate.Batch;
+import elattn.generate.GenerationConfig;
+import elattn.generate.GenerationResult;
+import elattn.generate.Generator;
+import elattn.kernel.FloatArray;
+import elattn.model.Checkpoint;
+import elattn.model.ModelConfig;
+import elattn.model.ModelWeights;
+import elattn.model.Precision;
+import elattn.model.device.AttentionMode;
+import elattn.model.device.CacheBytes;
+import elattn.model.device.DeviceModel;
+import elattn.runtime.Device;
+import java.nio.file.Path;
+
+/**
+ * A checkpoint folder ready to generate on a device, in a few lines:
+ *
+ * <pre>{@code
+ * try (Pipeline bart = Pipeline.open(Path.of("my-bart"), Devices.defaultDevice(), AttentionMode.EL)) {
+ *     GenerationResult out = bart.generate(new Batch(inputIds, attentionMask));   // generation_config.json
+ *     GenerationResult two = bart.generate(batch, bart.generationConfig().toBuilder().numBeams(2).build());
+ * }
+ * }</pre>
+ *
+ * <p>It owns the memory-mapped checkpoint and the {@link DeviceModel}, whose device memory (weights,
+ * built kernels) it keeps between calls of the same shape, so a stream of batches uploads the
+ * weights once. Caches are sized per call from the generation config's lengths and beams.
+ */
+public final class Pipeline implements AutoCloseable {
+    private final Checkpoint checkpoint;
+    private final ModelConfig config;
+    private final ModelWeights<FloatArray> weights;
+    private final GenerationConfig generationConfig;
+    private final Device device;
+    private final AttentionMode mode;
+    private DeviceModel model;
+    private int modelSteps;
+    private int modelBeams;
+
+    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode) {
+        this.checkpoint = checkpoint;
+        this.config = ModelConfig.of(checkpoint);
+        this.weights = ModelWeights.load(checkpoint, config, Precision.FP32);
+        this.generationConfig = GenerationConfig.fromCheckpoint(checkpoint.dir());
+        this.device = device;
+        this.mode = mode;
+    }
+
+    /** Opens the checkpoint in {@code dir} (config, weights, generation config) for {@code device}. */
+    public static Pipeline open(Path dir, Device device, AttentionMode mode) {
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        try {
+            return new Pipeline(checkpoint, device, mode);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The checkpoint's generation defaults ({@code generation_config.json}, else config.json's). */
+    public GenerationConfig generationConfig() {
+        return generationConfig;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public AttentionMode mode() {
+        return mode;
+    }
+
+    /** Generates with the checkpoint's generation defaults. */
+    public GenerationResult generate(Batch batch) {
+        return generate(batch, generationConfig);
+    }
+
+    /** Generates with {@code generation} (start from {@link #generationConfig()} to keep the defaults). */
+    public GenerationResult generate(Batch batch, GenerationConfig generation) {
+        int inputLength = config.encoderDecoder() ? 1 : batch.width();
+        if (inputLength >= config.maxPositions()) {
+            throw new IllegalArgumentException("the prompt is " + inputLength + " tokens but the model has "
+                    + config.maxPositions() + " positions; shorten the input");
+        }
+        int steps = Math.min(config.maxPositions(), Math.max(generation.lengths(inputLength).max(), inputLength + 1));
+        return Generator.generate(modelFor(steps, generation.numBeams()), batch, generation);
+    }
+
+    /** Cached attention state of the last call, per mode and kind (cross, self). */
+    public CacheBytes cacheBytes() {
+        if (model == null) {
+            throw new IllegalStateException("nothing has been generated yet");
+        }
+        return model.cacheBytes();
+    }
+
+    private DeviceModel modelFor(int steps, int beams) {
+        if (model == null || modelSteps != steps || modelBeams != beams) {
+            if (model != null) {
+                model.release();
+            }
+            model = new DeviceModel(config, weights, device, mode, steps, beams).retainDeviceMemory(true);
+            modelSteps = steps;
+            modelBeams = beams;
+        }
+        return model;
+    }
+
+    /** Frees the device memory and unmaps the checkpoint. */
+    @Override
+    public void close() {
+        if (model != null) {
+            model.release();
+        }
+        checkpoint.close();
+    }
+}

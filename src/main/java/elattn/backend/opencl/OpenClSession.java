@@ -261,7 +261,7 @@ final class OpenClSession implements DeviceSession {
     }
 
     private OpenClBuffer bufferArgument(OpenClKernel kernel, int i, Class<?> type, Object arg) {
-        if (!(arg instanceof OpenClBuffer buffer) || buffer.arrayType() != type) {
+        if (!(arg instanceof OpenClBuffer buffer) || buffer.elementType() != type) {
             throw wrongArgument(kernel, i, type, arg);
         }
         return own(buffer);

@@ -7,8 +7,8 @@ import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 
 /**
- * Kernels for the runtime's semantics tests. The {@code @Parallel} ones double as their own oracle:
- * called directly, they run as plain sequential Java.
+ * Kernels for the runtime's semantics tests and the CUDA backend's compiled-kernel tests. The
+ * {@code @Parallel} ones double as their own oracle: called directly, they run as plain sequential Java.
  */
 public final class RuntimeTestKernels {
     private RuntimeTestKernels() {
@@ -55,6 +55,15 @@ public final class RuntimeTestKernels {
     public static void halfAxpy(HalfFloatArray x, HalfFloatArray y, float alpha) {
         for (@Parallel int i = 0; i < y.getSize(); i++) {
             y.set(i, alpha * x.get(i) + y.get(i));
+        }
+    }
+
+    /** A 2-D range with scalars of every kind: out[r][c] = in[r][c] * scale + offset + r - c. */
+    public static void affine(FloatArray in, FloatArray out, int rows, int cols, float scale, long offset) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (@Parallel int c = 0; c < cols; c++) {
+                out.set(r * cols + c, in.get(r * cols + c) * scale + (float) (offset + r - c));
+            }
         }
     }
 

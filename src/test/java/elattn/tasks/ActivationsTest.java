@@ -2,10 +2,10 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.TaskFunctions;
 import elattn.testing.TestDevices.TestDevice;
@@ -42,9 +42,7 @@ class ActivationsTest {
         TaskGraph graph = new TaskGraph("a").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
                 .task("act", kernel, x, N)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
-            plan.execute();
-        }
+        executeOnce(device, graph);
         assertClose(expected, x.toHeapArray(), 1e-5f, name + " on " + device);
     }
 

@@ -2,11 +2,11 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.IntArray;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.testing.TestDevices.TestDevice;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,9 +32,7 @@ class EmbeddingsTest {
         TaskGraph graph = new TaskGraph("e").transferToDevice(DataTransferMode.EVERY_EXECUTION, tokens, positions, out)
                 .task("lookup", Embeddings::lookup, tokens, positions, tokenTable, positionTable, out, ROWS, D, SCALE)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
-            plan.execute();
-        }
+        executeOnce(device, graph);
         float[] expected = new float[7 * D];
         for (int r = 0; r < 7; r++) {
             for (int j = 0; j < D; j++) {

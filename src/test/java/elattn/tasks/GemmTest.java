@@ -2,11 +2,11 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices.TestDevice;
@@ -43,9 +43,7 @@ class GemmTest {
         TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b)
                 .task("mm", Gemm::sgemm, a, b, c, M, N, K)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
-            plan.execute();
-        }
+        executeOnce(device, graph);
         assertClose(reference(a, b), c.toHeapArray(), 1e-5f, "sgemm on " + device);
     }
 
@@ -61,9 +59,7 @@ class GemmTest {
         int t = Gemm.TILE;
         WorkerGrid2D grid = new WorkerGrid2D((N + t - 1) / t * t, (M + t - 1) / t * t);
         grid.setLocalWork(t, t, 1);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get()).withGrid("g.mm", grid)) {
-            plan.execute();
-        }
+        executeOnce(device, graph, "g.mm", grid);
         assertClose(reference(a, b), c.toHeapArray(), 1e-5f, "sgemmTiled on " + device);
     }
 }

@@ -3,11 +3,11 @@ package elattn.tasks;
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.copy;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
 import elattn.testing.TestDevices.TestDevice;
@@ -51,13 +51,7 @@ class LayerNormTest {
 
     private static void run(TestDevice device, TaskGraph graph, FloatArray result, WorkerGrid1D grid) {
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, result);
-        ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get());
-        if (grid != null) {
-            plan.withGrid("n.ln", grid);
-        }
-        try (plan) {
-            plan.execute();
-        }
+        executeOnce(device, graph, "n.ln", grid);
     }
 
     @ParameterizedTest(name = "{0}")

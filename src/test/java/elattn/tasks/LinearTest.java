@@ -2,11 +2,11 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices.TestDevice;
@@ -38,13 +38,7 @@ class LinearTest {
 
     private static void run(TestDevice device, TaskGraph graph, FloatArray y, WorkerGrid2D grid) {
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
-        ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get());
-        if (grid != null) {
-            plan.withGrid("l.fc", grid);
-        }
-        try (plan) {
-            plan.execute();
-        }
+        executeOnce(device, graph, "l.fc", grid);
     }
 
     @ParameterizedTest(name = "{0}")

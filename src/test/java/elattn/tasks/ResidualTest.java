@@ -2,10 +2,10 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.testing.TestDevices.TestDevice;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,9 +27,7 @@ class ResidualTest {
         TaskGraph graph = new TaskGraph("r").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, y)
                 .task("add", Residual::add, x, y, N)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
-            plan.execute();
-        }
+        executeOnce(device, graph);
         assertClose(expected, x.toHeapArray(), 1e-6f, "add on " + device);
     }
 }

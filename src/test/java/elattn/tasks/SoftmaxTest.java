@@ -3,11 +3,11 @@ package elattn.tasks;
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.copy;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
-import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
 import elattn.testing.TestDevices.TestDevice;
@@ -54,9 +54,7 @@ class SoftmaxTest {
         TaskGraph graph = new TaskGraph("s").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
                 .task("softmax", Softmax::rowsLoop, x, ROWS, COLS)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
-            plan.execute();
-        }
+        executeOnce(device, graph);
         assertClose(expected, x.toHeapArray(), 1e-5f, "rowsLoop on " + device);
     }
 
@@ -70,9 +68,7 @@ class SoftmaxTest {
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         WorkerGrid1D grid = new WorkerGrid1D(ROWS * Softmax.GROUP);
         grid.setLocalWork(Softmax.GROUP, 1, 1);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get()).withGrid("s.softmax", grid)) {
-            plan.execute();
-        }
+        executeOnce(device, graph, "s.softmax", grid);
         assertClose(expected, x.toHeapArray(), 1e-5f, "rows on " + device);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /** Test data and comparisons for off-heap arrays: seeded random contents, copies for oracles, closeness checks. */
@@ -19,6 +20,25 @@ public final class HostArrays {
         FloatArray a = new FloatArray(n);
         for (int i = 0; i < n; i++) {
             a.set(i, (float) (random.nextDouble() * 2 - 1));
+        }
+        return a;
+    }
+
+    /** {@code n} values uniform in [-1, 1) drawn from {@code random}, for tests that draw several arrays from one generator. */
+    public static FloatArray randomFloats(Random random, int n) {
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            a.set(i, random.nextFloat() * 2 - 1);
+        }
+        return a;
+    }
+
+    /** {@code n} standard normal values, the same for the same seed. */
+    public static FloatArray gaussianFloats(int n, long seed) {
+        Random r = new Random(seed);
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            a.set(i, (float) r.nextGaussian());
         }
         return a;
     }
@@ -59,5 +79,20 @@ public final class HostArrays {
 
     public static void assertClose(FloatArray expected, FloatArray actual, String what) {
         assertClose(expected.toHeapArray(), actual.toHeapArray(), 1e-5f, what);
+    }
+
+    /**
+     * Asserts that {@code sums[g]} is the sum of group {@code g}'s elements of {@code in}, groups
+     * being consecutive runs of {@code group} elements (the last one may be shorter): the oracle of
+     * the work-group reduction kernels.
+     */
+    public static void assertGroupSums(FloatArray in, int group, FloatArray sums, double tolerance) {
+        for (int g = 0; g < sums.getSize(); g++) {
+            double expected = 0;
+            for (int i = g * group; i < Math.min(in.getSize(), (g + 1) * group); i++) {
+                expected += in.get(i);
+            }
+            assertEquals(expected, sums.get(g), tolerance, "group " + g);
+        }
     }
 }

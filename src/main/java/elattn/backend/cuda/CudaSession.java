@@ -12,6 +12,7 @@ import elattn.runtime.DeviceSession;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.Kernel;
 import elattn.runtime.KernelBuildException;
+import elattn.runtime.LaunchArguments;
 import elattn.runtime.LaunchGrid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -247,28 +248,23 @@ final class CudaSession implements DeviceSession {
      * value ({@code int}, {@code long long}, {@code float}).
      */
     private MemorySegment parameters(CudaKernel k, Object[] args, Arena a) {
-        List<Class<?>> expected = k.kernel == null ? null : k.kernel.parameterTypes();
-        if (expected != null && expected.size() != args.length) {
-            throw new IllegalArgumentException("kernel " + k.name + " takes " + expected.size() + " arguments "
-                    + expected + ", got " + args.length);
+        if (k.kernel != null) {
+            LaunchArguments.check(k.name, k.kernel.parameterTypes(), args);
         }
         List<MemorySegment> slots = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             Object arg = args[i];
-            Class<?> type = expected == null ? null : expected.get(i);
             switch (arg) {
                 case DeviceBuffer b -> {
                     CudaBuffer buffer = own(b);
-                    if (type != null && type != buffer.elementType()) {
-                        throw argumentMismatch(k, i, type, buffer.toString());
-                    }
                     slots.add(a.allocateFrom(JAVA_LONG, buffer.address()));
                     slots.add(a.allocateFrom(JAVA_INT, buffer.length()));
                 }
-                case Integer v when type == null || type == int.class -> slots.add(a.allocateFrom(JAVA_INT, v));
-                case Long v when type == null || type == long.class -> slots.add(a.allocateFrom(JAVA_LONG, v));
-                case Float v when type == null || type == float.class -> slots.add(a.allocateFrom(JAVA_FLOAT, v));
-                case null, default -> throw argumentMismatch(k, i, type, String.valueOf(arg));
+                case Integer v -> slots.add(a.allocateFrom(JAVA_INT, v));
+                case Long v -> slots.add(a.allocateFrom(JAVA_LONG, v));
+                case Float v -> slots.add(a.allocateFrom(JAVA_FLOAT, v));
+                case null, default -> throw new IllegalArgumentException("kernel " + k.name + ": argument " + i + " is "
+                        + arg + " but the kernel takes a DeviceBuffer, Integer, Long or Float");
             }
         }
         MemorySegment params = a.allocate(ADDRESS, Math.max(1, slots.size()));
@@ -276,11 +272,6 @@ final class CudaSession implements DeviceSession {
             params.setAtIndex(ADDRESS, i, slots.get(i));
         }
         return params;
-    }
-
-    private static IllegalArgumentException argumentMismatch(CudaKernel k, int index, Class<?> expected, String got) {
-        return new IllegalArgumentException("kernel " + k.name + ": argument " + index + " is " + got + " but the kernel"
-                + " takes " + (expected == null ? "a DeviceBuffer, Integer, Long or Float" : expected.getSimpleName()));
     }
 
     private MemorySegment event() {

@@ -1,7 +1,7 @@
 package elattn.backend.opencl;
 
 import elattn.kernel.NativeArray;
-import elattn.runtime.DeviceBuffer;
+import elattn.runtime.ArrayBuffer;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -9,46 +9,16 @@ import java.lang.foreign.MemorySegment;
  * check it against the kernel's parameter, and its session so that it is not used in another one.
  * Freed when its session closes.
  */
-final class OpenClBuffer implements DeviceBuffer {
-    private final OpenClSession session;
+final class OpenClBuffer extends ArrayBuffer {
     private final MemorySegment handle;
-    private final Class<? extends NativeArray> arrayType;
-    private final int length;
-    private final long byteSize;
 
     OpenClBuffer(OpenClSession session, MemorySegment handle, Class<? extends NativeArray> arrayType, int length,
             long byteSize) {
-        this.session = session;
+        super(session, arrayType, length, byteSize);
         this.handle = handle;
-        this.arrayType = arrayType;
-        this.length = length;
-        this.byteSize = byteSize;
-    }
-
-    @Override
-    public long byteSize() {
-        return byteSize;
-    }
-
-    @Override
-    public int length() {
-        return length;
-    }
-
-    OpenClSession session() {
-        return session;
     }
 
     MemorySegment handle() {
         return handle;
-    }
-
-    Class<? extends NativeArray> arrayType() {
-        return arrayType;
-    }
-
-    @Override
-    public String toString() {
-        return arrayType.getSimpleName() + "[" + length + "] on " + session.device().id();
     }
 }

@@ -12,6 +12,7 @@ import elattn.runtime.DeviceSession;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.Kernel;
 import elattn.runtime.KernelBuildException;
+import elattn.runtime.LaunchArguments;
 import elattn.runtime.LaunchGrid;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -230,53 +231,31 @@ final class OpenClSession implements DeviceSession {
 
     /** Sets the kernel's arguments per the device C ABI; returns the bytes of the buffers passed. */
     private long setArguments(OpenClKernel kernel, Object[] args) {
-        List<Class<?>> types = kernel.parameterTypes();
-        if (args.length != types.size()) {
-            throw new IllegalArgumentException("kernel " + kernel.name() + " takes " + types.size()
-                    + " arguments (without the KernelContext) but got " + args.length);
-        }
+        LaunchArguments.check(kernel.name(), kernel.parameterTypes(), args);
         long bytes = 0;
         int index = 0;
         try (Arena arena = Arena.ofConfined()) {
-            for (int i = 0; i < args.length; i++) {
-                Class<?> type = types.get(i);
-                Object arg = args[i];
-                if (NativeArray.class.isAssignableFrom(type)) {
-                    OpenClBuffer buffer = bufferArgument(kernel, i, type, arg);
-                    setArgument(kernel, index++, arena.allocateFrom(ADDRESS, buffer.handle()));
-                    setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, buffer.length()));
-                    bytes += buffer.byteSize();
-                } else if (type == int.class && arg instanceof Integer v) {
-                    setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, v));
-                } else if (type == long.class && arg instanceof Long v) {
-                    setArgument(kernel, index++, arena.allocateFrom(JAVA_LONG, v));
-                } else if (type == float.class && arg instanceof Float v) {
-                    setArgument(kernel, index++, arena.allocateFrom(JAVA_FLOAT, v));
-                } else {
-                    throw wrongArgument(kernel, i, type, arg);
+            for (Object arg : args) {
+                switch (arg) {
+                    case DeviceBuffer b -> {
+                        OpenClBuffer buffer = own(b);
+                        setArgument(kernel, index++, arena.allocateFrom(ADDRESS, buffer.handle()));
+                        setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, buffer.length()));
+                        bytes += buffer.byteSize();
+                    }
+                    case Integer v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, v));
+                    case Long v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_LONG, v));
+                    case Float v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_FLOAT, v));
+                    default -> throw new AssertionError("checked by LaunchArguments: " + arg);
                 }
             }
         }
         return bytes;
     }
 
-    private OpenClBuffer bufferArgument(OpenClKernel kernel, int i, Class<?> type, Object arg) {
-        if (!(arg instanceof OpenClBuffer buffer) || buffer.arrayType() != type) {
-            throw wrongArgument(kernel, i, type, arg);
-        }
-        return own(buffer);
-    }
-
     private void setArgument(OpenClKernel kernel, int index, MemorySegment value) {
         ClErrors.check(cl.setKernelArg(kernel.handle(), index, value.byteSize(), value),
                 "clSetKernelArg(" + index + ") of kernel " + kernel.name(), where);
-    }
-
-    private static IllegalArgumentException wrongArgument(OpenClKernel kernel, int i, Class<?> type, Object arg) {
-        String expected = NativeArray.class.isAssignableFrom(type)
-                ? "a device buffer of a " + type.getSimpleName() : "a " + type.getName();
-        return new IllegalArgumentException("argument " + i + " of kernel " + kernel.name() + " must be " + expected
-                + ", not " + (arg == null ? "null" : arg + " (" + arg.getClass().getSimpleName() + ")"));
     }
 
     @Override

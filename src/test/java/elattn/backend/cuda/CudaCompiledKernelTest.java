@@ -1,5 +1,7 @@
 package elattn.backend.cuda;
 
+import static elattn.testing.HostArrays.assertGroupSums;
+import static elattn.testing.HostArrays.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +17,8 @@ import elattn.runtime.DeviceSession;
 import elattn.runtime.DeviceSession.CompiledKernel;
 import elattn.runtime.Kernel;
 import elattn.runtime.LaunchGrid;
+import elattn.runtime.RuntimeTestKernels;
+import elattn.testing.DeviceArrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +50,9 @@ class CudaCompiledKernelTest {
     @Test
     void parallelKernelsMatchTheirJava() {
         int n = 1_000_003;
-        FloatArray a = random(n, 1), b = random(n, 2), c = new FloatArray(n), expected = new FloatArray(n);
+        FloatArray a = gaussianFloats(n, 1), b = gaussianFloats(n, 2), c = new FloatArray(n), expected = new FloatArray(n);
         runParallel("add", new Object[] {a, b, c}, c);
-        CudaTestKernels.add(a, b, expected);
+        RuntimeTestKernels.add(a, b, expected);
         for (int i = 0; i < n; i++) {
             assertEquals(expected.get(i), c.get(i), "element " + i);
         }
@@ -57,9 +61,9 @@ class CudaCompiledKernelTest {
     @Test
     void twoDimensionalKernelsWithScalarsMatchTheirJava() {
         int rows = 300, cols = 517;
-        FloatArray in = random(rows * cols, 3), out = new FloatArray(rows * cols), expected = new FloatArray(rows * cols);
+        FloatArray in = gaussianFloats(rows * cols, 3), out = new FloatArray(rows * cols), expected = new FloatArray(rows * cols);
         runParallel("affine", new Object[] {in, out, rows, cols, 1.5f, 7L}, out);
-        CudaTestKernels.affine(in, expected, rows, cols, 1.5f, 7L);
+        RuntimeTestKernels.affine(in, expected, rows, cols, 1.5f, 7L);
         for (int i = 0; i < rows * cols; i++) {
             // NVRTC may fuse the multiply-add, skipping the product's rounding.
             float tolerance = Math.ulp(in.get(i) * 1.5f) + Math.ulp(expected.get(i));
@@ -82,7 +86,7 @@ class CudaCompiledKernelTest {
         launch("halfAxpy", new Object[] {x, y, 0.75f}, new Object[] {bx, by, 0.75f}, null);
         session.copyToHost(by, y.getSegment());
         session.finish();
-        CudaTestKernels.halfAxpy(x, expected, 0.75f);
+        RuntimeTestKernels.halfAxpy(x, expected, 0.75f);
         for (int i = 0; i < n; i++) {
             // A fused multiply-add can round differently by one fp16 step.
             float e = expected.get(i);
@@ -93,19 +97,13 @@ class CudaCompiledKernelTest {
     @Test
     void workGroupKernelsUseLocalMemoryAndBarriers() {
         int groups = 64, local = 256;
-        FloatArray in = random(groups * local, 5), sums = new FloatArray(groups);
+        FloatArray in = gaussianFloats(groups * local, 5), sums = new FloatArray(groups);
         DeviceBuffer bin = upload(in);
         DeviceBuffer bsums = session.allocate(sums);
         launch("groupSums", null, new Object[] {bin, bsums}, new LaunchGrid(new long[] {groups * local}, new long[] {local}));
         session.copyToHost(bsums, sums.getSegment());
         session.finish();
-        for (int g = 0; g < groups; g++) {
-            double expected = 0;
-            for (int i = 0; i < local; i++) {
-                expected += in.get(g * local + i);
-            }
-            assertEquals(expected, sums.get(g), 1e-4, "group " + g);
-        }
+        assertGroupSums(in, local, sums, 1e-4);
     }
 
     @Test
@@ -151,26 +149,15 @@ class CudaCompiledKernelTest {
     }
 
     private DeviceBuffer upload(NativeArray array) {
-        DeviceBuffer b = session.allocate(array);
-        session.copyToDevice(array.getSegment(), b);
-        return b;
+        return DeviceArrays.upload(session, array);
     }
 
     private static Kernel kernel(String method) {
-        for (var m : CudaTestKernels.class.getMethods()) {
+        for (var m : RuntimeTestKernels.class.getMethods()) {
             if (m.getName().equals(method)) {
                 return Kernel.of(m);
             }
         }
         throw new IllegalArgumentException(method);
-    }
-
-    private static FloatArray random(int n, long seed) {
-        Random r = new Random(seed);
-        FloatArray a = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            a.set(i, (float) r.nextGaussian());
-        }
-        return a;
     }
 }

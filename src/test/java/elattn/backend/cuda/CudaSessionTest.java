@@ -1,5 +1,7 @@
 package elattn.backend.cuda;
 
+import static elattn.testing.HostArrays.assertGroupSums;
+import static elattn.testing.HostArrays.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +19,7 @@ import elattn.runtime.DeviceSession.CompiledKernel;
 import elattn.runtime.DeviceSession.Launch;
 import elattn.runtime.KernelBuildException;
 import elattn.runtime.LaunchGrid;
+import elattn.testing.DeviceArrays;
 import elattn.kernel.NativeArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +128,7 @@ class CudaSessionTest {
 
     @Test
     void buffersRoundTrip() {
-        FloatArray in = random(100_003, 1);
+        FloatArray in = gaussianFloats(100_003, 1);
         FloatArray back = new FloatArray(in.getSize());
         DeviceBuffer buffer = session.allocate(in);
         assertEquals(in.getNumBytes(), buffer.byteSize());
@@ -145,7 +148,7 @@ class CudaSessionTest {
     @Test
     void parallelVectorAdd() {
         int n = 1_000_003;
-        FloatArray a = random(n, 2), b = random(n, 3), c = new FloatArray(n);
+        FloatArray a = gaussianFloats(n, 2), b = gaussianFloats(n, 3), c = new FloatArray(n);
         CompiledKernel k = session.compileSource("Test.vectorAdd", "vectorAdd", VECTOR_ADD, false);
         run(k, new long[] {n}, null, List.of(a, b), c, null);
         for (int i = 0; i < n; i++) {
@@ -156,7 +159,7 @@ class CudaSessionTest {
     @Test
     void parallel2dWithScalarsOfEveryType() {
         int rows = 300, cols = 517;
-        FloatArray m = random(rows * cols, 4), out = new FloatArray(rows * cols);
+        FloatArray m = gaussianFloats(rows * cols, 4), out = new FloatArray(rows * cols);
         CompiledKernel k = session.compileSource("Test.affine", "affine", AFFINE_2D, false);
         run(k, new long[] {cols, rows}, null, List.of(m), out, new Object[] {rows, cols, 1.5f, 7L});
         for (int r = 0; r < rows; r++) {
@@ -173,16 +176,10 @@ class CudaSessionTest {
     @Test
     void workGroupReductionInSharedMemory() {
         int groups = 64, local = 256;
-        FloatArray in = random(groups * local, 5), sums = new FloatArray(groups);
+        FloatArray in = gaussianFloats(groups * local, 5), sums = new FloatArray(groups);
         CompiledKernel k = session.compileSource("Test.groupSum", "groupSum", GROUP_SUM, true);
         run(k, new long[] {groups * local}, new long[] {local}, List.of(in), sums, null);
-        for (int g = 0; g < groups; g++) {
-            double expected = 0;
-            for (int i = 0; i < local; i++) {
-                expected += in.get(g * local + i);
-            }
-            assertEquals(expected, sums.get(g), 1e-4, "group " + g);
-        }
+        assertGroupSums(in, local, sums, 1e-4);
     }
 
     @Test
@@ -271,9 +268,7 @@ class CudaSessionTest {
         Object[] args = new Object[inputs.size() + 1 + (scalars == null ? 0 : scalars.length)];
         int i = 0;
         for (NativeArray in : inputs) {
-            DeviceBuffer b = session.allocate(in);
-            session.copyToDevice(in.getSegment(), b);
-            args[i++] = b;
+            args[i++] = DeviceArrays.upload(session, in);
         }
         DeviceBuffer out = session.allocate(output);
         args[i++] = out;
@@ -283,14 +278,5 @@ class CudaSessionTest {
         session.launch(k, new LaunchGrid(global, local), args);
         session.copyToHost(out, output.getSegment());
         session.finish();
-    }
-
-    private static FloatArray random(int n, long seed) {
-        Random r = new Random(seed);
-        FloatArray a = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            a.set(i, (float) r.nextGaussian());
-        }
-        return a;
     }
 }

@@ -1,5 +1,7 @@
 package elattn.backend.opencl;
 
+import static elattn.testing.HostArrays.assertGroupSums;
+import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +13,7 @@ import elattn.runtime.DeviceBuffer;
 import elattn.runtime.DeviceSession.CompiledKernel;
 import elattn.runtime.Kernel;
 import elattn.runtime.LaunchGrid;
+import elattn.testing.DeviceArrays;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,22 +48,12 @@ class CompiledKernelTest {
     }
 
     private DeviceBuffer upload(NativeArray array) {
-        DeviceBuffer buffer = session.allocate(array);
-        session.copyToDevice(array.getSegment(), buffer);
-        return buffer;
+        return DeviceArrays.upload(session, array);
     }
 
     /** Launches a {@code @Parallel} kernel over the range its Java form computes, as the runtime does. */
     private void launchParallel(Kernel kernel, Object[] javaArgs, Object[] deviceArgs) {
         session.launch(session.compile(kernel), new LaunchGrid(kernel.jvm().range(javaArgs), null), deviceArgs);
-    }
-
-    private static FloatArray randomFloats(Random random, int n) {
-        FloatArray a = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            a.set(i, random.nextFloat() * 2 - 1);
-        }
-        return a;
     }
 
     @Test
@@ -115,13 +108,7 @@ class CompiledKernelTest {
         session.copyToHost(sumsBuffer, sums.getSegment());
         session.finish();
         assertTrue(launch.elapsedNanos() > 0, "the device time comes from the profiling event");
-        for (int g = 0; g < groups; g++) {
-            double expected = 0;
-            for (int i = g * CompiledKernels.GROUP; i < Math.min(n, (g + 1) * CompiledKernels.GROUP); i++) {
-                expected += in.get(i);
-            }
-            assertEquals(expected, sums.get(g), 1e-4, "group " + g);
-        }
+        assertGroupSums(in, CompiledKernels.GROUP, sums, 1e-4);
     }
 
     @Test

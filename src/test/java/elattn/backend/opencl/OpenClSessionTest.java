@@ -1,5 +1,6 @@
 package elattn.backend.opencl;
 
+import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import elattn.runtime.DeviceSession.CompiledKernel;
 import elattn.runtime.DeviceSession.Launch;
 import elattn.runtime.KernelBuildException;
 import elattn.runtime.LaunchGrid;
+import elattn.testing.DeviceArrays;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
@@ -45,17 +47,7 @@ class OpenClSessionTest {
     }
 
     private DeviceBuffer upload(NativeArray array) {
-        DeviceBuffer buffer = session.allocate(array);
-        session.copyToDevice(array.getSegment(), buffer);
-        return buffer;
-    }
-
-    private static FloatArray randomFloats(Random random, int n) {
-        FloatArray a = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            a.set(i, random.nextFloat() * 2 - 1);
-        }
-        return a;
+        return DeviceArrays.upload(session, array);
     }
 
     @Test

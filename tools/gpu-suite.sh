@@ -20,7 +20,8 @@ if [ "${SKIP_TESTS:-}" != 1 ]; then
   CI=true java --enable-native-access=ALL-UNNAMED -Delattn.test.devices=${TEST_DEVICES:-cuda,${nvidia_cl}} \
     -jar $app/gpu-tools/junit-platform-console-standalone-*.jar execute --class-path "$cp" \
     --select-package elattn.runtime --select-package elattn.backend --select-package elattn.tasks \
-    --select-package elattn.compiler.features --select-package elattn.integration \
+    --select-package elattn.compiler.features --select-package elattn.model.device \
+    --select-package elattn.pipeline --select-package elattn.cli \
     --details=summary --disable-banner --disable-ansi-colors 2>&1 | tee "$out/tests.txt" | tail -n 40
 fi
 

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExecutionPlan implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionPlan.class);
+    /** The listener of {@link #observe}, bound for the work it runs. */
+    private static final ScopedValue<ExecutionListener> LISTENER = ScopedValue.newInstance();
 
     /** A task's launch in one execute; {@code launch} is null when its range was empty. */
     private record TaskLaunch(String task, DeviceSession.Launch launch) {
@@ -50,6 +52,10 @@ public final class ExecutionPlan implements AutoCloseable {
     private final Map<NativeArray, DeviceBuffer> buffers = new IdentityHashMap<>();
     private final Map<Kernel, DeviceSession.CompiledKernel> compiled = new HashMap<>();
     private final Set<String> executedGraphs = new HashSet<>();
+    /** Bytes of device memory the plan's buffers hold (they are freed only by {@link #close()}). */
+    private long allocatedBytes;
+    /** Time spent building kernels during the current execute. */
+    private long buildNanos;
     private Device device;
     private DeviceSession session;
     private boolean closed;
@@ -117,6 +123,22 @@ public final class ExecutionPlan implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs {@code work} on this thread with {@code listener} receiving the {@link ExecutionResult}
+     * of every execute of every plan that {@code work} runs, directly or through library code that
+     * keeps its plans private (a {@code DeviceModel}): how a benchmark or profiler sees per-task
+     * times, build times and device memory. Listeners nest: the innermost one receives.
+     */
+    public static <T, X extends Throwable> T observe(ExecutionListener listener,
+            ScopedValue.CallableOp<? extends T, X> work) throws X {
+        return ScopedValue.where(LISTENER, Objects.requireNonNull(listener, "listener")).call(work);
+    }
+
+    /** Bytes of device memory this plan's buffers hold now (weights, caches, scratch); 0 once closed. */
+    public long getAllocatedBytes() {
+        return allocatedBytes;
+    }
+
     /** Runs every graph of the plan, in order, and waits for the device. */
     public ExecutionResult execute() {
         return run(graphs);
@@ -141,6 +163,7 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         closed = true;
         buffers.clear();
+        allocatedBytes = 0;
         compiled.clear();
         if (session != null) {
             session.close();
@@ -149,6 +172,7 @@ public final class ExecutionPlan implements AutoCloseable {
 
     private ExecutionResult run(List<ImmutableTaskGraph> toRun) {
         openSession();
+        buildNanos = 0;
         long start = System.nanoTime();
         long[] bytes = new long[2]; // to device, to host
         List<TaskLaunch> launches = new ArrayList<>();
@@ -168,7 +192,12 @@ public final class ExecutionPlan implements AutoCloseable {
                     toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
                     bytes[1], times);
         }
-        return new ExecutionResult(this, times, bytes[0], bytes[1], wall);
+        ExecutionResult result = new ExecutionResult(this, toRun.stream().map(ImmutableTaskGraph::getName).toList(),
+                times, bytes[0], bytes[1], wall, buildNanos, allocatedBytes);
+        if (LISTENER.isBound()) {
+            LISTENER.get().executed(result);
+        }
+        return result;
     }
 
     private void openSession() {
@@ -186,8 +215,12 @@ public final class ExecutionPlan implements AutoCloseable {
     private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches) {
         String graph = "graph " + g.getName();
         for (TaskSpec t : g.tasks()) {
-            compiled.computeIfAbsent(t.kernel(), k -> onDevice(graph + ", task " + t.name() + " (" + k.name()
-                    + "): building the kernel", () -> session.compile(k)));
+            if (!compiled.containsKey(t.kernel())) {
+                long buildStart = System.nanoTime();
+                compiled.put(t.kernel(), onDevice(graph + ", task " + t.name() + " (" + t.kernel().name()
+                        + "): building the kernel", () -> session.compile(t.kernel())));
+                buildNanos += System.nanoTime() - buildStart;
+            }
         }
         Set<NativeArray> placedNow = Collections.newSetFromMap(new IdentityHashMap<>());
         for (NativeArray a : g.arrays()) {
@@ -200,6 +233,7 @@ public final class ExecutionPlan implements AutoCloseable {
             }
             DeviceBuffer buffer = onDevice(graph + ": allocating " + a, () -> session.allocate(a));
             buffers.put(a, buffer);
+            allocatedBytes += buffer.byteSize();
             bytes[0] += copyToDevice(graph, a);
             placedNow.add(a);
         }

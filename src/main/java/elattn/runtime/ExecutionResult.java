@@ -2,6 +2,7 @@ package elattn.runtime;
 
 import elattn.kernel.NativeArray;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,18 +11,46 @@ import java.util.Map;
  */
 public final class ExecutionResult {
     private final ExecutionPlan plan;
+    private final List<String> graphNames;
     private final Map<String, Long> taskNanos;
     private final long bytesToDevice;
     private long bytesToHost;
     private final long wallNanos;
+    private final long buildNanos;
+    private final long allocatedBytes;
 
-    ExecutionResult(ExecutionPlan plan, Map<String, Long> taskNanos, long bytesToDevice, long bytesToHost,
-            long wallNanos) {
+    ExecutionResult(ExecutionPlan plan, List<String> graphNames, Map<String, Long> taskNanos, long bytesToDevice,
+            long bytesToHost, long wallNanos, long buildNanos, long allocatedBytes) {
         this.plan = plan;
+        this.graphNames = List.copyOf(graphNames);
         this.taskNanos = Collections.unmodifiableMap(taskNanos);
         this.bytesToDevice = bytesToDevice;
         this.bytesToHost = bytesToHost;
         this.wallNanos = wallNanos;
+        this.buildNanos = buildNanos;
+        this.allocatedBytes = allocatedBytes;
+    }
+
+    /** The graphs this execute ran, in order. */
+    public List<String> getGraphNames() {
+        return graphNames;
+    }
+
+    /**
+     * Part of {@link #getWallNanos()} spent building kernels for the device (only the first execute
+     * that uses a kernel builds it), in nanoseconds.
+     */
+    public long getBuildNanos() {
+        return buildNanos;
+    }
+
+    /**
+     * Device memory the plan's buffers held when this execute finished, in bytes: what the plan
+     * allocated, not what the driver reserves besides (context, modules). Buffers stay until the
+     * plan closes, so within one plan this only grows.
+     */
+    public long getAllocatedBytes() {
+        return allocatedBytes;
     }
 
     /**
@@ -74,7 +103,8 @@ public final class ExecutionResult {
 
     @Override
     public String toString() {
-        return "ExecutionResult(wall " + wallNanos + " ns, kernels " + getKernelNanos() + " ns, to device "
-                + bytesToDevice + " B, to host " + bytesToHost + " B, tasks " + taskNanos + ")";
+        return "ExecutionResult(graphs " + graphNames + ", wall " + wallNanos + " ns, build " + buildNanos
+                + " ns, kernels " + getKernelNanos() + " ns, to device " + bytesToDevice + " B, to host " + bytesToHost
+                + " B, allocated " + allocatedBytes + " B, tasks " + taskNanos + ")";
     }
 }

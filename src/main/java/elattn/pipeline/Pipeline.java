@@ -4,7 +4,7 @@ import elattn.generate.Batch;
 import elattn.generate.GenerationConfig;
 import elattn.generate.GenerationResult;
 import elattn.generate.Generator;
-import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.Checkpoint;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
@@ -14,6 +14,7 @@ import elattn.model.device.CacheBytes;
 import elattn.model.device.DeviceModel;
 import elattn.runtime.Device;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A checkpoint folder ready to generate on a device, in a few lines:
@@ -28,11 +29,15 @@ import java.nio.file.Path;
  * <p>It owns the memory-mapped checkpoint and the {@link DeviceModel}, whose device memory (weights,
  * built kernels) it keeps between calls of the same shape, so a stream of batches uploads the
  * weights once. Caches are sized per call from the generation config's lengths and beams.
+ *
+ * <p>{@link #open(Path, Device, AttentionMode, Precision)} chooses the storage precision of the
+ * weights on the device ({@link Precision#FP16}: half the weight memory and bandwidth, fp32
+ * arithmetic; see docs/models.md, "Precision"); the three-argument form stores them in fp32.
  */
 public final class Pipeline implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final ModelConfig config;
-    private final ModelWeights<FloatArray> weights;
+    private final ModelWeights<? extends NativeArray> weights;
     private final GenerationConfig generationConfig;
     private final Device device;
     private final AttentionMode mode;
@@ -40,20 +45,30 @@ public final class Pipeline implements AutoCloseable {
     private int modelSteps;
     private int modelBeams;
 
-    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode) {
+    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode, Precision<?> precision) {
         this.checkpoint = checkpoint;
         this.config = ModelConfig.of(checkpoint);
-        this.weights = ModelWeights.load(checkpoint, config, Precision.FP32);
+        this.weights = ModelWeights.load(checkpoint, config, precision);
         this.generationConfig = GenerationConfig.fromCheckpoint(checkpoint.dir());
         this.device = device;
         this.mode = mode;
     }
 
-    /** Opens the checkpoint in {@code dir} (config, weights, generation config) for {@code device}. */
+    /** Opens the checkpoint in {@code dir} (config, weights, generation config) for {@code device}, fp32 weights. */
     public static Pipeline open(Path dir, Device device, AttentionMode mode) {
+        return open(dir, device, mode, Precision.FP32);
+    }
+
+    /**
+     * Opens the checkpoint in {@code dir} for {@code device} with its weights stored in
+     * {@code precision} ({@link Precision#FP32} or {@link Precision#FP16}), whatever dtype the file
+     * has; computation is fp32 either way.
+     */
+    public static Pipeline open(Path dir, Device device, AttentionMode mode, Precision<?> precision) {
+        Objects.requireNonNull(precision, "precision");
         Checkpoint checkpoint = Checkpoint.open(dir);
         try {
-            return new Pipeline(checkpoint, device, mode);
+            return new Pipeline(checkpoint, device, mode, precision);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -75,6 +90,11 @@ public final class Pipeline implements AutoCloseable {
 
     public AttentionMode mode() {
         return mode;
+    }
+
+    /** The storage precision of the weights on the device. */
+    public Precision<?> precision() {
+        return weights.precision();
     }
 
     /** Generates with the checkpoint's generation defaults. */

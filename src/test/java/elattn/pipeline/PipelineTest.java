@@ -1,6 +1,7 @@
 package elattn.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -9,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import elattn.generate.Batch;
 import elattn.generate.GenerationResult;
+import elattn.model.Precision;
 import elattn.model.device.AttentionMode;
 import elattn.model.device.CacheBytes;
 import elattn.runtime.Devices;
@@ -42,14 +44,18 @@ class PipelineTest {
 
     /** The oracle case that ran with the checkpoint's own generation config and no kwargs. */
     private static JsonObject defaultsCase(Path dir) throws IOException {
+        return namedCase(dir, "defaults_batch");
+    }
+
+    private static JsonObject namedCase(Path dir, String name) throws IOException {
         JsonObject all = JsonParser.parseString(Files.readString(dir.resolve("cases.json"))).getAsJsonObject();
         for (JsonElement c : all.getAsJsonArray("cases")) {
             JsonObject o = c.getAsJsonObject();
-            if (o.get("name").getAsString().equals("defaults_batch")) {
+            if (o.get("name").getAsString().equals(name)) {
                 return o;
             }
         }
-        throw new AssertionError("no defaults_batch case in " + dir);
+        throw new AssertionError("no " + name + " case in " + dir);
     }
 
     @Test
@@ -70,5 +76,18 @@ class PipelineTest {
             }
         }
         assertTrue(crossBytes[AttentionMode.EL.ordinal()] < crossBytes[AttentionMode.MHA.ordinal()]);
+    }
+
+    @Test
+    void fp16StorageOfTheFp16CheckpointMatchesHf() throws Exception {
+        Path dir = oracle("bart-fp16");
+        JsonObject c = namedCase(dir, "beam4_lp1.0");
+        Batch batch = new Batch(matrix(c.get("input_ids")), matrix(c.get("attention_mask")));
+        try (Pipeline bart = Pipeline.open(dir, Devices.byId("jvm"), AttentionMode.EL, Precision.FP16)) {
+            assertEquals(Precision.FP16, bart.precision());
+            GenerationResult out = bart.generate(batch,
+                    bart.generationConfig().withOverrides(c.getAsJsonObject("kwargs")));
+            assertArrayEquals(matrix(c.get("sequences")), out.sequences(), "HF's sequences from the fp16 weights");
+        }
     }
 }

@@ -2,9 +2,11 @@ package elattn.tasks;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static elattn.testing.HostArrays.randomHalfs;
 import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.TaskGraph;
@@ -82,5 +84,18 @@ class LinearTest {
         run(device, new TaskGraph("l").task("fc", Linear::forwardGroup, new KernelContext(), x, w, b, y, ROWS, IN, OUT),
                 y, grid);
         assertClose(reference(x, 0, w, b, ROWS * OUT, 0, 0f), y.toHeapArray(), 1e-5f, "forwardGroup on " + device);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void halfWeights(TestDevice device) {
+        FloatArray x = randomFloats(ROWS * IN, 10);
+        HalfFloatArray w = randomHalfs(OUT * IN, 11);
+        FloatArray b = randomFloats(OUT, 12);
+        FloatArray y = new FloatArray(ROWS * OUT);
+        run(device, new TaskGraph("l").task("fc", Linear::forwardHalf, x, w, b, y, ROWS, IN, OUT), y, null);
+        // The same fp16-rounded weights, exactly widened: the error is fp32 accumulation only.
+        FloatArray widened = FloatArray.fromArray(w.toHeapArray());
+        assertClose(reference(x, 0, widened, b, ROWS * OUT, 0, 0f), y.toHeapArray(), 1e-5f, "forwardHalf on " + device);
     }
 }

@@ -2,12 +2,11 @@ package elattn.model.device;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.IntArray;
+import elattn.kernel.NativeArray;
 import elattn.model.ModelWeights;
 import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.Linear;
 import elattn.tasks.attention.Attention;
-import elattn.tasks.attention.ElAttention;
 import elattn.tasks.attention.History;
 
 /**
@@ -40,27 +39,26 @@ final class AttentionLayer {
     }
 
     /** Adds the tasks of {@code y = Attention(input)} over {@code keys}. */
-    static void attend(TaskGraph g, String name, LayerIo io, FloatArray input, ModelWeights.Attention<FloatArray> w,
-            Keys keys, AttentionMode mode, int heads, int d) {
+    static <A extends NativeArray> void attend(TaskGraph g, String name, LayerIo io, FloatArray input,
+            DeviceWeights<A> weights, ModelWeights.Attention<A> w, Keys keys, AttentionMode mode, int heads, int d) {
         int dh = d / heads;
         float scale = (float) (1 / Math.sqrt(dh));
         IntParam rows = io.rows();
-        g.task(name + "_q", Linear::forward, input, w.q().weight(), w.q().bias(), io.q(), rows, d, d);
+        weights.linear(g, name + "_q", input, w.q(), io.q(), rows);
         if (mode == AttentionMode.EL) {
-            g.task(name + "_expand", ElAttention::expandQuery, io.q(), w.k().weight(), io.expanded(), rows, heads, dh, d);
+            weights.expandQuery(g, name + "_expand", io.q(), w.k().weight(), io.expanded(), rows, heads, dh, d);
             g.task(name + "_scores", Attention::scores, io.expanded(), keys.keys(), keys.keyTable(), keys.rowMap(),
                     io.scores(), rows, heads, d, 0, d, keys.keyStride(), keys.keyCount(), scale);
             g.task(name + "_context", Attention::context, io.scores(), keys.values(), keys.keyTable(), keys.rowMap(),
                     io.context(), rows, heads, d, 0, d, keys.keyStride(), keys.keyCount());
-            g.task(name + "_value", ElAttention::projectHeads, io.context(), w.v().weight(), w.v().bias(),
-                    io.attended(), rows, heads, dh, d);
+            weights.projectHeads(g, name + "_value", io.context(), w.v(), io.attended(), rows, heads, dh, d);
         } else {
             g.task(name + "_scores", Attention::scores, io.q(), keys.keys(), keys.keyTable(), keys.rowMap(), io.scores(),
                     rows, heads, dh, dh, d, keys.keyStride(), keys.keyCount(), scale);
             g.task(name + "_context", Attention::context, io.scores(), keys.values(), keys.keyTable(), keys.rowMap(),
                     io.attended(), rows, heads, dh, dh, d, keys.keyStride(), keys.keyCount());
         }
-        g.task(name + "_out", Linear::forward, io.attended(), w.out().weight(), w.out().bias(), io.y(), rows, d, d);
+        weights.linear(g, name + "_out", io.attended(), w.out(), io.y(), rows);
     }
 
     /**
@@ -68,15 +66,15 @@ final class AttentionLayer {
      * step into the caches of {@code history}: EL the input itself (keys and values are one array,
      * H); MHA its key and value projections.
      */
-    static void appendHistory(TaskGraph g, String name, LayerIo io, FloatArray input,
-            ModelWeights.Attention<FloatArray> w, AttentionMode mode, Keys history, IntArray stepOffsets,
-            IntParam step, int d) {
+    static <A extends NativeArray> void appendHistory(TaskGraph g, String name, LayerIo io, FloatArray input,
+            DeviceWeights<A> weights, ModelWeights.Attention<A> w, AttentionMode mode, Keys history,
+            IntArray stepOffsets, IntParam step, int d) {
         IntParam rows = io.rows();
         if (mode == AttentionMode.EL) {
             g.task(name + "_append", History::append, input, history.keys(), stepOffsets, rows, d, step);
         } else {
-            g.task(name + "_k", Linear::forward, input, w.k().weight(), w.k().bias(), io.k(), rows, d, d);
-            g.task(name + "_v", Linear::forward, input, w.v().weight(), w.v().bias(), io.v(), rows, d, d);
+            weights.linear(g, name + "_k", input, w.k(), io.k(), rows);
+            weights.linear(g, name + "_v", input, w.v(), io.v(), rows);
             g.task(name + "_appendK", History::append, io.k(), history.keys(), stepOffsets, rows, d, step);
             g.task(name + "_appendV", History::append, io.v(), history.values(), stepOffsets, rows, d, step);
         }

@@ -1,14 +1,13 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.Embeddings;
 import elattn.tasks.LayerNorm;
-import elattn.tasks.Linear;
 import elattn.tasks.Logits;
 import elattn.tasks.Residual;
 import elattn.tasks.attention.History;
@@ -47,11 +46,12 @@ final class DecoderGraph {
                 .snapshot();
     }
 
-    static ImmutableTaskGraph build(BatchLayout layout, ModelWeights<FloatArray> weights, Buffers b) {
+    static <A extends NativeArray> ImmutableTaskGraph build(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
+        ModelWeights<A> weights = w.weights();
         ModelConfig config = layout.config;
         int d = config.dModel();
         float eps = (float) config.layerNormEps();
-        ModelWeights.Stack<FloatArray> stack = weights.decoder();
+        ModelWeights.Stack<A> stack = weights.decoder();
         boolean el = layout.mode == AttentionMode.EL;
         LayerIo io = new LayerIo(b.x, b.normed, b.q, b.k, b.v, b.expanded, b.context, b.attended, b.y, b.hidden,
                 b.scores, b.rows, b.rowsTimesD, b.rowsTimesFfn);
@@ -75,38 +75,37 @@ final class DecoderGraph {
                 .task("ancestry", History::ancestry, b.parentTable, b.stepOffsets, b.keyMask, b.rowSentence,
                         b.selfKeys, b.rows, b.step, layout.maxRows, layout.maxSteps)
                 .task("positions", History::rowLookup, b.positionTable, b.rowSentence, b.positions, b.rows, b.step,
-                        layout.maxSteps)
-                .task("embed", Embeddings::lookup, b.tokens, b.positions, stack.tokenEmbedding(), stack.positions(),
-                        b.x, b.rows, d, (float) config.embedScale());
+                        layout.maxSteps);
+        w.embed(g, "embed", b.tokens, b.positions, stack, b.x, b.rows, d, (float) config.embedScale());
         if (stack.embeddingNorm() != null) {
-            g.task("embedNorm", LayerNorm::rows, b.x, b.x, stack.embeddingNorm().weight(),
-                    stack.embeddingNorm().bias(), b.rows, d, eps);
+            g.task("embedNorm", LayerNorm::rows, b.x, b.x, w.vector(stack.embeddingNorm().weight()),
+                    w.vector(stack.embeddingNorm().bias()), b.rows, d, eps);
         }
 
-        List<ModelWeights.Layer<FloatArray>> layers = stack.layers();
+        List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
-            ModelWeights.Layer<FloatArray> layer = layers.get(l);
+            ModelWeights.Layer<A> layer = layers.get(l);
             String p = "dec" + l;
             FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
             FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
             AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
                     layout.maxSteps, b.keyCount);
             if (config.preNorm()) {
-                preNormLayer(g, p, io, layer, self, layout, b);
+                preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {
-                postNormLayer(g, p, io, layer, self, layout, b, l);
+                postNormLayer(g, p, io, w, layer, self, layout, b, l);
             }
         }
 
         FloatArray last = b.x;
         if (stack.finalNorm() != null) {
-            g.task("finalNorm", LayerNorm::rows, b.x, b.normed, stack.finalNorm().weight(), stack.finalNorm().bias(),
-                    b.rows, d, eps);
+            g.task("finalNorm", LayerNorm::rows, b.x, b.normed, w.vector(stack.finalNorm().weight()),
+                    w.vector(stack.finalNorm().bias()), b.rows, d, eps);
             last = b.normed;
         }
-        g.task("lmHead", Linear::forward, last, weights.lmHead(), weights.finalLogitsBias(), b.logits, b.scoredRows, d,
-                config.vocabSize())
-                .task("topK", Logits::logSoftmaxTopK, b.logits, b.scoredRows, config.vocabSize(), b.forced,
+        w.linear(g, "lmHead", last, weights.lmHead(), weights.finalLogitsBias(), b.logits, b.scoredRows, d,
+                config.vocabSize());
+        g.task("topK", Logits::logSoftmaxTopK, b.logits, b.scoredRows, config.vocabSize(), b.forced,
                         b.bannedRows, b.bannedTokens, b.bannedCount, b.topK, 0, b.topTokens, b.topScores)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, b.topTokens, b.topScores)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, b.logits);
@@ -114,48 +113,48 @@ final class DecoderGraph {
     }
 
     /** BART/Marian decoder layer: self-attention, cross-attention and feed-forward, each followed by LN(x + y). */
-    private static void postNormLayer(TaskGraph g, String p, LayerIo io, ModelWeights.Layer<FloatArray> layer,
-            AttentionLayer.Keys self, BatchLayout layout, Buffers b, int l) {
+    private static <A extends NativeArray> void postNormLayer(TaskGraph g, String p, LayerIo io, DeviceWeights<A> w,
+            ModelWeights.Layer<A> layer, AttentionLayer.Keys self, BatchLayout layout, Buffers b, int l) {
         ModelConfig config = layout.config;
         int d = config.dModel();
         int heads = config.decoderHeads();
         float eps = (float) config.layerNormEps();
-        AttentionLayer.appendHistory(g, p + "_self", io, io.x(), layer.selfAttention(), layout.mode, self,
+        AttentionLayer.appendHistory(g, p + "_self", io, io.x(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
-        AttentionLayer.attend(g, p + "_self", io, io.x(), layer.selfAttention(), self, layout.mode, heads, d);
-        g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), layer.selfNorm().weight(),
-                layer.selfNorm().bias(), io.rows(), d, eps);
+        AttentionLayer.attend(g, p + "_self", io, io.x(), w, layer.selfAttention(), self, layout.mode, heads, d);
+        g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.selfNorm().weight()),
+                w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
                         layout.srcWidth)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
                         layout.srcWidth, layout.srcWidth);
-        AttentionLayer.attend(g, p + "_cross", io, io.x(), layer.crossAttention(), cross, layout.mode, heads, d);
-        g.task(p + "_crossNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), layer.crossNorm().weight(),
-                layer.crossNorm().bias(), io.rows(), d, eps);
+        AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
+        g.task(p + "_crossNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.crossNorm().weight()),
+                w.vector(layer.crossNorm().bias()), io.rows(), d, eps);
 
-        FeedForwardLayer.add(g, p + "_ffn", io, io.x(), layer, config.activation());
-        g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), layer.ffnNorm().weight(),
-                layer.ffnNorm().bias(), io.rows(), d, eps);
+        FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
+        g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
+                w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
     }
 
     /** GPT-2 block: x += Attention(LN_1(x)); x += MLP(LN_2(x)). EL caches LN_1(x), the states k and v read. */
-    private static void preNormLayer(TaskGraph g, String p, LayerIo io, ModelWeights.Layer<FloatArray> layer,
-            AttentionLayer.Keys self, BatchLayout layout, Buffers b) {
+    private static <A extends NativeArray> void preNormLayer(TaskGraph g, String p, LayerIo io, DeviceWeights<A> w,
+            ModelWeights.Layer<A> layer, AttentionLayer.Keys self, BatchLayout layout, Buffers b) {
         ModelConfig config = layout.config;
         int d = config.dModel();
         float eps = (float) config.layerNormEps();
-        g.task(p + "_ln1", LayerNorm::rows, io.x(), io.normed(), layer.selfNorm().weight(), layer.selfNorm().bias(),
-                io.rows(), d, eps);
-        AttentionLayer.appendHistory(g, p + "_self", io, io.normed(), layer.selfAttention(), layout.mode, self,
+        g.task(p + "_ln1", LayerNorm::rows, io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
+                w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+        AttentionLayer.appendHistory(g, p + "_self", io, io.normed(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
-        AttentionLayer.attend(g, p + "_self", io, io.normed(), layer.selfAttention(), self, layout.mode,
+        AttentionLayer.attend(g, p + "_self", io, io.normed(), w, layer.selfAttention(), self, layout.mode,
                 config.decoderHeads(), d);
         g.task(p + "_selfAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
-        g.task(p + "_ln2", LayerNorm::rows, io.x(), io.normed(), layer.ffnNorm().weight(), layer.ffnNorm().bias(),
-                io.rows(), d, eps);
-        FeedForwardLayer.add(g, p + "_ffn", io, io.normed(), layer, config.activation());
+        g.task(p + "_ln2", LayerNorm::rows, io.x(), io.normed(), w.vector(layer.ffnNorm().weight()),
+                w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
+        FeedForwardLayer.add(g, p + "_ffn", io, io.normed(), w, layer, config.activation());
         g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
     }
 }

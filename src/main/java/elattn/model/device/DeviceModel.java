@@ -4,9 +4,10 @@ import elattn.generate.Batch;
 import elattn.generate.Candidates;
 import elattn.generate.StepModel;
 import elattn.generate.StepRequest;
-import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
+import elattn.model.Precision;
 import elattn.runtime.Device;
 import elattn.runtime.ExecutionPlan;
 import elattn.runtime.ExecutionResult;
@@ -33,11 +34,16 @@ import java.util.Objects;
  * plan instead: weights stay on the device and built kernels stay built, and the next batch of
  * the same shape reuses them; {@link #release} then frees them.
  *
+ * <p>Weights may be stored in any {@link Precision} ({@code ModelWeights<FloatArray>} or
+ * {@code ModelWeights<HalfFloatArray>}): fp16 storage keeps the weight matrices in half the device
+ * memory and reads them with the fp16 forms of the weight kernels ({@link PrecisionKernels}); biases
+ * and layer-norm parameters go to the device in fp32, and every activation, cache and sum is fp32.
+ *
  * <p>Not thread-safe: one generation at a time.
  */
 public final class DeviceModel implements StepModel {
     private final ModelConfig config;
-    private final ModelWeights<FloatArray> weights;
+    private final DeviceWeights<?> weights;
     private final Device device;
     private final AttentionMode mode;
     private final int maxSteps;
@@ -53,7 +59,7 @@ public final class DeviceModel implements StepModel {
      * EL-attention, with room for as many decoder steps as the model has positions and
      * {@code maxBeams} rows per sentence.
      */
-    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, int maxBeams) {
+    public DeviceModel(ModelConfig config, ModelWeights<? extends NativeArray> weights, Device device, int maxBeams) {
         this(config, weights, device, AttentionMode.EL, config.maxPositions(), maxBeams);
     }
 
@@ -66,10 +72,10 @@ public final class DeviceModel implements StepModel {
      *                 decoder-only model the prompt width plus the new tokens
      * @param maxBeams rows per sentence a step may have (the beam count; 1 for greedy)
      */
-    public DeviceModel(ModelConfig config, ModelWeights<FloatArray> weights, Device device, AttentionMode mode,
-            int maxSteps, int maxBeams) {
+    public DeviceModel(ModelConfig config, ModelWeights<? extends NativeArray> weights, Device device,
+            AttentionMode mode, int maxSteps, int maxBeams) {
         this.config = Objects.requireNonNull(config, "config");
-        this.weights = Objects.requireNonNull(weights, "weights");
+        this.weights = new DeviceWeights<>(Objects.requireNonNull(weights, "weights"));
         this.device = Objects.requireNonNull(device, "device");
         this.mode = Objects.requireNonNull(mode, "mode");
         if (maxSteps < 1 || maxSteps > config.maxPositions()) {
@@ -111,6 +117,20 @@ public final class DeviceModel implements StepModel {
 
     public Device device() {
         return device;
+    }
+
+    /** The storage precision of the weight matrices on the device. */
+    public Precision<?> precision() {
+        return weights.weights().precision();
+    }
+
+    /**
+     * Bytes of all weights as the device holds them: matrices (linear weights, embedding and position
+     * tables, LM head) in {@link #precision()}, biases and layer-norm parameters in fp32, tied arrays
+     * once.
+     */
+    public long weightBytes() {
+        return weights.bytes();
     }
 
     @Override

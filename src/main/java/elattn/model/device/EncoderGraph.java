@@ -1,15 +1,13 @@
 package elattn.model.device;
 
-import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.Embeddings;
 import elattn.tasks.LayerNorm;
-import elattn.tasks.Linear;
 import elattn.tasks.attention.History;
 import java.util.List;
 
@@ -33,40 +31,41 @@ final class EncoderGraph {
     private EncoderGraph() {
     }
 
-    static ImmutableTaskGraph build(BatchLayout layout, ModelWeights<FloatArray> weights, Buffers b) {
+    static <A extends NativeArray> ImmutableTaskGraph build(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
+        ModelWeights<A> weights = w.weights();
         ModelConfig config = layout.config;
         int d = config.dModel();
         int srcRows = layout.sentences * layout.srcWidth;
         float eps = (float) config.layerNormEps();
-        ModelWeights.Stack<FloatArray> stack = weights.encoder();
+        ModelWeights.Stack<A> stack = weights.encoder();
         IntParam rows = new IntParam(srcRows);
         LayerIo io = new LayerIo(b.encoderOut, null, b.encQ, b.encK, b.encV, null, null, b.encAttended, b.encY,
                 b.encHidden, b.encScores, rows, new IntParam(srcRows * d), new IntParam(srcRows * config.encoderFfn()));
 
         TaskGraph g = new TaskGraph(NAME)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, b.srcTokens, b.srcPositions, b.srcKeys,
-                        b.srcRowSentence)
-                .task("embed", Embeddings::lookup, b.srcTokens, b.srcPositions, stack.tokenEmbedding(),
-                        stack.positions(), io.x(), rows, d, (float) config.embedScale());
+                        b.srcRowSentence);
+        w.embed(g, "embed", b.srcTokens, b.srcPositions, stack, io.x(), rows, d, (float) config.embedScale());
         if (stack.embeddingNorm() != null) {
-            g.task("embedNorm", LayerNorm::rows, io.x(), io.x(), stack.embeddingNorm().weight(),
-                    stack.embeddingNorm().bias(), rows, d, eps);
+            g.task("embedNorm", LayerNorm::rows, io.x(), io.x(), w.vector(stack.embeddingNorm().weight()),
+                    w.vector(stack.embeddingNorm().bias()), rows, d, eps);
         }
         AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.srcKeys, b.srcRowSentence,
                 layout.srcWidth, layout.srcWidth);
-        List<ModelWeights.Layer<FloatArray>> layers = stack.layers();
+        List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
-            ModelWeights.Layer<FloatArray> layer = layers.get(l);
+            ModelWeights.Layer<A> layer = layers.get(l);
             String p = "enc" + l;
-            ModelWeights.Attention<FloatArray> w = layer.selfAttention();
-            g.task(p + "_k", Linear::forward, io.x(), w.k().weight(), w.k().bias(), io.k(), rows, d, d);
-            g.task(p + "_v", Linear::forward, io.x(), w.v().weight(), w.v().bias(), io.v(), rows, d, d);
-            AttentionLayer.attend(g, p + "_self", io, io.x(), w, keys, AttentionMode.MHA, config.encoderHeads(), d);
-            g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), layer.selfNorm().weight(),
-                    layer.selfNorm().bias(), rows, d, eps);
-            FeedForwardLayer.add(g, p + "_ffn", io, io.x(), layer, config.activation());
-            g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), layer.ffnNorm().weight(),
-                    layer.ffnNorm().bias(), rows, d, eps);
+            ModelWeights.Attention<A> self = layer.selfAttention();
+            w.linear(g, p + "_k", io.x(), self.k(), io.k(), rows);
+            w.linear(g, p + "_v", io.x(), self.v(), io.v(), rows);
+            AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys, AttentionMode.MHA, config.encoderHeads(),
+                    d);
+            g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(),
+                    w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), rows, d, eps);
+            FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
+            g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
+                    w.vector(layer.ffnNorm().bias()), rows, d, eps);
         }
 
         if (layout.mode == AttentionMode.EL) {
@@ -76,13 +75,11 @@ final class EncoderGraph {
             int copies = layout.maxRows * layout.srcWidth;
             g.task("expand", History::expand, b.encoderOut, b.expandedEncoderOut, layout.sentences, layout.beams,
                     layout.srcWidth, d);
-            List<ModelWeights.Layer<FloatArray>> decoderLayers = weights.decoder().layers();
+            List<ModelWeights.Layer<A>> decoderLayers = weights.decoder().layers();
             for (int l = 0; l < decoderLayers.size(); l++) {
-                ModelWeights.Attention<FloatArray> cross = decoderLayers.get(l).crossAttention();
-                g.task("dec" + l + "_crossK", Linear::forward, b.expandedEncoderOut, cross.k().weight(),
-                        cross.k().bias(), b.crossKeysCache.get(l), copies, d, d);
-                g.task("dec" + l + "_crossV", Linear::forward, b.expandedEncoderOut, cross.v().weight(),
-                        cross.v().bias(), b.crossValues.get(l), copies, d, d);
+                ModelWeights.Attention<A> cross = decoderLayers.get(l).crossAttention();
+                w.linear(g, "dec" + l + "_crossK", b.expandedEncoderOut, cross.k(), b.crossKeysCache.get(l), copies);
+                w.linear(g, "dec" + l + "_crossV", b.expandedEncoderOut, cross.v(), b.crossValues.get(l), copies);
             }
             g.persistOnDevice(b.crossKeys);
             g.persistOnDevice(b.crossKeysCache.toArray());

@@ -1,12 +1,12 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.Activation;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskFunctions;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.Activations;
-import elattn.tasks.Linear;
 
 /**
  * The tasks of a feed-forward sublayer:
@@ -18,15 +18,11 @@ final class FeedForwardLayer {
     private FeedForwardLayer() {
     }
 
-    static void add(TaskGraph g, String name, LayerIo io, FloatArray input, ModelWeights.Layer<FloatArray> layer,
-            Activation activation) {
-        int d = layer.fc1().inFeatures();
-        int ffn = layer.fc1().outFeatures();
-        g.task(name + "_fc1", Linear::forward, input, layer.fc1().weight(), layer.fc1().bias(), io.hidden(), io.rows(),
-                d, ffn);
+    static <A extends NativeArray> void add(TaskGraph g, String name, LayerIo io, FloatArray input,
+            DeviceWeights<A> weights, ModelWeights.Layer<A> layer, Activation activation) {
+        weights.linear(g, name + "_fc1", input, layer.fc1(), io.hidden(), io.rows());
         g.task(name + "_act", kernel(activation), io.hidden(), io.rowsTimesFfn());
-        g.task(name + "_fc2", Linear::forward, io.hidden(), layer.fc2().weight(), layer.fc2().bias(), io.y(), io.rows(),
-                ffn, d);
+        weights.linear(g, name + "_fc2", io.hidden(), layer.fc2(), io.y(), io.rows());
     }
 
     /** The activation as a kernel, chosen once from the configuration (no per-element branch on the device). */

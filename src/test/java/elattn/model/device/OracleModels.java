@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import elattn.generate.StepRequest;
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.model.Checkpoint;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
@@ -19,14 +20,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The HF oracle checkpoints of {@code src/test/resources/oracle/} loaded once per test JVM (their
- * weights are views of the memory-mapped files, so the checkpoints stay open), and DeviceModels
- * made from them.
+ * The HF oracle checkpoints of {@code src/test/resources/oracle/} loaded once per test JVM, in fp32
+ * and in fp16 storage (weights in a file's own dtype are views of the memory-mapped file, so the
+ * checkpoints stay open), and DeviceModels made from them.
  */
 final class OracleModels {
     static final String[] FAMILIES = {"bart", "gpt2", "marian"};
 
-    record Loaded(ModelConfig config, ModelWeights<FloatArray> weights, JsonObject cases) {
+    record Loaded(ModelConfig config, ModelWeights<FloatArray> weights, ModelWeights<HalfFloatArray> halfWeights,
+            JsonObject cases) {
     }
 
     private static final Map<String, Loaded> LOADED = new ConcurrentHashMap<>();
@@ -44,7 +46,8 @@ final class OracleModels {
         ModelConfig config = ModelConfig.of(checkpoint);
         try {
             JsonObject cases = JsonParser.parseString(Files.readString(dir.resolve("cases.json"))).getAsJsonObject();
-            return new Loaded(config, ModelWeights.load(checkpoint, config, Precision.FP32), cases);
+            return new Loaded(config, ModelWeights.load(checkpoint, config, Precision.FP32),
+                    ModelWeights.load(checkpoint, config, Precision.FP16), cases);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -61,6 +64,12 @@ final class OracleModels {
     static DeviceModel model(String family, Device device, AttentionMode mode, int maxBeams) {
         Loaded l = get(family);
         return new DeviceModel(l.config(), l.weights(), device, mode, l.config().maxPositions(), maxBeams);
+    }
+
+    /** A DeviceModel of the checkpoint's weights stored in fp16 ({@link Precision#FP16}). */
+    static DeviceModel halfModel(String family, Device device, AttentionMode mode, int maxBeams) {
+        Loaded l = get(family);
+        return new DeviceModel(l.config(), l.halfWeights(), device, mode, l.config().maxPositions(), maxBeams);
     }
 
     /** A step request with no constraints that keeps the logits. */

@@ -1,6 +1,7 @@
 package elattn.tasks;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.Parallel;
 
@@ -27,6 +28,20 @@ public final class Embeddings {
      */
     public static void lookup(IntArray tokens, IntArray positions, FloatArray tokenTable, FloatArray positionTable,
             FloatArray out, int rows, int d, float scale) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (@Parallel int j = 0; j < d; j++) {
+                out.set(r * d + j, tokenTable.get(tokens.get(r) * d + j) * scale
+                        + positionTable.get(positions.get(r) * d + j));
+            }
+        }
+    }
+
+    /**
+     * {@link #lookup} with fp16 tables (token and position tables stored as {@link HalfFloatArray}),
+     * widened to fp32 before the scale and the sum. Loop form: any launch size.
+     */
+    public static void lookupHalf(IntArray tokens, IntArray positions, HalfFloatArray tokenTable,
+            HalfFloatArray positionTable, FloatArray out, int rows, int d, float scale) {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int j = 0; j < d; j++) {
                 out.set(r * d + j, tokenTable.get(tokens.get(r) * d + j) * scale

@@ -1,6 +1,7 @@
 package elattn.tasks;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 
@@ -17,6 +18,10 @@ import elattn.kernel.Parallel;
  * is the GPU form for decode steps (few rows, memory bound on {@code W}): a work-group per output
  * reads its {@code W} row with neighbouring items on neighbouring addresses (coalesced) and uses
  * each loaded weight for {@value #ROW_BLOCK} rows.
+ *
+ * <p>{@link #forwardHalf} is {@link #forward} with fp16 weight storage ({@link HalfFloatArray}: half
+ * the memory and bandwidth of W); every weight is widened to fp32 on load and the sum accumulates in
+ * fp32, so it equals {@link #forward} over the same (rounded) weights up to fp32 rounding.
  */
 public final class Linear {
     /** Work-group size of {@link #forwardGroup}. */
@@ -48,6 +53,24 @@ public final class Linear {
             int o = idx - r * out;
             y.set(yOffset + idx, dot(x, xOffset + r * in, w, o * in, in) + b.get(o));
         }
+    }
+
+    /** {@link #forward} with fp16 weights {@code w} (fp32 arithmetic and accumulation). Loop form: any launch size. */
+    public static void forwardHalf(FloatArray x, HalfFloatArray w, FloatArray b, FloatArray y, int rows, int in,
+            int out) {
+        for (@Parallel int idx = 0; idx < rows * out; idx++) {
+            int r = idx / out;
+            int o = idx - r * out;
+            y.set(idx, dotHalf(x, r * in, w, o * in, in) + b.get(o));
+        }
+    }
+
+    private static float dotHalf(FloatArray x, int xBase, HalfFloatArray w, int wBase, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x.get(xBase + i) * w.get(wBase + i);
+        }
+        return sum;
     }
 
     private static float dot(FloatArray x, int xBase, FloatArray w, int wBase, int n) {

@@ -1,6 +1,7 @@
 package elattn.tasks.attention;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.Parallel;
 
 /**
@@ -15,7 +16,8 @@ import elattn.kernel.Parallel;
  *
  * Exact because q·(W^K H_s + b^K) = (q W^K)·H_s + q·b^K and the last term is the same for every
  * key, so softmax drops it; and Σ_s p_s (W^V H_s + b^V) = W^V (Σ_s p_s H_s) + b^V since Σ_s p_s = 1.
- * Weights are in the {@code nn.Linear} layout (out, in) = (d, d).
+ * Weights are in the {@code nn.Linear} layout (out, in) = (d, d). The {@code Half} forms read fp16
+ * weights ({@link HalfFloatArray}) and compute and accumulate in fp32, as their fp32 forms do.
  */
 public final class ElAttention {
     private ElAttention() {
@@ -40,6 +42,39 @@ public final class ElAttention {
 
     /** Per-head value projection {@code out[r,o] = ctx[r, o/headDim, :] . wv[o,:] + bv[o]}. */
     public static void projectHeads(FloatArray ctx, FloatArray wv, FloatArray bv, FloatArray out, int rows,
+            int heads, int headDim, int d) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (@Parallel int o = 0; o < d; o++) {
+                int h = o / headDim;
+                int c0 = (r * heads + h) * d;
+                float sum = bv.get(o);
+                for (int c = 0; c < d; c++) {
+                    sum += ctx.get(c0 + c) * wv.get(o * d + c);
+                }
+                out.set(r * d + o, sum);
+            }
+        }
+    }
+
+    /** {@link #expandQuery} with fp16 {@code wk}. */
+    public static void expandQueryHalf(FloatArray q, HalfFloatArray wk, FloatArray qt, int rows, int heads,
+            int headDim, int d) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (@Parallel int h = 0; h < heads; h++) {
+                for (@Parallel int c = 0; c < d; c++) {
+                    int qBase = r * d + h * headDim;
+                    float sum = 0f;
+                    for (int i = 0; i < headDim; i++) {
+                        sum += q.get(qBase + i) * wk.get((h * headDim + i) * d + c);
+                    }
+                    qt.set((r * heads + h) * d + c, sum);
+                }
+            }
+        }
+    }
+
+    /** {@link #projectHeads} with fp16 {@code wv} (the bias stays fp32). */
+    public static void projectHeadsHalf(FloatArray ctx, HalfFloatArray wv, FloatArray bv, FloatArray out, int rows,
             int heads, int headDim, int d) {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int o = 0; o < d; o++) {

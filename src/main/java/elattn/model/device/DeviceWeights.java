@@ -1,0 +1,121 @@
+package elattn.model.device;
+
+import elattn.kernel.FloatArray;
+import elattn.kernel.NativeArray;
+import elattn.model.ModelWeights;
+import elattn.runtime.TaskGraph;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A model's weights as the device graphs use them: weight matrices (linear weights, token and
+ * position tables, LM head) in the storage precision of the {@link ModelWeights}, and weight vectors
+ * (biases, layer-norm parameters, {@code final_logits_bias}) in fp32, widened once (exactly) and
+ * kept for this object's life so that every plan uploads the same arrays. The graph builders add
+ * weight-reading tasks through it, which picks the kernels of the precision
+ * ({@link PrecisionKernels}).
+ *
+ * @param <A> the storage array class of the matrices
+ */
+final class DeviceWeights<A extends NativeArray> {
+    private final ModelWeights<A> weights;
+    private final PrecisionKernels<A> kernels;
+    private final Map<A, FloatArray> vectors = new IdentityHashMap<>();
+
+    DeviceWeights(ModelWeights<A> weights) {
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.kernels = PrecisionKernels.of(weights.precision());
+    }
+
+    ModelWeights<A> weights() {
+        return weights;
+    }
+
+    /** A weight vector in fp32 (the same array on every call). */
+    FloatArray vector(A v) {
+        return vectors.computeIfAbsent(v, kernels.widen());
+    }
+
+    /** {@code y = x Wᵀ + b} over {@code rows} (an {@code Integer} or {@code IntParam}) rows. */
+    void linear(TaskGraph g, String name, FloatArray x, ModelWeights.Linear<A> w, FloatArray y, Object rows) {
+        linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures());
+    }
+
+    /** {@code y = x Wᵀ + b} with W (out, in). */
+    void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
+        g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+    }
+
+    /** Token and position embeddings of a stack. */
+    void embed(TaskGraph g, String name, Object tokens, Object positions, ModelWeights.Stack<A> stack, FloatArray out,
+            Object rows, int d, float scale) {
+        g.task(name, kernels.embed(), tokens, positions, stack.tokenEmbedding(), stack.positions(), out, rows, d,
+                scale);
+    }
+
+    /** EL's expanded queries {@code q W^K} per head. */
+    void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
+            int d) {
+        g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
+    }
+
+    /** EL's per-head value projection with {@code W^V} and {@code b^V}. */
+    void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
+            Object rows, int heads, int headDim, int d) {
+        g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+    }
+
+    /**
+     * Bytes of every weight as the device holds it: matrices in the storage precision, vectors in
+     * fp32, tied arrays once. (An attention mode may leave a few vectors unread, e.g. EL never reads
+     * a decoder self-attention key bias; they are counted.)
+     */
+    long bytes() {
+        Set<NativeArray> matrices = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<NativeArray> vectorSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        matrices.add(weights.lmHead());
+        vectorSet.add(weights.finalLogitsBias());
+        for (ModelWeights.Stack<A> s : Stream.of(weights.encoder(), weights.decoder()).filter(Objects::nonNull)
+                .toList()) {
+            matrices.add(s.tokenEmbedding());
+            matrices.add(s.positions());
+            addNorm(vectorSet, s.embeddingNorm());
+            addNorm(vectorSet, s.finalNorm());
+            for (ModelWeights.Layer<A> layer : s.layers()) {
+                List<ModelWeights.Linear<A>> linears = new ArrayList<>(List.of(layer.fc1(), layer.fc2()));
+                for (ModelWeights.Attention<A> a : Stream.of(layer.selfAttention(), layer.crossAttention())
+                        .filter(Objects::nonNull).toList()) {
+                    linears.addAll(List.of(a.q(), a.k(), a.v(), a.out()));
+                }
+                for (ModelWeights.Linear<A> lin : linears) {
+                    matrices.add(lin.weight());
+                    vectorSet.add(lin.bias());
+                }
+                addNorm(vectorSet, layer.selfNorm());
+                addNorm(vectorSet, layer.crossNorm());
+                addNorm(vectorSet, layer.ffnNorm());
+            }
+        }
+        long total = 0;
+        for (NativeArray m : matrices) {
+            total += m.getNumBytes();
+        }
+        for (NativeArray v : vectorSet) {
+            total += (long) v.getSize() * Float.BYTES;
+        }
+        return total;
+    }
+
+    private static void addNorm(Set<NativeArray> set, ModelWeights.LayerNorm<?> norm) {
+        if (norm != null) {
+            set.add(norm.weight());
+            set.add(norm.bias());
+        }
+    }
+}

@@ -13,9 +13,10 @@ import java.util.Optional;
  * number would let kernels write past its end. The benchmark asks this before running a batch
  * and reports such a batch as too large instead of running it.
  *
- * <p>The sizes mirror the largest arrays of {@code elattn.model.device.Buffers} (upper bounds
- * where the layout depends on the search); the device model should check this itself, after which
- * this class goes.
+ * <p>The device model refuses such a batch itself ({@code Buffers.size}), but only after the batch
+ * has started; this predicts it from the shape alone, without allocating, so the largest-batch
+ * search can skip sizes that cannot be built. The sizes mirror the largest arrays of
+ * {@code elattn.model.device.Buffers} (upper bounds where the layout depends on the search).
  */
 public final class ArrayLimits {
     private ArrayLimits() {

@@ -99,7 +99,7 @@ final class Buffers {
         crossRow = new IntArray(rowsCap);
         forced = new IntArray(rowsCap);
         // A row bans at most one token per earlier step (no_repeat_ngram) plus a few (min length, bad words).
-        bannedCapacity = rowsCap * (layout.maxSteps + 8);
+        bannedCapacity = size(rowsCap, layout.maxSteps + 8);
         bannedRows = new IntArray(bannedCapacity);
         bannedTokens = new IntArray(bannedCapacity);
 
@@ -112,56 +112,73 @@ final class Buffers {
         }
         identity = IntArray.fromArray(ids);
 
-        parentTable = new IntArray(rowsCap * layout.maxSteps);
-        selfKeys = new IntArray(rowsCap * layout.maxSteps);
+        parentTable = new IntArray(size(rowsCap, layout.maxSteps));
+        selfKeys = new IntArray(size(rowsCap, layout.maxSteps));
         positions = new IntArray(rowsCap);
-        x = new FloatArray(rowsCap * d);
-        normed = new FloatArray(rowsCap * d);
-        q = new FloatArray(rowsCap * d);
-        k = new FloatArray(el ? 1 : rowsCap * d);
-        v = new FloatArray(el ? 1 : rowsCap * d);
-        expanded = new FloatArray(el ? rowsCap * heads * d : 1);
-        context = new FloatArray(el ? rowsCap * heads * d : 1);
-        attended = new FloatArray(rowsCap * d);
-        y = new FloatArray(rowsCap * d);
-        hidden = new FloatArray(rowsCap * ffn);
-        scores = new FloatArray(rowsCap * heads * layout.keyStride);
-        logits = new FloatArray(rowsCap * vocab);
-        topTokens = new IntArray(rowsCap * Logits.MAX_K);
-        topScores = new FloatArray(rowsCap * Logits.MAX_K);
+        x = new FloatArray(size(rowsCap, d));
+        normed = new FloatArray(size(rowsCap, d));
+        q = new FloatArray(size(rowsCap, d));
+        k = new FloatArray(el ? 1 : size(rowsCap, d));
+        v = new FloatArray(el ? 1 : size(rowsCap, d));
+        expanded = new FloatArray(el ? size(rowsCap, heads, d) : 1);
+        context = new FloatArray(el ? size(rowsCap, heads, d) : 1);
+        attended = new FloatArray(size(rowsCap, d));
+        y = new FloatArray(size(rowsCap, d));
+        hidden = new FloatArray(size(rowsCap, ffn));
+        scores = new FloatArray(size(rowsCap, heads, layout.keyStride));
+        logits = new FloatArray(size(rowsCap, vocab));
+        topTokens = new IntArray(size(rowsCap, Logits.MAX_K));
+        topScores = new FloatArray(size(rowsCap, Logits.MAX_K));
 
         for (int l = 0; l < layout.config.decoderLayers(); l++) {
             if (el) {
-                selfStates.add(new FloatArray(layout.slots * d));
+                selfStates.add(new FloatArray(size(layout.slots, d)));
             } else {
-                selfKeysCache.add(new FloatArray(layout.slots * d));
-                selfValues.add(new FloatArray(layout.slots * d));
+                selfKeysCache.add(new FloatArray(size(layout.slots, d)));
+                selfValues.add(new FloatArray(size(layout.slots, d)));
             }
         }
 
         boolean encoder = layout.config.encoderDecoder();
-        int srcRows = layout.sentences * layout.srcWidth;
+        int srcRows = size(layout.sentences, layout.srcWidth);
         int encHeads = Math.max(1, layout.config.encoderHeads());
         srcTokens = new IntArray(Math.max(1, srcRows));
         srcPositions = new IntArray(Math.max(1, srcRows));
         srcKeys = new IntArray(Math.max(1, srcRows));
         srcRowSentence = new IntArray(Math.max(1, srcRows));
-        encoderOut = new FloatArray(Math.max(1, srcRows * d));
-        encQ = new FloatArray(Math.max(1, srcRows * d));
-        encK = new FloatArray(Math.max(1, srcRows * d));
-        encV = new FloatArray(Math.max(1, srcRows * d));
-        encAttended = new FloatArray(Math.max(1, srcRows * d));
-        encY = new FloatArray(Math.max(1, srcRows * d));
-        encHidden = new FloatArray(Math.max(1, srcRows * Math.max(1, layout.config.encoderFfn())));
-        encScores = new FloatArray(Math.max(1, srcRows * encHeads * layout.srcWidth));
+        encoderOut = new FloatArray(Math.max(1, size(srcRows, d)));
+        encQ = new FloatArray(Math.max(1, size(srcRows, d)));
+        encK = new FloatArray(Math.max(1, size(srcRows, d)));
+        encV = new FloatArray(Math.max(1, size(srcRows, d)));
+        encAttended = new FloatArray(Math.max(1, size(srcRows, d)));
+        encY = new FloatArray(Math.max(1, size(srcRows, d)));
+        encHidden = new FloatArray(Math.max(1, size(srcRows, Math.max(1, layout.config.encoderFfn()))));
+        encScores = new FloatArray(Math.max(1, size(srcRows, encHeads, layout.srcWidth)));
         boolean mhaCross = encoder && !el;
-        expandedEncoderOut = new FloatArray(mhaCross ? rowsCap * layout.srcWidth * d : 1);
+        expandedEncoderOut = new FloatArray(mhaCross ? size(rowsCap, layout.srcWidth, d) : 1);
         crossKeys = new IntArray(Math.max(1, layout.crossKeys.length));
         for (int l = 0; l < layout.config.decoderLayers() && mhaCross; l++) {
-            crossKeysCache.add(new FloatArray(rowsCap * layout.srcWidth * d));
-            crossValues.add(new FloatArray(rowsCap * layout.srcWidth * d));
+            crossKeysCache.add(new FloatArray(size(rowsCap, layout.srcWidth, d)));
+            crossValues.add(new FloatArray(size(rowsCap, layout.srcWidth, d)));
         }
         load(layout);
+    }
+
+    /**
+     * The element count of an array of these dimensions. Device arrays are indexed with ints, so a
+     * batch whose arrays would exceed {@link Integer#MAX_VALUE} elements is refused here, before
+     * anything is allocated, instead of wrapping to a small size that kernels would overrun.
+     */
+    static int size(long... dims) {
+        long n = 1;
+        for (long dim : dims) {
+            n = Math.multiplyExact(n, dim);
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("this batch needs a device array of " + n + " elements, more than the "
+                    + Integer.MAX_VALUE + " one array can index; use fewer sentences per batch");
+        }
+        return (int) n;
     }
 
     /**

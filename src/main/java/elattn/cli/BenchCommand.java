@@ -84,7 +84,6 @@ final class BenchCommand implements Callable<Integer> {
         List<ModeRun> runs = new ArrayList<>();
         for (AttentionMode mode : modes) {
             try (ModelSession session = ModelSession.open(folder, device, mode, generation, model.truncate)) {
-                session.generate(records.subList(0, Math.min(model.batchSize, records.size())), model.batchSize, o -> { });
                 runs.add(ModeRun.of(session, records, model.batchSize, null));
             }
         }

@@ -94,7 +94,8 @@ final class EmbeddedModels {
         return extractFrom(name, Path.of(uri).getParent());
     }
 
-    private static Path extractFrom(String name, Path source) throws IOException {
+    /** Extracts the files of {@code source} as model {@code name} (package-private for tests). */
+    static Path extractFrom(String name, Path source) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(source)) {
             files = s.filter(Files::isRegularFile).sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();

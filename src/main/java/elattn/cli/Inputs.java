@@ -181,6 +181,7 @@ final class Inputs {
         while (e.getCause() != null) {
             e = e.getCause();
         }
-        return e.getMessage();
+        String m = String.valueOf(e.getMessage());
+        return m.lines().findFirst().orElse(m);
     }
 }

@@ -15,9 +15,11 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
 
     /**
      * Generates {@code records} with {@code session} (whose mode it reports), timing only the
-     * generation calls; {@code progress} may be null.
+     * generation calls after one untimed warm-up batch (the first one: kernels built, weights
+     * uploaded, the JVM's JIT warm); {@code progress} may be null.
      */
     static ModeRun of(ModelSession session, List<InputRecord> records, int batchSize, Progress progress) {
+        session.generate(records.subList(0, Math.min(batchSize, records.size())), batchSize, warmUp -> { });
         List<ModelSession.Output> outputs = new ArrayList<>(records.size());
         long start = System.nanoTime();
         session.generate(records, batchSize, batch -> {

@@ -78,7 +78,7 @@ final class ModelSession implements AutoCloseable {
     /** Fails with a clear line unless the model is encoder-decoder ({@code true}) or decoder-only. */
     void requireEncoderDecoder(boolean wanted, String command, String other) {
         if (config().encoderDecoder() != wanted) {
-            throw new CliException(folder + " holds a " + (wanted ? "decoder-only" : "encoder-decoder") + " model ("
+            throw new CliException(folder + " holds " + (wanted ? "a decoder-only" : "an encoder-decoder") + " model ("
                     + config().family() + "); `elattn " + command + "` needs " + (wanted ? "an encoder-decoder"
                     : "a decoder-only") + " model: use `elattn " + other + "` for it");
         }

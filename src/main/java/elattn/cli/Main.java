@@ -31,6 +31,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // The command's own output says what happened; library INFO lines (device choice, plans)
+        // would bury it. -Dorg.slf4j.simpleLogger.defaultLogLevel=info brings them back.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(run(args));
     }
 

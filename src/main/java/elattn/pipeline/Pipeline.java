@@ -44,6 +44,7 @@ public final class Pipeline implements AutoCloseable {
     private DeviceModel model;
     private int modelSteps;
     private int modelBeams;
+    private long peakDeviceBytes;
 
     private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode, Precision<?> precision) {
         this.checkpoint = checkpoint;
@@ -110,7 +111,20 @@ public final class Pipeline implements AutoCloseable {
                     + config.maxPositions() + " positions; shorten the input");
         }
         int steps = Math.min(config.maxPositions(), Math.max(generation.lengths(inputLength).max(), inputLength + 1));
-        return Generator.generate(modelFor(steps, generation.numBeams()), batch, generation);
+        DeviceModel m = modelFor(steps, generation.numBeams());
+        GenerationResult result = Generator.generate(m, batch, generation);
+        peakDeviceBytes = Math.max(peakDeviceBytes, m.deviceBytes());
+        return result;
+    }
+
+    /**
+     * The most device memory the model's buffers (weights, attention caches, step scratch) have
+     * occupied after any {@link #generate} call so far; 0 before the first. Buffers are allocated
+     * for a whole batch and kept between calls of the same shape, so this is the peak of what
+     * elattn allocated, not of the driver's own use.
+     */
+    public long peakDeviceBytes() {
+        return peakDeviceBytes;
     }
 
     /** Cached attention state of the last call, per mode and kind (cross, self). */

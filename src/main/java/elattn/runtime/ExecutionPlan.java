@@ -155,6 +155,19 @@ public final class ExecutionPlan implements AutoCloseable {
                 + graphs.stream().map(ImmutableTaskGraph::getName).toList());
     }
 
+    /**
+     * Bytes of device memory the plan's buffers occupy now (every array an execute has moved to
+     * the device; 0 before the first execute and after {@link #close}). Kernels and the driver's
+     * own allocations are not counted.
+     */
+    public long deviceBytes() {
+        long sum = 0;
+        for (DeviceBuffer b : buffers.values()) {
+            sum += b.byteSize();
+        }
+        return sum;
+    }
+
     /** Frees the plan's device memory and compiled kernels; the plan cannot execute afterwards. */
     @Override
     public void close() {

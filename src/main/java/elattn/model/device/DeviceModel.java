@@ -149,6 +149,15 @@ public final class DeviceModel implements StepModel {
         return last.cacheBytes();
     }
 
+    /**
+     * Bytes of device memory this model's buffers occupy now: weights, caches and step scratch of
+     * the running batch, or of the plan kept by {@link #retainDeviceMemory}; 0 when it holds none.
+     */
+    public long deviceBytes() {
+        ExecutionPlan plan = run != null ? run.plan : idle != null ? idle.plan : null;
+        return plan == null ? 0 : plan.deviceBytes();
+    }
+
     @Override
     public Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
         if (rowsPerSentence < 1) {

@@ -1,0 +1,187 @@
+package elattn.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads a job's inputs: texts given as arguments, all of stdin as one text, or a JSONL file
+ * (gzip-compressed or not; {@code -} is stdin) of records with a text field or {@code input_ids}.
+ * Every problem is a {@link CliException} naming the line.
+ */
+final class Inputs {
+    /** Which fields of a JSONL record hold what. */
+    record Fields(String input, String id, String reference, String split) {
+    }
+
+    private Inputs() {
+    }
+
+    /** Each argument is one input text. */
+    static List<InputRecord> fromArguments(List<String> texts) {
+        List<InputRecord> out = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String where = "argument " + (i + 1);
+            out.add(new InputRecord(new JsonPrimitive(i + 1), nonEmpty(texts.get(i), where), null, null, null, where));
+        }
+        return out;
+    }
+
+    /** All of {@code in} is one input text. */
+    static List<InputRecord> fromStdin(InputStream in) {
+        String text;
+        try {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read stdin: " + e.getMessage(), e);
+        }
+        if (text.isBlank()) {
+            throw new CliException("empty input: give the text as an argument, on stdin, or --input FILE.jsonl");
+        }
+        return List.of(new InputRecord(new JsonPrimitive(1), text.strip(), null, null, null, "stdin"));
+    }
+
+    /** The records of a JSONL file ({@code -}: stdin), gzip when it starts with gzip's magic bytes. */
+    static List<InputRecord> fromJsonl(Path file, InputStream stdin, Fields fields) {
+        boolean isStdin = file.toString().equals("-");
+        String name = isStdin ? "stdin" : file.toString();
+        List<InputRecord> out = new ArrayList<>();
+        try (BufferedReader r = reader(isStdin ? stdin : Files.newInputStream(file))) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (!line.isBlank()) {
+                    InputRecord rec = parse(line, name + " line " + n, n, fields);
+                    if (rec != null) {
+                        out.add(rec);
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new CliException(name + ": no such file");
+        } catch (IOException e) {
+            throw new CliException(name + ": cannot read: " + e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new CliException("empty input: " + name + " has no records"
+                    + (fields.split() != null ? " with split " + fields.split() : ""));
+        }
+        return out;
+    }
+
+    private static BufferedReader reader(InputStream raw) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw);
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        InputStream data = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+        return new BufferedReader(new InputStreamReader(data, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** One record, or null when {@code fields.split} filters it out. */
+    private static InputRecord parse(String line, String where, int lineNumber, Fields fields) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(line);
+            if (!e.isJsonObject()) {
+                throw new CliException(where + ": not a JSON object");
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new CliException(where + ": not valid JSON (" + rootMessage(e) + ")");
+        }
+        if (fields.split() != null) {
+            JsonElement s = o.get("split");
+            if (s == null || !s.isJsonPrimitive() || !s.getAsString().equals(fields.split())) {
+                return null;
+            }
+        }
+        JsonElement id = o.has(fields.id()) && !o.get(fields.id()).isJsonNull() ? o.get(fields.id())
+                : new JsonPrimitive(lineNumber);
+        String reference = null;
+        if (fields.reference() != null) {
+            reference = string(o, fields.reference(), where);
+            if (reference == null) {
+                throw new CliException(where + ": no \"" + fields.reference() + "\" field (the reference; see --reference-field)");
+            }
+        }
+        if (o.has("input_ids")) {
+            int[] ids = ints(o.get("input_ids"), "input_ids", where);
+            if (ids.length == 0) {
+                throw new CliException("empty input: " + where + " has an empty input_ids list");
+            }
+            int[] mask = o.has("attention_mask") ? ints(o.get("attention_mask"), "attention_mask", where) : null;
+            if (mask != null && mask.length != ids.length) {
+                throw new CliException(where + ": attention_mask has " + mask.length + " entries but input_ids "
+                        + ids.length);
+            }
+            return new InputRecord(id, null, ids, mask, reference, where);
+        }
+        String text = string(o, fields.input(), where);
+        if (text == null) {
+            throw new CliException(where + ": no \"" + fields.input() + "\" field and no \"input_ids\" (see --input-field)");
+        }
+        return new InputRecord(id, nonEmpty(text, where), null, null, reference, where);
+    }
+
+    private static String string(JsonObject o, String field, String where) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new CliException(where + ": \"" + field + "\" must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static int[] ints(JsonElement e, String field, String where) {
+        if (!e.isJsonArray()) {
+            throw new CliException(where + ": " + field + " must be a list of integers");
+        }
+        JsonArray a = e.getAsJsonArray();
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonElement x = a.get(i);
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber() || x.getAsDouble() != Math.rint(x.getAsDouble())
+                    || x.getAsDouble() < 0 || x.getAsDouble() > Integer.MAX_VALUE) {
+                throw new CliException(where + ": " + field + "[" + i + "] is " + x + ", not a non-negative integer");
+            }
+            out[i] = x.getAsInt();
+        }
+        return out;
+    }
+
+    private static String nonEmpty(String text, String where) {
+        if (text.isBlank()) {
+            throw new CliException("empty input: " + where + " is empty");
+        }
+        return text;
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        String m = String.valueOf(e.getMessage());
+        return m.lines().findFirst().orElse(m);
+    }
+}

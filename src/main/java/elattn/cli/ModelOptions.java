@@ -1,0 +1,41 @@
+package elattn.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Which checkpoint a command runs, how its weights are stored, and how inputs are batched and cut. */
+final class ModelOptions {
+    /** Weight storage on the device. */
+    enum DTypeOption { fp32, fp16 }
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "A HF checkpoint folder (config.json, model.safetensors, tokenizer.json; "
+                    + "generation_config.json optional). Default: the embedded model.")
+    Path model;
+
+    @Option(names = "--dtype", paramLabel = "fp32|fp16", defaultValue = "fp32",
+            description = "Weight storage on the device (default: ${DEFAULT-VALUE}).")
+    DTypeOption dtype;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
+            description = "Inputs generated together (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--truncate",
+            description = "Cut inputs longer than the model's positions instead of failing (encoder-decoder: "
+                    + "the first tokens and the final </s>; decoder-only: the last tokens, leaving room for "
+                    + "--max-new-tokens).")
+    boolean truncate;
+
+    /** The folder to open: {@code --model}, else the embedded model {@code defaultName}. */
+    Path folder(String defaultName) {
+        if (batchSize < 1) {
+            throw new CliException("--batch-size must be at least 1, not " + batchSize);
+        }
+        if (dtype == DTypeOption.fp16) {
+            throw new CliException("--dtype fp16 needs fp16 weight storage on the device, which this build does not"
+                    + " have yet (it is being added on branch fp16); use --dtype fp32");
+        }
+        return model != null ? model : EmbeddedModels.folder(defaultName);
+    }
+}

@@ -1,0 +1,198 @@
+package elattn.cli;
+
+import elattn.generate.Batch;
+import elattn.generate.GenerationConfig;
+import elattn.generate.GenerationResult;
+import elattn.model.ModelConfig;
+import elattn.model.device.AttentionMode;
+import elattn.pipeline.Pipeline;
+import elattn.runtime.Device;
+import elattn.text.BpeTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A checkpoint opened for a command: its {@link Pipeline} on the chosen device and attention mode,
+ * its tokenizer (when the folder has one) and the generation config with the user's flags. Turns
+ * input records into padded batches, checks them against the model's positions, and the results
+ * back into per-record outputs.
+ */
+final class ModelSession implements AutoCloseable {
+    /** One input's result: the generated ids per returned sequence and, with a tokenizer, their text. */
+    record Output(InputRecord input, int[][] outputIds, String[] texts) {
+    }
+
+    private final Path folder;
+    private final Pipeline pipeline;
+    private final BpeTokenizer tokenizer;
+    private final GenerationConfig generation;
+    private final boolean truncate;
+
+    private ModelSession(Path folder, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
+            boolean truncate) {
+        this.folder = folder;
+        this.pipeline = pipeline;
+        this.tokenizer = tokenizer;
+        this.generation = generation;
+        this.truncate = truncate;
+    }
+
+    /** Opens {@code folder} on {@code device}; {@code overrides} are HF generate keyword arguments. */
+    static ModelSession open(Path folder, Device device, AttentionMode mode, GenerationOptions overrides,
+            boolean truncate) {
+        BpeTokenizer tokenizer = hasTokenizer(folder) ? BpeTokenizer.open(folder) : null;
+        Pipeline pipeline = Pipeline.open(folder, device, mode);
+        try {
+            GenerationConfig generation = pipeline.generationConfig().withOverrides(overrides.overrides()).validate();
+            return new ModelSession(folder, pipeline, tokenizer, generation, truncate);
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private static boolean hasTokenizer(Path folder) {
+        return Files.exists(folder.resolve("tokenizer.json")) || Files.exists(folder.resolve("vocab.json"));
+    }
+
+    ModelConfig config() {
+        return pipeline.config();
+    }
+
+    Pipeline pipeline() {
+        return pipeline;
+    }
+
+    GenerationConfig generation() {
+        return generation;
+    }
+
+    boolean hasTokenizer() {
+        return tokenizer != null;
+    }
+
+    /** Fails with a clear line unless the model is encoder-decoder ({@code true}) or decoder-only. */
+    void requireEncoderDecoder(boolean wanted, String command, String other) {
+        if (config().encoderDecoder() != wanted) {
+            throw new CliException(folder + " holds " + (wanted ? "a decoder-only" : "an encoder-decoder") + " model ("
+                    + config().family() + "); `elattn " + command + "` needs " + (wanted ? "an encoder-decoder"
+                    : "a decoder-only") + " model: use `elattn " + other + "` for it");
+        }
+    }
+
+    /** Longest input the model takes: its positions (encoder), or one fewer (a prompt needs room for a token). */
+    int inputLimit() {
+        int positions = config().maxPositions();
+        return config().encoderDecoder() ? positions : positions - 1;
+    }
+
+    /** The record's token ids and mask, checked against (or, with --truncate, cut to) the model's positions. */
+    int[][] encode(InputRecord r) {
+        int[] ids;
+        int[] mask;
+        if (r.inputIds() != null) {
+            ids = r.inputIds();
+            mask = r.attentionMask() != null ? r.attentionMask() : ones(ids.length);
+            for (int id : ids) {
+                if (id >= config().vocabSize()) {
+                    throw new CliException(r.where() + ": token id " + id + " is outside the model's vocabulary of "
+                            + config().vocabSize());
+                }
+            }
+        } else {
+            if (tokenizer == null) {
+                throw new CliException(r.where() + ": the input is text but " + folder + " has no tokenizer"
+                        + " (tokenizer.json, or vocab.json + merges.txt); give input_ids in a JSONL --input");
+            }
+            ids = tokenizer.encode(r.text(), true);
+            if (ids.length == 0) {
+                throw new CliException("empty input: " + r.where() + " has no tokens");
+            }
+            mask = ones(ids.length);
+        }
+        int limit = inputLimit();
+        if (ids.length <= limit) {
+            return new int[][]{ids, mask};
+        }
+        if (!truncate) {
+            throw new CliException(r.where() + ": the input is " + ids.length + " tokens but the model takes at most "
+                    + limit + " (its " + config().maxPositions() + " positions); pass --truncate to cut it");
+        }
+        if (config().encoderDecoder()) {
+            // Keep the start and the final token (BART's </s>), as HF's tokenizer truncation does.
+            int[] cut = Arrays.copyOf(ids, limit);
+            cut[limit - 1] = ids[ids.length - 1];
+            int[] cutMask = Arrays.copyOf(mask, limit);
+            cutMask[limit - 1] = mask[mask.length - 1];
+            return new int[][]{cut, cutMask};
+        }
+        int room = generation.maxNewTokens() != null ? generation.maxNewTokens() : 1;
+        int keep = Math.max(1, Math.min(limit, config().maxPositions() - room));
+        return new int[][]{Arrays.copyOfRange(ids, ids.length - keep, ids.length),
+                Arrays.copyOfRange(mask, mask.length - keep, mask.length)};
+    }
+
+    private static int[] ones(int n) {
+        int[] a = new int[n];
+        Arrays.fill(a, 1);
+        return a;
+    }
+
+    /**
+     * Generates every record in batches of {@code batchSize}, in order, handing each batch's
+     * outputs to {@code sink} as soon as it is done. All records are encoded and checked first,
+     * so a bad record fails the job before any work.
+     */
+    void generate(List<InputRecord> records, int batchSize, Consumer<List<Output>> sink) {
+        List<int[][]> encoded = new ArrayList<>(records.size());
+        for (InputRecord r : records) {
+            encoded.add(encode(r));
+        }
+        for (int from = 0; from < records.size(); from += batchSize) {
+            int to = Math.min(records.size(), from + batchSize);
+            sink.accept(generateBatch(records.subList(from, to), encoded.subList(from, to)));
+        }
+    }
+
+    private List<Output> generateBatch(List<InputRecord> records, List<int[][]> encoded) {
+        int width = encoded.stream().mapToInt(e -> e[0].length).max().orElseThrow();
+        int pad = generation.effectivePad() != null ? generation.effectivePad() : 0;
+        boolean left = !config().encoderDecoder();
+        int[][] ids = new int[records.size()][width];
+        int[][] masks = new int[records.size()][width];
+        for (int s = 0; s < ids.length; s++) {
+            int[] x = encoded.get(s)[0];
+            int[] m = encoded.get(s)[1];
+            int offset = left ? width - x.length : 0;
+            Arrays.fill(ids[s], pad);
+            System.arraycopy(x, 0, ids[s], offset, x.length);
+            System.arraycopy(m, 0, masks[s], offset, m.length);
+        }
+        GenerationResult result = pipeline.generate(new Batch(ids, masks), generation);
+        List<Output> out = new ArrayList<>(records.size());
+        for (int s = 0; s < records.size(); s++) {
+            int n = result.numReturnSequences();
+            int[][] seqs = new int[n][];
+            String[] texts = tokenizer == null ? null : new String[n];
+            for (int k = 0; k < n; k++) {
+                seqs[k] = result.generated(s, k);
+                if (texts != null) {
+                    // A summary is a text on its own; a continuation keeps its leading space to follow the prompt.
+                    String text = tokenizer.decode(seqs[k], true);
+                    texts[k] = config().encoderDecoder() ? text.strip() : text;
+                }
+            }
+            out.add(new Output(records.get(s), seqs, texts));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        pipeline.close();
+    }
+}

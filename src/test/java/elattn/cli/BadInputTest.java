@@ -1,0 +1,117 @@
+package elattn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad input of issue 4 is one clear line on stderr and exit code 1, never a stack trace. */
+class BadInputTest {
+    @TempDir
+    static Path tmp;
+    static Path bart;
+
+    @BeforeAll
+    static void model() throws IOException {
+        bart = TinyCheckpoints.bart(tmp.resolve("bart"));
+    }
+
+    /** Runs, expects exit 1 and one line starting "elattn: " that contains {@code what}; returns it. */
+    private static String fails(CliRun r, String what) {
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().startsWith("elattn: "), r.err());
+        assertTrue(r.err().contains(what), r.err());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "no stack trace: " + r.err());
+        return r.err().strip();
+    }
+
+    @Test
+    void missingModelFolder() {
+        Path missing = tmp.resolve("no-such-model");
+        fails(CliRun.run("summarize", "--model", missing.toString(), "--device", "jvm", "text"),
+                missing + ": no such folder");
+    }
+
+    @Test
+    void corruptSafetensors() throws IOException {
+        Path broken = TinyCheckpoints.bart(tmp.resolve("broken"));
+        byte[] bytes = Files.readAllBytes(broken.resolve("model.safetensors"));
+        Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        fails(CliRun.run("summarize", "--model", broken.toString(), "--device", "jvm", "text"), "model.safetensors");
+        Files.write(broken.resolve("model.safetensors"), new byte[]{1, 2, 3});
+        fails(CliRun.run("summarize", "--model", broken.toString(), "--device", "jvm", "text"),
+                "model.safetensors: truncated");
+    }
+
+    @Test
+    void emptyInput() throws IOException {
+        fails(CliRun.withStdin("  \n", "summarize", "--model", bart.toString(), "--device", "jvm"), "empty input");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", ""), "empty input: argument 1 is empty");
+        Path empty = tmp.resolve("empty.jsonl");
+        Files.writeString(empty, "\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--input", empty.toString()),
+                "empty input: " + empty + " has no records");
+        Path emptyIds = tmp.resolve("empty-ids.jsonl");
+        Files.writeString(emptyIds, "{\"input_ids\": [0, 5, 2]}\n{\"input_ids\": []}\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--input", emptyIds.toString()),
+                "empty input: " + emptyIds + " line 2 has an empty input_ids list");
+    }
+
+    @Test
+    void inputLongerThanThePositionsSaysTheLimitAndTruncateCutsIt() throws IOException {
+        String longText = "word ".repeat(100);
+        String line = fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", longText),
+                "argument 1: the input is ");
+        assertTrue(line.endsWith("tokens but the model takes at most 64 (its 64 positions); pass --truncate to cut it"),
+                line);
+        CliRun cut = CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--truncate",
+                "--max-new-tokens", "3", longText);
+        assertEquals(0, cut.code(), cut.toString());
+    }
+
+    @Test
+    void unknownDevice() {
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "cuda:7", "text"),
+                "no device 'cuda:7'; available devices: ");
+    }
+
+    @Test
+    void badJsonlLineSaysWhichLine() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n{\"text\": \"broken\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--input", bad.toString()), bad + " line 2: not valid JSON");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n\n[1, 2]\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--input", bad.toString()),
+                bad + " line 3: not a JSON object");
+        Files.writeString(bad, "{\"input_ids\": [0, \"x\"]}\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--input", bad.toString()),
+                bad + " line 1: input_ids[1] is \"x\", not a non-negative integer");
+    }
+
+    @Test
+    void fp16SaysWhatItNeeds() {
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--dtype", "fp16", "text"), "fp16");
+    }
+
+    @Test
+    void stacktraceShowsTheTrace() {
+        CliRun r = CliRun.run("summarize", "--model", tmp.resolve("nothing").toString(), "--stacktrace", "text");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void badOptionValueIsOneLineAndExitCodeTwo() {
+        CliRun r = CliRun.run("summarize", "--num-beams", "many", "text");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("'many' is not an int"), r.err());
+    }
+}

@@ -1,0 +1,205 @@
+package elattn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import elattn.testing.TestDevices.TestDevice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code elattn summarize} and {@code generate} end to end through {@link Main#run}: inputs from
+ * arguments, stdin and JSONL (ids and text), output_ids against HF's generate (the oracle cases),
+ * several returned sequences, and the output written as text or JSONL.
+ */
+class GenerationCommandsTest {
+    @TempDir
+    static Path tmp;
+    static Path bart;
+    static Path gpt2;
+
+    @BeforeAll
+    static void models() throws IOException {
+        bart = TinyCheckpoints.bart(tmp.resolve("bart"));
+        gpt2 = TinyCheckpoints.gpt2(tmp.resolve("gpt2"));
+    }
+
+    static List<JsonObject> records(String jsonl) {
+        return jsonl.lines().filter(l -> !l.isBlank()).map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    }
+
+    static int[] ints(JsonElement e) {
+        JsonArray a = e.getAsJsonArray();
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsInt();
+        }
+        return out;
+    }
+
+    @Test
+    void summarizeTextsFromArgumentsOneLineEach() {
+        CliRun r = CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--max-new-tokens", "6",
+                "the first text", "a second one");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(2, r.out().lines().count(), r.toString());
+    }
+
+    @Test
+    void summarizeStdinAsJsonlCarriesTextAndOutputIds() {
+        CliRun r = CliRun.withStdin("some text to summarize\nover two lines\n", "summarize", "--model", bart.toString(),
+                "--device", "jvm", "--max-new-tokens", "6", "--format", "jsonl");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonObject> out = records(r.out());
+        assertEquals(1, out.size(), r.toString());
+        assertEquals(1, out.get(0).get("id").getAsInt());
+        assertTrue(out.get(0).has("text"), r.out());
+        JsonArray ids = out.get(0).getAsJsonArray("output_ids");
+        assertEquals(1, ids.size());
+        assertTrue(ids.get(0).getAsJsonArray().size() >= 1 && ids.get(0).getAsJsonArray().size() <= 6, r.out());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"greedy", "greedy_batch", "greedy_min_new_tokens", "greedy_min_max_length", "beam4",
+            "beam4_early_never_lp2.0", "beam4_num_return_sequences_2", "defaults_batch"})
+    void jsonlIdsGiveHfOutputIds(String name) throws IOException {
+        JsonObject c = oracleCase(name);
+        Path in = tmp.resolve("case-" + name + ".jsonl");
+        JsonArray inputIds = c.getAsJsonArray("input_ids");
+        StringBuilder lines = new StringBuilder();
+        for (int s = 0; s < inputIds.size(); s++) {
+            JsonObject rec = new JsonObject();
+            rec.addProperty("id", "s" + s);
+            rec.add("input_ids", inputIds.get(s));
+            rec.add("attention_mask", c.getAsJsonArray("attention_mask").get(s));
+            lines.append(rec).append('\n');
+        }
+        Files.writeString(in, lines);
+        List<String> args = new ArrayList<>(List.of("summarize", "--model", TinyCheckpoints.ORACLE.resolve("bart").toString(),
+                "--device", "jvm", "--input", in.toString(), "--format", "jsonl",
+                "--batch-size", String.valueOf(inputIds.size())));
+        for (Map.Entry<String, JsonElement> kw : c.getAsJsonObject("kwargs").entrySet()) {
+            args.add("--" + kw.getKey().replace('_', '-'));
+            args.add(kw.getValue().getAsString());
+        }
+        CliRun r = CliRun.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        List<JsonObject> out = records(r.out());
+        int perInput = c.getAsJsonObject("effective_generation_config").get("num_return_sequences").getAsInt();
+        JsonArray sequences = c.getAsJsonArray("sequences");
+        assertEquals(inputIds.size(), out.size(), r.out());
+        for (int s = 0; s < out.size(); s++) {
+            assertEquals("s" + s, out.get(s).get("id").getAsString());
+            assertFalse(out.get(s).has("text"), "the oracle folder has no tokenizer");
+            JsonArray got = out.get(s).getAsJsonArray("output_ids");
+            assertEquals(perInput, got.size());
+            for (int k = 0; k < perInput; k++) {
+                assertArrayEquals(generated(ints(sequences.get(s * perInput + k))), ints(got.get(k)),
+                        name + " sentence " + s + " sequence " + k);
+            }
+        }
+    }
+
+    /** HF's row without the decoder start token, up to and including EOS (2), without the pad (1) fill. */
+    private static int[] generated(int[] row) {
+        int end = row.length;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] == 2) {
+                end = i + 1;
+                break;
+            }
+        }
+        while (end > 1 && row[end - 1] == 1) {
+            end--;
+        }
+        return java.util.Arrays.copyOfRange(row, 1, end);
+    }
+
+    private static JsonObject oracleCase(String name) throws IOException {
+        JsonObject all = JsonParser.parseString(Files.readString(TinyCheckpoints.ORACLE.resolve("bart/cases.json")))
+                .getAsJsonObject();
+        for (JsonElement e : all.getAsJsonArray("cases")) {
+            if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new IllegalArgumentException("no oracle case " + name);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void jsonlTextToOutputFileOnEachDevice(TestDevice device) throws IOException {
+        Path in = tmp.resolve("text-" + device + ".jsonl");
+        Files.writeString(in, "{\"id\": \"x\", \"text\": \"hello there\"}\n{\"text\": \"another\"}\n");
+        Path out = tmp.resolve("text-" + device + ".out.jsonl");
+        CliRun r = CliRun.run("summarize", "--model", bart.toString(), "--device", device.get().id(), "--input",
+                in.toString(), "--output", out.toString(), "--max-new-tokens", "5", "--num-beams", "2",
+                "--num-return-sequences", "2");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonObject> recs = records(Files.readString(out));
+        assertEquals(List.of("\"x\"", "2"), recs.stream().map(o -> o.get("id").toString()).toList());
+        for (JsonObject o : recs) {
+            assertEquals(2, o.getAsJsonArray("output_ids").size());
+            assertEquals(2, o.getAsJsonArray("texts").size());
+            assertEquals(o.getAsJsonArray("texts").get(0).getAsString(), o.get("text").getAsString());
+        }
+        assertTrue(r.err().contains("summarize 2/2 records"), "progress on stderr: " + r.err());
+    }
+
+    @Test
+    void generateContinuesPromptsWithTheDecoderOnlyModel() {
+        CliRun r = CliRun.run("generate", "--model", gpt2.toString(), "--device", "jvm", "--max-new-tokens", "4",
+                "--format", "jsonl", "the prompt", "a longer prompt than the first");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonObject> out = records(r.out());
+        assertEquals(2, out.size());
+        for (JsonObject o : out) {
+            assertEquals(4, o.getAsJsonArray("output_ids").get(0).getAsJsonArray().size(), "no EOS in 4 steps: " + o);
+            assertTrue(o.has("text"));
+        }
+    }
+
+    @Test
+    void attentionModesGiveTheSameOutputs() {
+        String[] common = {"summarize", "--model", bart.toString(), "--device", "jvm", "--format", "jsonl",
+                "--num-beams", "3", "--max-new-tokens", "8", "one input", "and another input"};
+        CliRun el = CliRun.run(concat(common, "--attention", "el"));
+        CliRun mha = CliRun.run(concat(common, "--attention", "mha"));
+        assertEquals(0, el.code(), el.toString());
+        assertEquals(el.out(), mha.out());
+    }
+
+    @Test
+    void summarizeRefusesADecoderOnlyModel() {
+        CliRun r = CliRun.run("summarize", "--model", gpt2.toString(), "--device", "jvm", "text");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("use `elattn generate`"), r.err());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static Set<String> ids(List<JsonObject> records) {
+        return Set.copyOf(records.stream().map(o -> o.get("id").toString()).toList());
+    }
+}

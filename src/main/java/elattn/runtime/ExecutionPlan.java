@@ -134,7 +134,11 @@ public final class ExecutionPlan implements AutoCloseable {
         return ScopedValue.where(LISTENER, Objects.requireNonNull(listener, "listener")).call(work);
     }
 
-    /** Bytes of device memory this plan's buffers hold now (weights, caches, scratch); 0 once closed. */
+    /**
+     * Bytes of device memory this plan's buffers hold now (weights, caches, scratch: every array an
+     * execute has put on the device; 0 before the first execute and once closed). Kernels and the
+     * driver's own allocations are not counted.
+     */
     public long getAllocatedBytes() {
         return allocatedBytes;
     }
@@ -153,19 +157,6 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         throw new ElattnRuntimeException("this plan has no task graph " + graphName + "; its graphs are "
                 + graphs.stream().map(ImmutableTaskGraph::getName).toList());
-    }
-
-    /**
-     * Bytes of device memory the plan's buffers occupy now (every array an execute has moved to
-     * the device; 0 before the first execute and after {@link #close}). Kernels and the driver's
-     * own allocations are not counted.
-     */
-    public long deviceBytes() {
-        long sum = 0;
-        for (DeviceBuffer b : buffers.values()) {
-            sum += b.byteSize();
-        }
-        return sum;
     }
 
     /** Frees the plan's device memory and compiled kernels; the plan cannot execute afterwards. */

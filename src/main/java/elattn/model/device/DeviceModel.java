@@ -155,7 +155,7 @@ public final class DeviceModel implements StepModel {
      */
     public long deviceBytes() {
         ExecutionPlan plan = run != null ? run.plan : idle != null ? idle.plan : null;
-        return plan == null ? 0 : plan.deviceBytes();
+        return plan == null ? 0 : plan.getAllocatedBytes();
     }
 
     @Override

@@ -83,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         Path folder = model.folder(decoderOnly ? EmbeddedModels.GPT2 : EmbeddedModels.BART);
         List<ModeRun> runs = new ArrayList<>();
         for (AttentionMode mode : modes) {
-            try (ModelSession session = ModelSession.open(folder, device, mode, generation, model.truncate)) {
+            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation, model.truncate)) {
                 runs.add(ModeRun.of(session, records, model.batchSize, null));
             }
         }

@@ -90,7 +90,7 @@ final class EvalCommand implements Callable<Integer> {
         Path folder = model.folder(EmbeddedModels.BART);
         List<ModeRun> runs = new ArrayList<>();
         for (AttentionMode mode : modes) {
-            try (ModelSession session = ModelSession.open(folder, device, mode, generation, model.truncate)) {
+            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation, model.truncate)) {
                 session.requireEncoderDecoder(true, "eval", "bench");
                 if (!session.hasTokenizer()) {
                     throw new CliException(folder + " has no tokenizer (tokenizer.json): ROUGE compares texts");

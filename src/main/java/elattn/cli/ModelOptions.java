@@ -1,5 +1,6 @@
 package elattn.cli;
 
+import elattn.model.Precision;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -27,14 +28,15 @@ final class ModelOptions {
                     + "--max-new-tokens).")
     boolean truncate;
 
+    /** How the weights are stored on the device: fp16 halves their memory; arithmetic stays fp32. */
+    Precision<?> precision() {
+        return dtype == DTypeOption.fp16 ? Precision.FP16 : Precision.FP32;
+    }
+
     /** The folder to open: {@code --model}, else the embedded model {@code defaultName}. */
     Path folder(String defaultName) {
         if (batchSize < 1) {
             throw new CliException("--batch-size must be at least 1, not " + batchSize);
-        }
-        if (dtype == DTypeOption.fp16) {
-            throw new CliException("--dtype fp16 needs fp16 weight storage on the device, which this build does not"
-                    + " have yet (it is being added on branch fp16); use --dtype fp32");
         }
         return model != null ? model : EmbeddedModels.folder(defaultName);
     }

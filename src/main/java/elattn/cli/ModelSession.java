@@ -4,6 +4,7 @@ import elattn.generate.Batch;
 import elattn.generate.GenerationConfig;
 import elattn.generate.GenerationResult;
 import elattn.model.ModelConfig;
+import elattn.model.Precision;
 import elattn.model.device.AttentionMode;
 import elattn.pipeline.Pipeline;
 import elattn.runtime.Device;
@@ -41,11 +42,14 @@ final class ModelSession implements AutoCloseable {
         this.truncate = truncate;
     }
 
-    /** Opens {@code folder} on {@code device}; {@code overrides} are HF generate keyword arguments. */
-    static ModelSession open(Path folder, Device device, AttentionMode mode, GenerationOptions overrides,
-            boolean truncate) {
+    /**
+     * Opens {@code folder} on {@code device} with the weights stored as {@code precision};
+     * {@code overrides} are HF generate keyword arguments.
+     */
+    static ModelSession open(Path folder, Device device, AttentionMode mode, Precision<?> precision,
+            GenerationOptions overrides, boolean truncate) {
         BpeTokenizer tokenizer = hasTokenizer(folder) ? BpeTokenizer.open(folder) : null;
-        Pipeline pipeline = Pipeline.open(folder, device, mode);
+        Pipeline pipeline = Pipeline.open(folder, device, mode, precision);
         try {
             GenerationConfig generation = pipeline.generationConfig().withOverrides(overrides.overrides()).validate();
             return new ModelSession(folder, pipeline, tokenizer, generation, truncate);

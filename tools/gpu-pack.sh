@@ -18,3 +18,7 @@ cp target/test-lib/jmh-*.jar target/test-lib/jopt-simple-*.jar target/test-lib/c
 # runtime lacks, but scans folders fine.
 bash ../shared/tools/gpu-pack.sh target/elattn-*[0-9T].jar target/lib target/test-classes target/gpu-tools \
   target/gpu-bench-lib
+# The shipped models travel with the working tree (models/); a second copy inside the jar would
+# push the upload past the device tool's 64 MiB. On the GPU machine pass --model models/NAME.
+zip -q -d .gpu/app/elattn-*[0-9T].jar 'elattn/models/*' >/dev/null || true
+du -sh .gpu | awk '{print "without the jar's models: " $1}'

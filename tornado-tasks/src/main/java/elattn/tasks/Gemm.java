@@ -37,6 +37,9 @@ public final class Gemm {
     private static final int LOADS = BLOCK * BLOCK_K / (THREADS * THREADS);
     /** A micro-tile row (column) is two runs of 4 consecutive rows (columns), BLOCK / 2 apart. */
     private static final int RUN = 4;
+    /** A rows (k-values per row: BLOCK_K) and B k-rows (BLOCK values each) the 256 items copy in one pass. */
+    private static final int A_ROWS_PER_PASS = THREADS * THREADS / BLOCK_K;
+    private static final int B_ROWS_PER_PASS = THREADS * THREADS / BLOCK;
 
     private Gemm() {
     }
@@ -93,7 +96,8 @@ public final class Gemm {
      * {@code gx * BLOCK}; any m, n, k are correct (tiles past the edges are zero-padded, stores guarded).
      *
      * <p>Per step of {@value #BLOCK_K} along k, the 256 items copy an A tile (BLOCK x BLOCK_K) and a
-     * B tile (BLOCK_K x BLOCK) into local memory, 4 floats each: A is read 8 consecutive k-values per
+     * B tile (BLOCK_K x BLOCK) into local memory, 4 floats each (read from global memory into
+     * registers during the previous step's arithmetic, so their latency is hidden): A is read 8 consecutive k-values per
      * row (32-byte sectors) and stored transposed ({@code tileA[p * TILE_STRIDE + row]}); B is read
      * along its rows. Then each item, for every p, reads its 8 A values and 8 B values from local
      * memory into registers and does 64 FMAs on its 8x8 accumulators. Item {@code (tx, ty)} owns rows
@@ -118,14 +122,23 @@ public final class Gemm {
         float[] acc = new float[MICRO * MICRO];
         float[] ra = new float[MICRO];
         float[] rb = new float[MICRO];
+        // The next step's tile elements, read from global memory while this step computes.
+        float[] nextA = new float[LOADS];
+        float[] nextB = new float[LOADS];
+        for (int l = 0; l < LOADS; l++) {
+            nextA[l] = elementOrZero(a, row0 + aRow + l * A_ROWS_PER_PASS, m, aK, k);
+            nextB[l] = elementOrZero(b, bK + l * B_ROWS_PER_PASS, k, col0 + bCol, n);
+        }
         for (int t = 0; t < k; t += BLOCK_K) {
             for (int l = 0; l < LOADS; l++) {
-                int r = aRow + l * (THREADS * THREADS / BLOCK_K);
-                tileA[aK * TILE_STRIDE + r] = row0 + r < m && t + aK < k ? a.get((row0 + r) * k + t + aK) : 0f;
-                int p = bK + l * (THREADS * THREADS / BLOCK);
-                tileB[p * TILE_STRIDE + bCol] = t + p < k && col0 + bCol < n ? b.get((t + p) * n + col0 + bCol) : 0f;
+                tileA[aK * TILE_STRIDE + aRow + l * A_ROWS_PER_PASS] = nextA[l];
+                tileB[(bK + l * B_ROWS_PER_PASS) * TILE_STRIDE + bCol] = nextB[l];
             }
             ctx.localBarrier();
+            for (int l = 0; l < LOADS; l++) {
+                nextA[l] = elementOrZero(a, row0 + aRow + l * A_ROWS_PER_PASS, m, t + BLOCK_K + aK, k);
+                nextB[l] = elementOrZero(b, t + BLOCK_K + bK + l * B_ROWS_PER_PASS, k, col0 + bCol, n);
+            }
             for (int p = 0; p < BLOCK_K; p++) {
                 for (int i = 0; i < MICRO; i++) {
                     ra[i] = tileA[p * TILE_STRIDE + i / RUN * (BLOCK / 2) + ty * RUN + i % RUN];
@@ -148,6 +161,11 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /** Element (row, col) of a row-major rows x cols matrix, 0 outside it (the padding of edge tiles). */
+    private static float elementOrZero(FloatArray x, int row, int rows, int col, int cols) {
+        return row < rows && col < cols ? x.get(row * cols + col) : 0f;
     }
 
     /**

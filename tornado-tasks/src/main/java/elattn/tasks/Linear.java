@@ -43,6 +43,8 @@ public final class Linear {
     private static final int ROWS_PER_PASS = THREADS * THREADS / BLOCK_K;
     /** A micro-tile row (column) is two runs of 4 consecutive rows (columns), BLOCK / 2 apart. */
     private static final int RUN = 4;
+    /** Elements of each of the x and W tiles that one item copies per step: BLOCK / ROWS_PER_PASS = 4. */
+    private static final int LOADS = BLOCK / ROWS_PER_PASS;
 
     private Linear() {
     }
@@ -140,7 +142,7 @@ public final class Linear {
      * {@code gx * 128 ..} of rows {@code gy * 128 ..}; any rows, in, out are correct.
      *
      * <p>Per step of 8 along {@code in}, the x tile (128 rows x 8) and the W tile (128 outputs x 8)
-     * are each read 8 consecutive {@code in} values per row (32-byte sectors, W rows being
+     * (read into registers during the previous step's arithmetic) are each read 8 consecutive {@code in} values per row (32-byte sectors, W rows being
      * contiguous along {@code in}) and stored transposed in local memory, so the inner loop reads
      * both as runs of 4 consecutive floats; each item then does 64 FMAs per step of its 8x8
      * accumulators. With 128x128 blocks a product needs about 100+ work-groups to fill a large GPU
@@ -160,14 +162,23 @@ public final class Linear {
         float[] acc = new float[MICRO * MICRO];
         float[] rx = new float[MICRO];
         float[] rw = new float[MICRO];
+        // The next step's tile elements, read from global memory while this step computes.
+        float[] nextX = new float[LOADS];
+        float[] nextW = new float[LOADS];
+        for (int l = 0; l < LOADS; l++) {
+            nextX[l] = elementOrZero(x, row0 + lr + l * ROWS_PER_PASS, rows, li, in);
+            nextW[l] = elementOrZero(w, col0 + lr + l * ROWS_PER_PASS, out, li, in);
+        }
         for (int t = 0; t < in; t += BLOCK_K) {
-            for (int l = 0; l < BLOCK / ROWS_PER_PASS; l++) {
-                int r = lr + l * ROWS_PER_PASS;
-                boolean inside = t + li < in;
-                tileX[li * STRIDE + r] = inside && row0 + r < rows ? x.get((row0 + r) * in + t + li) : 0f;
-                tileW[li * STRIDE + r] = inside && col0 + r < out ? w.get((col0 + r) * in + t + li) : 0f;
+            for (int l = 0; l < LOADS; l++) {
+                tileX[li * STRIDE + lr + l * ROWS_PER_PASS] = nextX[l];
+                tileW[li * STRIDE + lr + l * ROWS_PER_PASS] = nextW[l];
             }
             ctx.localBarrier();
+            for (int l = 0; l < LOADS; l++) {
+                nextX[l] = elementOrZero(x, row0 + lr + l * ROWS_PER_PASS, rows, t + BLOCK_K + li, in);
+                nextW[l] = elementOrZero(w, col0 + lr + l * ROWS_PER_PASS, out, t + BLOCK_K + li, in);
+            }
             for (int p = 0; p < BLOCK_K; p++) {
                 for (int i = 0; i < MICRO; i++) {
                     rx[i] = tileX[p * STRIDE + i / RUN * (BLOCK / 2) + ty * RUN + i % RUN];
@@ -216,14 +227,23 @@ public final class Linear {
         float[] acc = new float[MICRO * MICRO];
         float[] rx = new float[MICRO];
         float[] rw = new float[MICRO];
+        // The next step's tile elements, read from global memory while this step computes.
+        float[] nextX = new float[LOADS];
+        float[] nextW = new float[LOADS];
+        for (int l = 0; l < LOADS; l++) {
+            nextX[l] = elementOrZero(x, row0 + lr + l * ROWS_PER_PASS, rows, li, in);
+            nextW[l] = halfOrZero(w, col0 + lr + l * ROWS_PER_PASS, out, li, in);
+        }
         for (int t = 0; t < in; t += BLOCK_K) {
-            for (int l = 0; l < BLOCK / ROWS_PER_PASS; l++) {
-                int r = lr + l * ROWS_PER_PASS;
-                boolean inside = t + li < in;
-                tileX[li * STRIDE + r] = inside && row0 + r < rows ? x.get((row0 + r) * in + t + li) : 0f;
-                tileW[li * STRIDE + r] = inside && col0 + r < out ? w.get((col0 + r) * in + t + li) : 0f;
+            for (int l = 0; l < LOADS; l++) {
+                tileX[li * STRIDE + lr + l * ROWS_PER_PASS] = nextX[l];
+                tileW[li * STRIDE + lr + l * ROWS_PER_PASS] = nextW[l];
             }
             ctx.localBarrier();
+            for (int l = 0; l < LOADS; l++) {
+                nextX[l] = elementOrZero(x, row0 + lr + l * ROWS_PER_PASS, rows, t + BLOCK_K + li, in);
+                nextW[l] = halfOrZero(w, col0 + lr + l * ROWS_PER_PASS, out, t + BLOCK_K + li, in);
+            }
             for (int p = 0; p < BLOCK_K; p++) {
                 for (int i = 0; i < MICRO; i++) {
                     rx[i] = tileX[p * STRIDE + i / RUN * (BLOCK / 2) + ty * RUN + i % RUN];
@@ -250,6 +270,16 @@ public final class Linear {
                 }
             }
         }
+    }
+
+    /** Element (row, col) of a row-major rows x cols matrix, 0 outside it (the padding of edge tiles). */
+    private static float elementOrZero(FloatArray a, int row, int rows, int col, int cols) {
+        return row < rows && col < cols ? a.get(row * cols + col) : 0f;
+    }
+
+    /** {@link #elementOrZero} for fp16 storage, widened to fp32. */
+    private static float halfOrZero(HalfFloatArray a, int row, int rows, int col, int cols) {
+        return row < rows && col < cols ? a.get(row * cols + col) : 0f;
     }
 
     /**

@@ -21,4 +21,7 @@ bash ../shared/tools/gpu-pack.sh target/elattn-*[0-9T].jar target/lib target/tes
 # The shipped models travel with the working tree (models/); a second copy inside the jar would
 # push the upload past the device tool's 64 MiB. On the GPU machine pass --model models/NAME.
 zip -q -d .gpu/app/elattn-*[0-9T].jar 'elattn/models/*' >/dev/null || true
+# Likewise the test resources (oracle checkpoints, GPT-2 vocabulary): gpu-suite.sh puts
+# src/test/resources of the travelling tree on the class path instead.
+rm -rf .gpu/app/test-classes/oracle .gpu/app/test-classes/gpt2-bpe
 du -sh .gpu | awk '{print "packed .gpu without the models inside the jar: " $1}'

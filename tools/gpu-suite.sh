@@ -8,7 +8,7 @@ out=${OUT:-gpu-out}; mkdir -p "$out"
 source .gpu/env.sh
 export LD_PRELOAD=$JAVA_HOME/lib/libjsig.so   # see docs/gpu.md: NVIDIA OpenCL and the JVM's signals
 app=.gpu/app
-cp="$app/test-classes:$(ls $app/*.jar $app/lib/*.jar $app/gpu-bench-lib/*.jar | tr '\n' ':')"
+cp="$app/test-classes:src/test/resources:$(ls $app/*.jar $app/lib/*.jar $app/gpu-bench-lib/*.jar | tr '\n' ':')"
 run_java() { java --enable-native-access=ALL-UNNAMED -cp "$cp" "$@"; }
 
 run_java elattn.cli.Main devices 2>&1 | tee "$out/devices.txt"

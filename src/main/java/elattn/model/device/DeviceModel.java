@@ -48,6 +48,7 @@ public final class DeviceModel implements StepModel {
     private final AttentionMode mode;
     private final int maxSteps;
     private final int maxBeams;
+    private KernelForms forms;
     private boolean retain;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
@@ -87,6 +88,29 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("maxBeams must be at least 1, not " + maxBeams);
         }
         this.maxBeams = maxBeams;
+        this.forms = KernelForms.defaultFor(device);
+    }
+
+    /**
+     * Runs the loop or the work-group forms of the kernels that have both (default:
+     * {@link KernelForms#defaultFor} the device: work-group forms on GPUs). A plan kept by
+     * {@link #retainDeviceMemory} is released when the forms change. Returns this model.
+     */
+    public DeviceModel kernelForms(KernelForms newForms) {
+        Objects.requireNonNull(newForms, "forms");
+        if (newForms != forms) {
+            if (run != null) {
+                throw new IllegalStateException("kernelForms cannot change while a batch runs; close() it first");
+            }
+            release();
+            forms = newForms;
+        }
+        return this;
+    }
+
+    /** The kernel forms this model's graphs use. */
+    public KernelForms kernelForms() {
+        return forms;
     }
 
     /**
@@ -170,12 +194,13 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            Buffers b = new Buffers(layout);
+            Buffers b = new Buffers(layout, forms);
             ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
-            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, true), b);
             ExecutionPlan plan = config.encoderDecoder()
-                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights, b), decode)
+                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights.on(b.launches, false), b), decode)
                     : new ExecutionPlan(tables, decode);
+            b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));
         }
         idle = null;
@@ -282,7 +307,6 @@ public final class DeviceModel implements StepModel {
                     b.crossRow.set(r, s * layout.beams + Math.min(used[s]++, layout.beams - 1));
                 }
             }
-            b.setRows(n, layout);
             b.step.set(step);
             b.keyCount.set(step + 1);
             int k = 1;
@@ -296,6 +320,7 @@ public final class DeviceModel implements StepModel {
             }
             b.scoredRows.set(request == null ? 0 : n);
             b.topK.set(k);
+            b.setRows(n, layout);
             ExecutionResult result = plan.execute(DecoderGraph.NAME);
             step++;
             rowSentence = sentences;

@@ -1,9 +1,11 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskGraph;
+import elattn.tasks.Linear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -19,18 +21,51 @@ import java.util.stream.Stream;
  * (biases, layer-norm parameters, {@code final_logits_bias}) in fp32, widened once (exactly) and
  * kept for this object's life so that every plan uploads the same arrays. The graph builders add
  * weight-reading tasks through it, which picks the kernels of the precision
- * ({@link PrecisionKernels}).
+ * ({@link PrecisionKernels}). A graph builder works on a per-plan view ({@link #on}) that also
+ * knows the plan's {@link KernelLaunches}: which forms to add, and where their grids go.
  *
  * @param <A> the storage array class of the matrices
  */
 final class DeviceWeights<A extends NativeArray> {
     private final ModelWeights<A> weights;
     private final PrecisionKernels<A> kernels;
-    private final Map<A, FloatArray> vectors = new IdentityHashMap<>();
+    private final Map<A, FloatArray> vectors;
+    /** The plan's forms and grids (null until a view is taken with {@link #on}). */
+    private final KernelLaunches launches;
+    /** Whether linears use the work-group form (few rows per launch: decode steps). */
+    private final boolean groupLinear;
 
     DeviceWeights(ModelWeights<A> weights) {
-        this.weights = Objects.requireNonNull(weights, "weights");
-        this.kernels = PrecisionKernels.of(weights.precision());
+        this(Objects.requireNonNull(weights, "weights"), PrecisionKernels.of(weights.precision()),
+                new IdentityHashMap<>(), null, false);
+    }
+
+    private DeviceWeights(ModelWeights<A> weights, PrecisionKernels<A> kernels, Map<A, FloatArray> vectors,
+            KernelLaunches launches, boolean groupLinear) {
+        this.weights = weights;
+        this.kernels = kernels;
+        this.vectors = vectors;
+        this.launches = launches;
+        this.groupLinear = groupLinear;
+    }
+
+    /**
+     * The same weights (and fp32 vectors) for building one plan's graph: work-group tasks follow
+     * {@code launches}, and with {@code fewRows} (a decode step, not the encoder's thousands of
+     * rows) the linears take the work-group form {@link Linear#forwardGroup} where the precision
+     * has one.
+     */
+    DeviceWeights<A> on(KernelLaunches launches, boolean fewRows) {
+        return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"),
+                fewRows && launches.group() && kernels.linearGroup() != null);
+    }
+
+    /** The plan's forms and grids of this view. */
+    KernelLaunches launches() {
+        if (launches == null) {
+            throw new IllegalStateException("graph builders need a per-plan view: call on(launches, fewRows) first");
+        }
+        return launches;
     }
 
     ModelWeights<A> weights() {
@@ -49,7 +84,13 @@ final class DeviceWeights<A extends NativeArray> {
 
     /** {@code y = x Wᵀ + b} with W (out, in). */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+        if (groupLinear) {
+            g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+            launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
+                KernelLaunches.blocks(KernelLaunches.value(rows), Linear.ROW_BLOCK)}, Linear.GROUP, 1);
+        } else {
+            g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+        }
     }
 
     /** Token and position embeddings of a stack. */

@@ -3,6 +3,7 @@ package elattn.model.device;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
+import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.Precision;
 import elattn.runtime.TaskFunctions.Task7;
@@ -21,6 +22,9 @@ import java.util.function.Function;
  *
  * @param <A>          the weights' array class
  * @param linear       {@code y = x Wᵀ + b}: {@link Linear#forward} / {@link Linear#forwardHalf}
+ * @param linearGroup  its work-group form for decode steps ({@link KernelForms#GROUP}):
+ *                     {@link Linear#forwardGroup}, or null where the precision has none (fp16: the
+ *                     loop form runs)
  * @param embed        token + position lookup: {@link Embeddings#lookup} / {@link Embeddings#lookupHalf}
  * @param expandQuery  EL's {@code q W^K}: {@link ElAttention#expandQuery} / {@link ElAttention#expandQueryHalf}
  * @param projectHeads EL's per-head {@code W^V}: {@link ElAttention#projectHeads} /
@@ -30,14 +34,16 @@ import java.util.function.Function;
  */
 record PrecisionKernels<A extends NativeArray>(
         Task7<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linear,
+        Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearGroup,
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,
         Function<A, FloatArray> widen) {
 
-    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Embeddings::lookup,
+    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardGroup,
+            Embeddings::lookup,
             ElAttention::expandQuery, ElAttention::projectHeads, a -> a);
-    static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
+    static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf, null,
             Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
             h -> FloatArray.fromArray(h.toHeapArray()));
 

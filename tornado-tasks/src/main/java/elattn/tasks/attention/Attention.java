@@ -238,15 +238,17 @@ public final class Attention {
     }
 
     /**
-     * Softmax in place over the first {@code keyCount} scores of each of {@code count} rows
-     * (stride {@code keyStride}) as {@link #scoresTiled} leaves them: {@code -infinity} (no key)
-     * becomes 0, and a row without keys becomes all zeros. Launch a 1-D grid of global size
-     * {@code count * SOFTMAX_GROUP} and local size {@code SOFTMAX_GROUP}; group {@code g} handles row {@code g}.
+     * Softmax in place over the first {@code keyCount} scores of each (row, head) (stride
+     * {@code keyStride}) as {@link #scoresTiled} leaves them: {@code -infinity} (no key) becomes 0,
+     * and a row without keys becomes all zeros. Launch a 1-D grid of global size
+     * {@code rows * heads * SOFTMAX_GROUP} (or more: groups past the scores return) and local size
+     * {@code SOFTMAX_GROUP}; group {@code g} handles scores row {@code g = r * heads + h}.
      */
-    public static void softmaxGroup(KernelContext ctx, FloatArray scores, int count, int keyStride, int keyCount) {
+    public static void softmaxGroup(KernelContext ctx, FloatArray scores, int rows, int heads, int keyStride,
+            int keyCount) {
         float[] partial = ctx.allocateFloatLocalArray(SOFTMAX_GROUP);
         int row = ctx.groupIdx;
-        if (row >= count) {
+        if (row >= rows * heads) {
             return;
         }
         int l = ctx.localIdx;

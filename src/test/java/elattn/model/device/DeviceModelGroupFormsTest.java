@@ -1,0 +1,66 @@
+package elattn.model.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import elattn.generate.OracleCases;
+import elattn.testing.TestDevices;
+import elattn.testing.TestDevices.TestDevice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The GPU forms of the graphs ({@link KernelForms#GROUP}: tiled attention, work-group layer norm,
+ * decode linears and top-k, with their grids resized every step) forced on the non-GPU test
+ * devices, through a subset of the HF generation cases of every family: greedy and beam search,
+ * padded batches (masked keys, rows without keys in GPT-2's padded prompt steps) and sentences
+ * that finish early (the live row count shrinks). EL and MHA run side by side ({@link TwinModel}),
+ * as in {@link DeviceModelGenerationTest}. Not on the JVM device: it runs work-group kernels with a
+ * thread per work item (minutes per case); its loop forms are what it uses, and the kernels' own
+ * tests run their work-group forms there.
+ */
+class DeviceModelGroupFormsTest {
+    private static final Set<String> CASES = Set.of("greedy_batch", "beam4", "beam2_batch",
+            "beam4_num_return_sequences_2");
+
+    @TestFactory
+    Stream<DynamicNode> oracleCasesWithGroupForms() {
+        return TestDevices.devices().filter(device -> device.device() == null || !device.device().id().equals("jvm")).map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                OracleCases.FAMILIES.stream().map(family -> familyCases(device, family))));
+    }
+
+    private static DynamicNode familyCases(TestDevice device, String family) {
+        List<OracleCases.Case> cases = OracleCases.cases(family).stream().filter(c -> CASES.contains(c.name()))
+                .toList();
+        int beams = cases.stream().mapToInt(c -> OracleCases.config(c).numBeams()).max().orElse(1);
+        DeviceModel[] models = new DeviceModel[2];
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            OracleCases.Case c = cases.get(i);
+            boolean lastCase = i == cases.size() - 1;
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+                try {
+                    if (models[0] == null) {
+                        models[0] = OracleModels.model(family, device.get(), AttentionMode.EL, beams)
+                                .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
+                        models[1] = OracleModels.model(family, device.get(), AttentionMode.MHA, beams)
+                                .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
+                        assertEquals(KernelForms.GROUP, models[0].kernelForms());
+                    }
+                    OracleCases.check(c, new TwinModel(models[0], models[1], c + " (group forms) on " + device));
+                } finally {
+                    if (lastCase && models[0] != null) {
+                        models[0].release();
+                        models[1].release();
+                    }
+                }
+            }));
+        }
+        return DynamicContainer.dynamicContainer(family, tests);
+    }
+}

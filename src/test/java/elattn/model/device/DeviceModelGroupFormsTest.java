@@ -30,7 +30,8 @@ class DeviceModelGroupFormsTest {
 
     @TestFactory
     Stream<DynamicNode> oracleCasesWithGroupForms() {
-        return TestDevices.devices().filter(device -> device.device() == null || !device.device().id().equals("jvm")).map(device -> DynamicContainer.dynamicContainer(device.toString(),
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
                 OracleCases.FAMILIES.stream().map(family -> familyCases(device, family))));
     }
 

@@ -109,7 +109,7 @@ class AttentionTiledTest {
                 .task("scores", Attention::scoresTiled, new KernelContext(), queries, states, keyTable, map, scores,
                         s.rows(), s.heads(), s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount(),
                         scale)
-                .task("softmax", Attention::softmaxGroup, new KernelContext(), scores, s.rows() * s.heads(),
+                .task("softmax", Attention::softmaxGroup, new KernelContext(), scores, s.rows(), s.heads(),
                         s.keyStride(), s.keyCount())
                 .task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, map, out,
                         s.rows(), s.heads(), s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount())

@@ -6,6 +6,7 @@ import elattn.kernel.NativeArray;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.Linear;
+import elattn.tasks.attention.ElAttention;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -52,8 +53,8 @@ final class DeviceWeights<A extends NativeArray> {
     /**
      * The same weights (and fp32 vectors) for building one plan's graph: work-group tasks follow
      * {@code launches}, and with {@code fewRows} (a decode step, not the encoder's thousands of
-     * rows) the linears take the work-group form {@link Linear#forwardGroup} where the precision
-     * has one.
+     * rows) the linears and EL's head projection take their work-group forms
+     * ({@link Linear#forwardGroup}, {@link ElAttention#projectHeadsGroup}) where the precision has them.
      */
     DeviceWeights<A> on(KernelLaunches launches, boolean fewRows) {
         return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"),
@@ -109,7 +110,14 @@ final class DeviceWeights<A extends NativeArray> {
     /** EL's per-head value projection with {@code W^V} and {@code b^V}. */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+        if (groupLinear) {
+            g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()), out,
+                    rows, heads, headDim, d);
+            launches().add(g, name, () -> new long[] {(long) d * ElAttention.GROUP,
+                KernelLaunches.blocks(KernelLaunches.value(rows), ElAttention.ROW_BLOCK)}, ElAttention.GROUP, 1);
+        } else {
+            g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+        }
     }
 
     /**

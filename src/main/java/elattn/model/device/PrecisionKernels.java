@@ -8,6 +8,7 @@ import elattn.kernel.NativeArray;
 import elattn.model.Precision;
 import elattn.runtime.TaskFunctions.Task7;
 import elattn.runtime.TaskFunctions.Task8;
+import elattn.runtime.TaskFunctions.Task9;
 import elattn.tasks.Embeddings;
 import elattn.tasks.Linear;
 import elattn.tasks.attention.ElAttention;
@@ -29,6 +30,8 @@ import java.util.function.Function;
  * @param expandQuery  EL's {@code q W^K}: {@link ElAttention#expandQuery} / {@link ElAttention#expandQueryHalf}
  * @param projectHeads EL's per-head {@code W^V}: {@link ElAttention#projectHeads} /
  *                     {@link ElAttention#projectHeadsHalf}
+ * @param projectHeadsGroup its work-group form for decode steps: {@link ElAttention#projectHeadsGroup}, or
+ *                     null where the precision has none
  * @param widen        a weight vector (bias, layer-norm gain/shift) as fp32, the form every vector
  *                     takes on the device: the array itself for fp32, an exact widened copy for fp16
  */
@@ -38,13 +41,15 @@ record PrecisionKernels<A extends NativeArray>(
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,
+        Task9<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer>
+                projectHeadsGroup,
         Function<A, FloatArray> widen) {
 
     static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardGroup,
             Embeddings::lookup,
-            ElAttention::expandQuery, ElAttention::projectHeads, a -> a);
+            ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, a -> a);
     static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf, null,
-            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
+            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf, null,
             h -> FloatArray.fromArray(h.toHeapArray()));
 
     /** The kernels for weights stored in {@code precision}. */

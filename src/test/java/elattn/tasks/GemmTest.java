@@ -9,8 +9,11 @@ import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid2D;
+import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Both SGEMM forms on every test device against a double-precision product computed here. */
@@ -21,14 +24,18 @@ class GemmTest {
     private static final int K = 29;
 
     private static float[] reference(FloatArray a, FloatArray b) {
-        float[] c = new float[M * N];
-        for (int i = 0; i < M; i++) {
-            for (int j = 0; j < N; j++) {
+        return reference(a, b, M, N, K);
+    }
+
+    private static float[] reference(FloatArray a, FloatArray b, int m, int n, int k) {
+        float[] c = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
                 double sum = 0;
-                for (int p = 0; p < K; p++) {
-                    sum += (double) a.get(i * K + p) * b.get(p * N + j);
+                for (int p = 0; p < k; p++) {
+                    sum += (double) a.get(i * k + p) * b.get(p * n + j);
                 }
-                c[i * N + j] = (float) sum;
+                c[i * n + j] = (float) sum;
             }
         }
         return c;
@@ -61,5 +68,30 @@ class GemmTest {
         grid.setLocalWork(t, t, 1);
         executeOnce(device, graph, "g.mm", grid);
         assertClose(reference(a, b), c.toHeapArray(), 1e-5f, "sgemmTiled on " + device);
+    }
+
+    /**
+     * (m, n, k) for the blocked form: edge tiles in every dimension (m past one block, k not a
+     * multiple of BLOCK_K), several column blocks, and a product smaller than one block.
+     */
+    static Stream<Arguments> blockedCases() {
+        return TestDevices.devices().flatMap(d -> Stream.of(
+                Arguments.of(d, 130, 67, 33),
+                Arguments.of(d, 40, 300, 20),
+                Arguments.of(d, 5, 3, 1)));
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("blockedCases")
+    void blockedFormMatchesTheProduct(TestDevice device, int m, int n, int k) {
+        FloatArray a = randomFloats(m * k, 5);
+        FloatArray b = randomFloats(k * n, 6);
+        FloatArray c = new FloatArray(m * n);
+        c.init(Float.NaN); // every element must be written
+        TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
+                .task("mm", Gemm::sgemmBlocked, new KernelContext(), a, b, c, m, n, k)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+        executeOnce(device, graph, "g.mm", Gemm.blockedGrid(m, n));
+        assertClose(reference(a, b, m, n, k), c.toHeapArray(), 1e-5f, "sgemmBlocked on " + device);
     }
 }

@@ -11,8 +11,11 @@ import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid2D;
+import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every Linear form on every test device against a double-precision x W^T + b computed here. */
@@ -24,15 +27,20 @@ class LinearTest {
     /** y rows of the product for x rows starting at xOffset; untouched elements keep {@code fill}. */
     private static float[] reference(FloatArray x, int xOffset, FloatArray w, FloatArray b, int ySize, int yOffset,
             float fill) {
+        return reference(x, xOffset, w, b, ySize, yOffset, fill, ROWS, IN, OUT);
+    }
+
+    private static float[] reference(FloatArray x, int xOffset, FloatArray w, FloatArray b, int ySize, int yOffset,
+            float fill, int rows, int in, int out) {
         float[] y = new float[ySize];
         java.util.Arrays.fill(y, fill);
-        for (int r = 0; r < ROWS; r++) {
-            for (int o = 0; o < OUT; o++) {
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
                 double sum = b.get(o);
-                for (int i = 0; i < IN; i++) {
-                    sum += (double) x.get(xOffset + r * IN + i) * w.get(o * IN + i);
+                for (int i = 0; i < in; i++) {
+                    sum += (double) x.get(xOffset + r * in + i) * w.get(o * in + i);
                 }
-                y[yOffset + r * OUT + o] = (float) sum;
+                y[yOffset + r * out + o] = (float) sum;
             }
         }
         return y;
@@ -97,5 +105,43 @@ class LinearTest {
         // The same fp16-rounded weights, exactly widened: the error is fp32 accumulation only.
         FloatArray widened = FloatArray.fromArray(w.toHeapArray());
         assertClose(reference(x, 0, widened, b, ROWS * OUT, 0, 0f), y.toHeapArray(), 1e-5f, "forwardHalf on " + device);
+    }
+
+    /** (rows, in, out) for the tiled forms: edge tiles everywhere (in not a multiple of 8), several column blocks. */
+    static Stream<Arguments> tiledCases() {
+        return TestDevices.devices().flatMap(d -> Stream.of(
+                Arguments.of(d, 130, 33, 67),
+                Arguments.of(d, 20, 20, 300)));
+    }
+
+    @ParameterizedTest(name = "{0} rows={1} in={2} out={3}")
+    @MethodSource("tiledCases")
+    void tiledForm(TestDevice device, int rows, int in, int out) {
+        FloatArray x = randomFloats(rows * in, 13);
+        FloatArray w = randomFloats(out * in, 14);
+        FloatArray b = randomFloats(out, 15);
+        FloatArray y = new FloatArray(rows * out);
+        y.init(Float.NaN); // every element must be written
+        TaskGraph graph = new TaskGraph("l").transferToDevice(DataTransferMode.FIRST_EXECUTION, y)
+                .task("fc", Linear::forwardTiled, new KernelContext(), x, w, b, y, rows, in, out);
+        run(device, graph, y, Linear.tiledGrid(rows, out));
+        assertClose(reference(x, 0, w, b, rows * out, 0, 0f, rows, in, out), y.toHeapArray(), 1e-5f,
+                "forwardTiled on " + device);
+    }
+
+    @ParameterizedTest(name = "{0} rows={1} in={2} out={3}")
+    @MethodSource("tiledCases")
+    void tiledFormHalfWeights(TestDevice device, int rows, int in, int out) {
+        FloatArray x = randomFloats(rows * in, 16);
+        HalfFloatArray w = randomHalfs(out * in, 17);
+        FloatArray b = randomFloats(out, 18);
+        FloatArray y = new FloatArray(rows * out);
+        y.init(Float.NaN);
+        TaskGraph graph = new TaskGraph("l").transferToDevice(DataTransferMode.FIRST_EXECUTION, y)
+                .task("fc", Linear::forwardTiledHalf, new KernelContext(), x, w, b, y, rows, in, out);
+        run(device, graph, y, Linear.tiledGrid(rows, out));
+        FloatArray widened = FloatArray.fromArray(w.toHeapArray());
+        assertClose(reference(x, 0, widened, b, rows * out, 0, 0f, rows, in, out), y.toHeapArray(), 1e-5f,
+                "forwardTiledHalf on " + device);
     }
 }

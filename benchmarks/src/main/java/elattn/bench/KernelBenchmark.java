@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Kernel throughput per backend: SGEMM (1024 x 1024 x 1024, 2.1 GFLOP per call) in its loop and
- * tiled forms, and a row softmax 4096 wide (1024 rows) in its loop and work-group forms. Inputs
+ * Kernel throughput per backend: SGEMM (1024 x 1024 x 1024, 2.1 GFLOP per call; {@code -p n=1024,4096}
+ * adds 4096^3, 137 GFLOP, for GPUs only) in its loop, tiled and register-blocked forms, and a row softmax 4096 wide (1024 rows) in its loop and work-group forms. Inputs
  * stay on the device (FIRST_EXECUTION) and no result is copied back, so a call measures the
  * launch and the kernel up to the device's completion. GFLOP/s = 2 n^3 / time; docs/benchmarks.md has the table and the commands.
  *
@@ -46,9 +46,10 @@ public class KernelBenchmark {
     public static class SgemmState {
         @Param({"jvm"})
         public String device;
+        /** n x n x n; 4096 only when asked ({@code -p n=4096}): on a CPU one call takes minutes. */
         @Param({"1024"})
         public int n;
-        @Param({"loop", "tiled"})
+        @Param({"loop", "tiled", "blocked"})
         public String form;
 
         ExecutionPlan plan;
@@ -59,15 +60,18 @@ public class KernelBenchmark {
             FloatArray b = random(n * n, 2);
             FloatArray c = new FloatArray(n * n);
             TaskGraph graph = new TaskGraph("sgemm").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c);
-            if (form.equals("tiled")) {
-                graph.task("mm", Gemm::sgemmTiled, new KernelContext(), a, b, c, n, n, n);
-            } else {
-                graph.task("mm", Gemm::sgemm, a, b, c, n, n, n);
+            switch (form) {
+                case "tiled" -> graph.task("mm", Gemm::sgemmTiled, new KernelContext(), a, b, c, n, n, n);
+                case "blocked" -> graph.task("mm", Gemm::sgemmBlocked, new KernelContext(), a, b, c, n, n, n);
+                case "loop" -> graph.task("mm", Gemm::sgemm, a, b, c, n, n, n);
+                default -> throw new IllegalArgumentException("form must be loop, tiled or blocked, not " + form);
             }
             plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
             if (form.equals("tiled")) {
                 int g = (n + Gemm.TILE - 1) / Gemm.TILE * Gemm.TILE;
                 plan.withGrid("sgemm.mm", new WorkerGrid2D(g, g).setLocalWork(Gemm.TILE, Gemm.TILE, 1));
+            } else if (form.equals("blocked")) {
+                plan.withGrid("sgemm.mm", Gemm.blockedGrid(n, n));
             }
             plan.execute();
         }

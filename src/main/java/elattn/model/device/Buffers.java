@@ -88,8 +88,8 @@ final class Buffers {
     /** The plan's kernel forms and the grids of its work-group tasks, resized by {@link #setRows}. */
     final KernelLaunches launches;
 
-    Buffers(BatchLayout layout, KernelForms forms) {
-        launches = new KernelLaunches(forms);
+    Buffers(BatchLayout layout, KernelLaunches launches) {
+        this.launches = launches;
         int d = layout.config.dModel();
         int heads = layout.config.decoderHeads();
         int ffn = layout.config.decoderFfn();

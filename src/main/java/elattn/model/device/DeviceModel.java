@@ -49,6 +49,8 @@ public final class DeviceModel implements StepModel {
     private final int maxSteps;
     private final int maxBeams;
     private KernelForms forms;
+    /** See {@link KernelLaunches#TILED_MIN_BLOCKS}; lowered by tests to run the tiled linear on small models. */
+    private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     private boolean retain;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
@@ -105,6 +107,13 @@ public final class DeviceModel implements StepModel {
             release();
             forms = newForms;
         }
+        return this;
+    }
+
+    /** Linears of at least this many 128 x 128 blocks take the tiled form (tests: 1 runs it everywhere). */
+    DeviceModel tiledMinBlocks(long blocks) {
+        release();
+        tiledMinBlocks = blocks;
         return this;
     }
 
@@ -194,11 +203,12 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            Buffers b = new Buffers(layout, forms);
+            Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks));
             ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
-            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, true), b);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b);
             ExecutionPlan plan = config.encoderDecoder()
-                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights.on(b.launches, false), b), decode)
+                    ? new ExecutionPlan(tables, EncoderGraph.build(layout,
+                            weights.on(b.launches, layout.sentences * layout.srcWidth), b), decode)
                     : new ExecutionPlan(tables, decode);
             b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));

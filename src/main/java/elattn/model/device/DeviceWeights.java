@@ -28,43 +28,48 @@ import java.util.stream.Stream;
  * @param <A> the storage array class of the matrices
  */
 final class DeviceWeights<A extends NativeArray> {
+
     private final ModelWeights<A> weights;
     private final PrecisionKernels<A> kernels;
     private final Map<A, FloatArray> vectors;
     /** The plan's forms and grids (null until a view is taken with {@link #on}). */
     private final KernelLaunches launches;
-    /** Whether linears use the work-group form (few rows per launch: decode steps). */
-    private final boolean groupLinear;
+    /** Whether the plan uses work-group forms. */
+    private final boolean group;
+    /** The most rows the graph's linears run over (sizes the choice between tiled and per-output forms). */
+    private final int maxRows;
 
     DeviceWeights(ModelWeights<A> weights) {
         this(Objects.requireNonNull(weights, "weights"), PrecisionKernels.of(weights.precision()),
-                new IdentityHashMap<>(), null, false);
+                new IdentityHashMap<>(), null, 0);
     }
 
     private DeviceWeights(ModelWeights<A> weights, PrecisionKernels<A> kernels, Map<A, FloatArray> vectors,
-            KernelLaunches launches, boolean groupLinear) {
+            KernelLaunches launches, int maxRows) {
         this.weights = weights;
         this.kernels = kernels;
         this.vectors = vectors;
         this.launches = launches;
-        this.groupLinear = groupLinear;
+        this.group = launches != null && launches.group();
+        this.maxRows = maxRows;
     }
 
     /**
      * The same weights (and fp32 vectors) for building one plan's graph: work-group tasks follow
-     * {@code launches}, and with {@code fewRows} (a decode step, not the encoder's thousands of
-     * rows) the linears and EL's head projection take their work-group forms
-     * ({@link Linear#forwardGroup}, {@link ElAttention#projectHeadsGroup}) where the precision has them.
+     * {@code launches}, and the linears of a graph of at most {@code maxRows} rows take, in the
+     * work-group forms, {@link Linear#forwardTiled} where the product has enough 128 x 128 blocks to
+     * fill a GPU (the encoder, the LM head), else {@link Linear#forwardGroup} (a decode step's
+     * d-wide linears); EL's head projection takes {@link ElAttention#projectHeadsGroup}. Forms a
+     * precision lacks (fp16 per-output forms) stay loop forms.
      */
-    DeviceWeights<A> on(KernelLaunches launches, boolean fewRows) {
-        return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"),
-                fewRows && launches.group() && kernels.linearGroup() != null);
+    DeviceWeights<A> on(KernelLaunches launches, int maxRows) {
+        return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"), maxRows);
     }
 
     /** The plan's forms and grids of this view. */
     KernelLaunches launches() {
         if (launches == null) {
-            throw new IllegalStateException("graph builders need a per-plan view: call on(launches, fewRows) first");
+            throw new IllegalStateException("graph builders need a per-plan view: call on(launches, maxRows) first");
         }
         return launches;
     }
@@ -85,7 +90,11 @@ final class DeviceWeights<A extends NativeArray> {
 
     /** {@code y = x Wᵀ + b} with W (out, in). */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        if (groupLinear) {
+        if (group && launches().tiled(maxRows, out)) {
+            g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+            launches().add(g, name, () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
+                    Linear.tiledGrid(1, 1).getLocalWork());
+        } else if (group && kernels.linearGroup() != null) {
             g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
             launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
                 KernelLaunches.blocks(KernelLaunches.value(rows), Linear.ROW_BLOCK)}, Linear.GROUP, 1);
@@ -110,7 +119,7 @@ final class DeviceWeights<A extends NativeArray> {
     /** EL's per-head value projection with {@code W^V} and {@code b^V}. */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        if (groupLinear) {
+        if (group && kernels.projectHeadsGroup() != null) {
             g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()), out,
                     rows, heads, headDim, d);
             launches().add(g, name, () -> new long[] {(long) d * ElAttention.GROUP,

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import elattn.tasks.LayerNorm;
+import elattn.tasks.Linear;
 import elattn.tasks.Logits;
 
 /**
@@ -28,16 +29,34 @@ final class KernelLaunches {
     private record Launch(String task, WorkerGrid grid, Supplier<long[]> global) {
     }
 
+    /**
+     * Fewest 128 x 128 blocks for which the tiled linear ({@link Linear#forwardTiled}) beats one
+     * work-group per output ({@link Linear#forwardGroup}): about one per multiprocessor of a large
+     * GPU (a decode step's 128 x 1024 products have 8 blocks: the per-output form keeps every
+     * multiprocessor busy; the LM head has 393, the encoder's linears thousands).
+     */
+    static final long TILED_MIN_BLOCKS = 128;
+
     private final KernelForms forms;
+    private final long tiledMinBlocks;
     private final List<Launch> launches = new ArrayList<>();
 
-    KernelLaunches(KernelForms forms) {
+    /** @param tiledMinBlocks see {@link #TILED_MIN_BLOCKS} (tests lower it to run the tiled form on small models) */
+    KernelLaunches(KernelForms forms, long tiledMinBlocks) {
         this.forms = forms;
+        this.tiledMinBlocks = tiledMinBlocks;
     }
 
     /** Whether the graphs use the work-group forms. */
     boolean group() {
         return forms == KernelForms.GROUP;
+    }
+
+    /** Whether a linear of up to {@code rows x out} outputs takes the tiled form (in the work-group forms). */
+    boolean tiled(int rows, int out) {
+        long[] global = Linear.tiledGrid(Math.max(1, rows), out).getGlobalWork();
+        long[] local = Linear.tiledGrid(1, 1).getLocalWork();
+        return group() && global[0] / local[0] * (global[1] / local[1]) >= tiledMinBlocks;
     }
 
     /**

@@ -23,6 +23,8 @@ import java.util.function.Function;
  *
  * @param <A>          the weights' array class
  * @param linear       {@code y = x Wᵀ + b}: {@link Linear#forward} / {@link Linear#forwardHalf}
+ * @param linearTiled  its register-blocked work-group form for big products:
+ *                     {@link Linear#forwardTiled} / {@link Linear#forwardTiledHalf}
  * @param linearGroup  its work-group form for decode steps ({@link KernelForms#GROUP}):
  *                     {@link Linear#forwardGroup}, or null where the precision has none (fp16: the
  *                     loop form runs)
@@ -37,6 +39,7 @@ import java.util.function.Function;
  */
 record PrecisionKernels<A extends NativeArray>(
         Task7<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linear,
+        Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearTiled,
         Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearGroup,
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
@@ -45,10 +48,12 @@ record PrecisionKernels<A extends NativeArray>(
                 projectHeadsGroup,
         Function<A, FloatArray> widen) {
 
-    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardGroup,
+    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,
+            Linear::forwardGroup,
             Embeddings::lookup,
             ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, a -> a);
-    static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf, null,
+    static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
+            Linear::forwardTiledHalf, null,
             Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf, null,
             h -> FloatArray.fromArray(h.toHeapArray()));
 

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.TestFactory;
  * decode linears and top-k, with their grids resized every step) forced on the non-GPU test
  * devices, through a subset of the HF generation cases of every family: greedy and beam search,
  * padded batches (masked keys, rows without keys in GPT-2's padded prompt steps) and sentences
- * that finish early (the live row count shrinks). EL and MHA run side by side ({@link TwinModel}),
+ * that finish early (the live row count shrinks). EL runs every linear in the tiled form
+ * ({@code Linear.forwardTiled}), MHA the decode step's per-output form ({@code Linear.forwardGroup});
+ * they run side by side ({@link TwinModel}),
  * as in {@link DeviceModelGenerationTest}. Not on the JVM device: it runs work-group kernels with a
  * thread per work item (minutes per case); its loop forms are what it uses, and the kernels' own
  * tests run their work-group forms there.
@@ -47,8 +49,9 @@ class DeviceModelGroupFormsTest {
             tests.add(DynamicTest.dynamicTest(c.name(), () -> {
                 try {
                     if (models[0] == null) {
+                        // EL with every linear in the tiled form, MHA with the per-output form of the decode step.
                         models[0] = OracleModels.model(family, device.get(), AttentionMode.EL, beams)
-                                .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
+                                .kernelForms(KernelForms.GROUP).tiledMinBlocks(1).retainDeviceMemory(true);
                         models[1] = OracleModels.model(family, device.get(), AttentionMode.MHA, beams)
                                 .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
                         assertEquals(KernelForms.GROUP, models[0].kernelForms());

@@ -35,10 +35,13 @@ final class AttentionLayer {
      * The keys of an attention: key j of row r is slot {@code keyTable[rowMap[r] * keyStride + j]}
      * of {@code keys} and {@code values} (one array, H, for EL).
      *
-     * @param keyCount an {@code Integer} or, for a growing history, an {@code IntParam}
+     * @param keyCount     an {@code Integer} or, for a growing history, an {@code IntParam}
+     * @param sharedByRows whether the rows of a sentence share one key table (cross-attention over
+     *                     the sentence's H, the encoder); false where each row has its own (a beam's
+     *                     ancestry, MHA's per-row copies of the encoder output)
      */
     record Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride,
-            Object keyCount) {
+            Object keyCount, boolean sharedByRows) {
     }
 
     /** Adds the tasks of {@code y = Attention(input)} over {@code keys}. */
@@ -63,7 +66,8 @@ final class AttentionLayer {
     /**
      * Scores, softmax and context ({@link Attention}) of {@code queries} over {@code keys} into
      * {@code out}: the two loop kernels, or the three work-group kernels with their grids (lanes of
-     * {@code rows * heads} for EL's {@code headStride} 0, else {@code rows} per head).
+     * {@code rows * heads} for EL's {@code headStride} 0, else {@code rows} per head); MHA over
+     * per-row tables (the decode step) keeps the loop context after the tiled scores and softmax.
      */
     private static void attention(TaskGraph g, String name, KernelLaunches launches, FloatArray queries, Keys keys,
             FloatArray scores, FloatArray out, IntParam rows, int heads, int width, int headStride, int stateWidth,
@@ -88,6 +92,13 @@ final class AttentionLayer {
                 keys.keyCount());
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
+        if (headStride != 0 && !keys.sharedByRows()) {
+            // MHA with a table per row: no lane shares a state with another, and the blocks of lanes
+            // x dh columns would be few (rows / 64 x heads); one work item per output element is wider.
+            g.task(name + "_context", Attention::context, scores, keys.values(), keys.keyTable(), keys.rowMap(), out,
+                    rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount());
+            return;
+        }
         g.task(name + "_context", Attention::contextTiled, new KernelContext(), scores, keys.values(), keys.keyTable(),
                 keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount());
         launches.add(g, name + "_context", () -> new long[] {KernelLaunches.blocks(width, Attention.TILE) * e,

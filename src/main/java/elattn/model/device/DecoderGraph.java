@@ -89,7 +89,7 @@ final class DecoderGraph {
             FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
             FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
             AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
-                    layout.maxSteps, b.keyCount);
+                    layout.maxSteps, b.keyCount, false);
             if (config.preNorm()) {
                 preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {
@@ -127,9 +127,9 @@ final class DecoderGraph {
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
-                        layout.srcWidth)
+                        layout.srcWidth, true)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
-                        layout.srcWidth, layout.srcWidth);
+                        layout.srcWidth, layout.srcWidth, false);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
         g.task(p + "_crossNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.crossNorm().weight()),
                 w.vector(layer.crossNorm().bias()), io.rows(), d, eps);

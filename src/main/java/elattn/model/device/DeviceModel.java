@@ -39,6 +39,11 @@ import java.util.Objects;
  * memory and reads them with the fp16 forms of the weight kernels ({@link PrecisionKernels}); biases
  * and layer-norm parameters go to the device in fp32, and every activation, cache and sum is fp32.
  *
+ * <p>Kernels that have a loop and a work-group form run in the {@link KernelForms} chosen from the
+ * device (work-group forms on GPUs: tiled attention, tiled and per-output linears, one work-group
+ * per row for layer norm and top-k), or forced with {@link #kernelForms(KernelForms)} or
+ * {@code -Delattn.kernelForms}; the graphs are the same either way.
+ *
  * <p>Not thread-safe: one generation at a time.
  */
 public final class DeviceModel implements StepModel {

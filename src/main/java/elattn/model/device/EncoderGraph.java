@@ -52,7 +52,7 @@ final class EncoderGraph {
                     w.vector(stack.embeddingNorm().bias()), rows, d, eps);
         }
         AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.srcKeys, b.srcRowSentence,
-                layout.srcWidth, layout.srcWidth);
+                layout.srcWidth, layout.srcWidth, true);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);

@@ -1,7 +1,10 @@
 package elattn.model.device;
 
+import static elattn.testing.HostArrays.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import elattn.generate.Batch;
+import elattn.generate.Candidates;
 import elattn.generate.OracleCases;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
@@ -35,6 +38,44 @@ class DeviceModelGroupFormsTest {
         return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
                 .map(device -> DynamicContainer.dynamicContainer(device.toString(),
                 OracleCases.FAMILIES.stream().map(family -> familyCases(device, family))));
+    }
+
+    /**
+     * fp16 weights: the work-group forms (tiled fp16 linears everywhere, loop forms where fp16 has
+     * no per-output form) give the loop forms' logits within 1e-4 over six greedy steps of a padded
+     * batch, in both attention modes.
+     */
+    @TestFactory
+    Stream<DynamicNode> halfWeightsGroupFormsEqualLoopForms() {
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                        OracleCases.FAMILIES.stream().flatMap(family -> Stream.of(AttentionMode.values())
+                                .map(mode -> DynamicTest.dynamicTest(family + " " + mode,
+                                        () -> halfLogits(device, family, mode))))));
+    }
+
+    private static void halfLogits(TestDevice device, String family, AttentionMode mode) {
+        Batch batch = OracleCases.cases(family).stream().filter(c -> c.name().equals("greedy_batch")).findFirst()
+                .orElseThrow().batch();
+        DeviceModel loop = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.LOOP);
+        DeviceModel group = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.GROUP)
+                .tiledMinBlocks(1);
+        try (loop; group) {
+            int rows = batch.sentences();
+            Candidates a = loop.start(batch, 1, OracleModels.logitsRequest(rows, 1));
+            Candidates b = group.start(batch, 1, OracleModels.logitsRequest(rows, 1));
+            int[] parents = new int[rows];
+            java.util.Arrays.setAll(parents, r -> r);
+            for (int step = 0; step < 6; step++) {
+                assertClose(a.logits(), b.logits(), 1e-4f, family + " " + mode + " fp16 step " + step + " on " + device);
+                int[] tokens = new int[rows];
+                for (int r = 0; r < rows; r++) {
+                    tokens[r] = a.token(r, 0);
+                }
+                a = loop.next(tokens, parents, OracleModels.logitsRequest(rows, 1));
+                b = group.next(tokens, parents, OracleModels.logitsRequest(rows, 1));
+            }
+        }
     }
 
     private static DynamicNode familyCases(TestDevice device, String family) {

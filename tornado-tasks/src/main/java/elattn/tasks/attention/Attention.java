@@ -305,6 +305,7 @@ public final class Attention {
         float[] tileP = ctx.allocateFloatLocalArray(KEY_CHUNK * PAD);
         float[] tileV = ctx.allocateFloatLocalArray(KEY_CHUNK * TILE);
         int[] tileSlot = ctx.allocateIntLocalArray(KEY_CHUNK);
+        int[] laneTable = ctx.allocateIntLocalArray(TILE);
         int lanesPerRow = headStride == 0 ? heads : 1;
         int lanes = rows * lanesPerRow;
         int q0 = ctx.groupIdy * TILE;
@@ -318,6 +319,10 @@ public final class Attention {
         int ty = ctx.localIdy;
         int t = ty * GROUP_EDGE + tx;
         int table0 = rowMap.get(q0 / lanesPerRow) * keyStride;
+        if (t < TILE) {
+            // Each lane's key table, once (-1 past the last lane).
+            laneTable[t] = q0 + t < lanes ? rowMap.get((q0 + t) / lanesPerRow) * keyStride : -1;
+        }
         float[] acc = new float[BLOCK * BLOCK];
         for (int j0 = 0; j0 < keyCount; j0 += KEY_CHUNK) {
             ctx.localBarrier();
@@ -331,7 +336,7 @@ public final class Attention {
                 int lane = q0 + l;
                 float p = 0f;
                 if (lane < lanes && j0 + kk < keyCount) {
-                    int table = rowMap.get(lane / lanesPerRow) * keyStride;
+                    int table = laneTable[l];
                     if (table == table0 || keyTable.get(table + j0 + kk) == tileSlot[kk]) {
                         p = scores.get(query(lane, lanesPerRow, heads, head) * keyStride + j0 + kk);
                     }

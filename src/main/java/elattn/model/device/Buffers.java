@@ -85,7 +85,11 @@ final class Buffers {
 
     final int bannedCapacity;
 
-    Buffers(BatchLayout layout) {
+    /** The plan's kernel forms and the grids of its work-group tasks, resized by {@link #setRows}. */
+    final KernelLaunches launches;
+
+    Buffers(BatchLayout layout, KernelLaunches launches) {
+        this.launches = launches;
         int d = layout.config.dModel();
         int heads = layout.config.decoderHeads();
         int ffn = layout.config.decoderFfn();
@@ -202,10 +206,11 @@ final class Buffers {
         }
     }
 
-    /** Sets the per-step row counts. */
+    /** Sets the per-step row counts and resizes the work-group grids (set every other per-step parameter first: the grids read them). */
     void setRows(int n, BatchLayout layout) {
         rows.set(n);
         rowsTimesD.set(n * layout.config.dModel());
         rowsTimesFfn.set(n * layout.config.decoderFfn());
+        launches.resize();
     }
 }

@@ -8,7 +8,6 @@ import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.LayerNorm;
-import elattn.tasks.Logits;
 import elattn.tasks.Residual;
 import elattn.tasks.attention.History;
 import java.util.List;
@@ -46,6 +45,7 @@ final class DecoderGraph {
                 .snapshot();
     }
 
+    /** The decode-step graph; {@code w} is the plan's view ({@link DeviceWeights#on}) with decode-step linears. */
     static <A extends NativeArray> ImmutableTaskGraph build(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
         ModelWeights<A> weights = w.weights();
         ModelConfig config = layout.config;
@@ -78,7 +78,7 @@ final class DecoderGraph {
                         layout.maxSteps);
         w.embed(g, "embed", b.tokens, b.positions, stack, b.x, b.rows, d, (float) config.embedScale());
         if (stack.embeddingNorm() != null) {
-            g.task("embedNorm", LayerNorm::rows, b.x, b.x, w.vector(stack.embeddingNorm().weight()),
+            w.launches().layerNorm(g, "embedNorm", b.x, b.x, w.vector(stack.embeddingNorm().weight()),
                     w.vector(stack.embeddingNorm().bias()), b.rows, d, eps);
         }
 
@@ -89,7 +89,7 @@ final class DecoderGraph {
             FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
             FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
             AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
-                    layout.maxSteps, b.keyCount);
+                    layout.maxSteps, b.keyCount, false);
             if (config.preNorm()) {
                 preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {
@@ -99,15 +99,15 @@ final class DecoderGraph {
 
         FloatArray last = b.x;
         if (stack.finalNorm() != null) {
-            g.task("finalNorm", LayerNorm::rows, b.x, b.normed, w.vector(stack.finalNorm().weight()),
+            w.launches().layerNorm(g, "finalNorm", b.x, b.normed, w.vector(stack.finalNorm().weight()),
                     w.vector(stack.finalNorm().bias()), b.rows, d, eps);
             last = b.normed;
         }
         w.linear(g, "lmHead", last, weights.lmHead(), weights.finalLogitsBias(), b.logits, b.scoredRows, d,
                 config.vocabSize());
-        g.task("topK", Logits::logSoftmaxTopK, b.logits, b.scoredRows, config.vocabSize(), b.forced,
-                        b.bannedRows, b.bannedTokens, b.bannedCount, b.topK, 0, b.topTokens, b.topScores)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, b.topTokens, b.topScores)
+        w.launches().topK(g, "topK", b.logits, b.rows, b.scoredRows, config.vocabSize(), b.forced, b.bannedRows,
+                b.bannedTokens, b.bannedCount, b.topK, b.topTokens, b.topScores);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, b.topTokens, b.topScores)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, b.logits);
         return g.snapshot();
     }
@@ -127,9 +127,9 @@ final class DecoderGraph {
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
-                        layout.srcWidth)
+                        layout.srcWidth, true)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
-                        layout.srcWidth, layout.srcWidth);
+                        layout.srcWidth, layout.srcWidth, false);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
         g.task(p + "_crossNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.crossNorm().weight()),
                 w.vector(layer.crossNorm().bias()), io.rows(), d, eps);
@@ -145,14 +145,14 @@ final class DecoderGraph {
         ModelConfig config = layout.config;
         int d = config.dModel();
         float eps = (float) config.layerNormEps();
-        g.task(p + "_ln1", LayerNorm::rows, io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
+        w.launches().layerNorm(g, p + "_ln1", io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
                 w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
         AttentionLayer.appendHistory(g, p + "_self", io, io.normed(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
         AttentionLayer.attend(g, p + "_self", io, io.normed(), w, layer.selfAttention(), self, layout.mode,
                 config.decoderHeads(), d);
         g.task(p + "_selfAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
-        g.task(p + "_ln2", LayerNorm::rows, io.x(), io.normed(), w.vector(layer.ffnNorm().weight()),
+        w.launches().layerNorm(g, p + "_ln2", io.x(), io.normed(), w.vector(layer.ffnNorm().weight()),
                 w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
         FeedForwardLayer.add(g, p + "_ffn", io, io.normed(), w, layer, config.activation());
         g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());

@@ -39,6 +39,11 @@ import java.util.Objects;
  * memory and reads them with the fp16 forms of the weight kernels ({@link PrecisionKernels}); biases
  * and layer-norm parameters go to the device in fp32, and every activation, cache and sum is fp32.
  *
+ * <p>Kernels that have a loop and a work-group form run in the {@link KernelForms} chosen from the
+ * device (work-group forms on GPUs: tiled attention, tiled and per-output linears, one work-group
+ * per row for layer norm and top-k), or forced with {@link #kernelForms(KernelForms)} or
+ * {@code -Delattn.kernelForms}; the graphs are the same either way.
+ *
  * <p>Not thread-safe: one generation at a time.
  */
 public final class DeviceModel implements StepModel {
@@ -48,6 +53,9 @@ public final class DeviceModel implements StepModel {
     private final AttentionMode mode;
     private final int maxSteps;
     private final int maxBeams;
+    private KernelForms forms;
+    /** See {@link KernelLaunches#TILED_MIN_BLOCKS}; lowered by tests to run the tiled linear on small models. */
+    private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     private boolean retain;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
@@ -87,6 +95,36 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("maxBeams must be at least 1, not " + maxBeams);
         }
         this.maxBeams = maxBeams;
+        this.forms = KernelForms.defaultFor(device);
+    }
+
+    /**
+     * Runs the loop or the work-group forms of the kernels that have both (default:
+     * {@link KernelForms#defaultFor} the device: work-group forms on GPUs). A plan kept by
+     * {@link #retainDeviceMemory} is released when the forms change. Returns this model.
+     */
+    public DeviceModel kernelForms(KernelForms newForms) {
+        Objects.requireNonNull(newForms, "forms");
+        if (newForms != forms) {
+            if (run != null) {
+                throw new IllegalStateException("kernelForms cannot change while a batch runs; close() it first");
+            }
+            release();
+            forms = newForms;
+        }
+        return this;
+    }
+
+    /** Linears of at least this many 128 x 128 blocks take the tiled form (tests: 1 runs it everywhere). */
+    DeviceModel tiledMinBlocks(long blocks) {
+        release();
+        tiledMinBlocks = blocks;
+        return this;
+    }
+
+    /** The kernel forms this model's graphs use. */
+    public KernelForms kernelForms() {
+        return forms;
     }
 
     /**
@@ -170,12 +208,14 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            Buffers b = new Buffers(layout);
+            Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks));
             ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
-            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights, b);
+            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b);
             ExecutionPlan plan = config.encoderDecoder()
-                    ? new ExecutionPlan(tables, EncoderGraph.build(layout, weights, b), decode)
+                    ? new ExecutionPlan(tables, EncoderGraph.build(layout,
+                            weights.on(b.launches, layout.sentences * layout.srcWidth), b), decode)
                     : new ExecutionPlan(tables, decode);
+            b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));
         }
         idle = null;
@@ -282,7 +322,6 @@ public final class DeviceModel implements StepModel {
                     b.crossRow.set(r, s * layout.beams + Math.min(used[s]++, layout.beams - 1));
                 }
             }
-            b.setRows(n, layout);
             b.step.set(step);
             b.keyCount.set(step + 1);
             int k = 1;
@@ -296,6 +335,7 @@ public final class DeviceModel implements StepModel {
             }
             b.scoredRows.set(request == null ? 0 : n);
             b.topK.set(k);
+            b.setRows(n, layout);
             ExecutionResult result = plan.execute(DecoderGraph.NAME);
             step++;
             rowSentence = sentences;

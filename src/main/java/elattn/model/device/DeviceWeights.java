@@ -1,9 +1,12 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskGraph;
+import elattn.tasks.Linear;
+import elattn.tasks.attention.ElAttention;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -19,18 +22,56 @@ import java.util.stream.Stream;
  * (biases, layer-norm parameters, {@code final_logits_bias}) in fp32, widened once (exactly) and
  * kept for this object's life so that every plan uploads the same arrays. The graph builders add
  * weight-reading tasks through it, which picks the kernels of the precision
- * ({@link PrecisionKernels}).
+ * ({@link PrecisionKernels}). A graph builder works on a per-plan view ({@link #on}) that also
+ * knows the plan's {@link KernelLaunches}: which forms to add, and where their grids go.
  *
  * @param <A> the storage array class of the matrices
  */
 final class DeviceWeights<A extends NativeArray> {
+
     private final ModelWeights<A> weights;
     private final PrecisionKernels<A> kernels;
-    private final Map<A, FloatArray> vectors = new IdentityHashMap<>();
+    private final Map<A, FloatArray> vectors;
+    /** The plan's forms and grids (null until a view is taken with {@link #on}). */
+    private final KernelLaunches launches;
+    /** Whether the plan uses work-group forms. */
+    private final boolean group;
+    /** The most rows the graph's linears run over (sizes the choice between tiled and per-output forms). */
+    private final int maxRows;
 
     DeviceWeights(ModelWeights<A> weights) {
-        this.weights = Objects.requireNonNull(weights, "weights");
-        this.kernels = PrecisionKernels.of(weights.precision());
+        this(Objects.requireNonNull(weights, "weights"), PrecisionKernels.of(weights.precision()),
+                new IdentityHashMap<>(), null, 0);
+    }
+
+    private DeviceWeights(ModelWeights<A> weights, PrecisionKernels<A> kernels, Map<A, FloatArray> vectors,
+            KernelLaunches launches, int maxRows) {
+        this.weights = weights;
+        this.kernels = kernels;
+        this.vectors = vectors;
+        this.launches = launches;
+        this.group = launches != null && launches.group();
+        this.maxRows = maxRows;
+    }
+
+    /**
+     * The same weights (and fp32 vectors) for building one plan's graph: work-group tasks follow
+     * {@code launches}, and the linears of a graph of at most {@code maxRows} rows take, in the
+     * work-group forms, {@link Linear#forwardTiled} where the product has enough 128 x 128 blocks to
+     * fill a GPU (the encoder, the LM head), else {@link Linear#forwardGroup} (a decode step's
+     * d-wide linears); EL's head projection takes {@link ElAttention#projectHeadsGroup}. Forms a
+     * precision lacks (fp16 per-output forms) stay loop forms.
+     */
+    DeviceWeights<A> on(KernelLaunches launches, int maxRows) {
+        return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"), maxRows);
+    }
+
+    /** The plan's forms and grids of this view. */
+    KernelLaunches launches() {
+        if (launches == null) {
+            throw new IllegalStateException("graph builders need a per-plan view: call on(launches, maxRows) first");
+        }
+        return launches;
     }
 
     ModelWeights<A> weights() {
@@ -49,7 +90,17 @@ final class DeviceWeights<A extends NativeArray> {
 
     /** {@code y = x Wᵀ + b} with W (out, in). */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+        if (group && launches().tiled(maxRows, out)) {
+            g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+            launches().add(g, name, () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
+                    Linear.tiledGrid(1, 1).getLocalWork());
+        } else if (group && kernels.linearGroup() != null) {
+            g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+            launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
+                KernelLaunches.blocks(KernelLaunches.value(rows), Linear.ROW_BLOCK)}, Linear.GROUP, 1);
+        } else {
+            g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+        }
     }
 
     /** Token and position embeddings of a stack. */
@@ -68,7 +119,14 @@ final class DeviceWeights<A extends NativeArray> {
     /** EL's per-head value projection with {@code W^V} and {@code b^V}. */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+        if (group && kernels.projectHeadsGroup() != null) {
+            g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()), out,
+                    rows, heads, headDim, d);
+            launches().add(g, name, () -> new long[] {(long) d * ElAttention.GROUP,
+                KernelLaunches.blocks(KernelLaunches.value(rows), ElAttention.ROW_BLOCK)}, ElAttention.GROUP, 1);
+        } else {
+            g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+        }
     }
 
     /**

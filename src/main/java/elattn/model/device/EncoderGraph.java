@@ -31,6 +31,7 @@ final class EncoderGraph {
     private EncoderGraph() {
     }
 
+    /** The encoder graph; {@code w} is the plan's view ({@link DeviceWeights#on}) without decode-step linears. */
     static <A extends NativeArray> ImmutableTaskGraph build(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
         ModelWeights<A> weights = w.weights();
         ModelConfig config = layout.config;
@@ -47,11 +48,11 @@ final class EncoderGraph {
                         b.srcRowSentence);
         w.embed(g, "embed", b.srcTokens, b.srcPositions, stack, io.x(), rows, d, (float) config.embedScale());
         if (stack.embeddingNorm() != null) {
-            g.task("embedNorm", LayerNorm::rows, io.x(), io.x(), w.vector(stack.embeddingNorm().weight()),
+            w.launches().layerNorm(g, "embedNorm", io.x(), io.x(), w.vector(stack.embeddingNorm().weight()),
                     w.vector(stack.embeddingNorm().bias()), rows, d, eps);
         }
         AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.srcKeys, b.srcRowSentence,
-                layout.srcWidth, layout.srcWidth);
+                layout.srcWidth, layout.srcWidth, true);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);

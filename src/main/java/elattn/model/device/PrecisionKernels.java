@@ -3,10 +3,12 @@ package elattn.model.device;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
+import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.Precision;
 import elattn.runtime.TaskFunctions.Task7;
 import elattn.runtime.TaskFunctions.Task8;
+import elattn.runtime.TaskFunctions.Task9;
 import elattn.tasks.Embeddings;
 import elattn.tasks.Linear;
 import elattn.tasks.attention.ElAttention;
@@ -21,24 +23,38 @@ import java.util.function.Function;
  *
  * @param <A>          the weights' array class
  * @param linear       {@code y = x Wᵀ + b}: {@link Linear#forward} / {@link Linear#forwardHalf}
+ * @param linearTiled  its register-blocked work-group form for big products:
+ *                     {@link Linear#forwardTiled} / {@link Linear#forwardTiledHalf}
+ * @param linearGroup  its work-group form for decode steps ({@link KernelForms#GROUP}):
+ *                     {@link Linear#forwardGroup}, or null where the precision has none (fp16: the
+ *                     loop form runs)
  * @param embed        token + position lookup: {@link Embeddings#lookup} / {@link Embeddings#lookupHalf}
  * @param expandQuery  EL's {@code q W^K}: {@link ElAttention#expandQuery} / {@link ElAttention#expandQueryHalf}
  * @param projectHeads EL's per-head {@code W^V}: {@link ElAttention#projectHeads} /
  *                     {@link ElAttention#projectHeadsHalf}
+ * @param projectHeadsGroup its work-group form for decode steps: {@link ElAttention#projectHeadsGroup}, or
+ *                     null where the precision has none
  * @param widen        a weight vector (bias, layer-norm gain/shift) as fp32, the form every vector
  *                     takes on the device: the array itself for fp32, an exact widened copy for fp16
  */
 record PrecisionKernels<A extends NativeArray>(
         Task7<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linear,
+        Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearTiled,
+        Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearGroup,
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,
+        Task9<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer>
+                projectHeadsGroup,
         Function<A, FloatArray> widen) {
 
-    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Embeddings::lookup,
-            ElAttention::expandQuery, ElAttention::projectHeads, a -> a);
+    static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,
+            Linear::forwardGroup,
+            Embeddings::lookup,
+            ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, a -> a);
     static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
-            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
+            Linear::forwardTiledHalf, null,
+            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf, null,
             h -> FloatArray.fromArray(h.toHeapArray()));
 
     /** The kernels for weights stored in {@code precision}. */

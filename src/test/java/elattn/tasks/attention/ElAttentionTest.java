@@ -7,15 +7,17 @@ import static elattn.testing.Plans.executeOnce;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
+import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.TaskGraph;
+import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices.TestDevice;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * EL-attention's two weight projections with fp16 weights ({@code expandQueryHalf},
- * {@code projectHeadsHalf}) on every test device against the formulas of {@link ElAttention}
+ * {@code projectHeadsHalf}), and the work-group form {@code projectHeadsGroup}, on every test device against the formulas of {@link ElAttention}
  * computed here in double from the same fp16 weights (so the tolerance is fp32 accumulation only).
  * The fp32 forms are checked end to end in {@link AttentionTest}.
  */
@@ -61,8 +63,32 @@ class ElAttentionTest {
                 .task("value", ElAttention::projectHeadsHalf, ctx, wv, bv, out, ROWS, HEADS, HEAD_DIM, D)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         executeOnce(device, graph);
-        float[] expected = new float[ROWS * D];
-        for (int r = 0; r < ROWS; r++) {
+        FloatArray widened = FloatArray.fromArray(wv.toHeapArray());
+        assertClose(projected(ctx, widened, bv, ROWS), out.toHeapArray(), 1e-5f, "projectHeadsHalf on " + device);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void projectHeadsGroup(TestDevice device) {
+        int rows = 2 * ElAttention.ROW_BLOCK + 3; // a partial last row block
+        FloatArray ctx = randomFloats(rows * HEADS * D, 6);
+        FloatArray wv = randomFloats(D * D, 7);
+        FloatArray bv = randomFloats(D, 8);
+        FloatArray out = new FloatArray(rows * D);
+        TaskGraph graph = new TaskGraph("el").transferToDevice(DataTransferMode.FIRST_EXECUTION, ctx, wv, bv)
+                .task("value", ElAttention::projectHeadsGroup, new KernelContext(), ctx, wv, bv, out, rows, HEADS,
+                        HEAD_DIM, D)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        long rowBlocks = (rows + ElAttention.ROW_BLOCK - 1) / ElAttention.ROW_BLOCK;
+        executeOnce(device, graph, "el.value",
+                new WorkerGrid2D((long) D * ElAttention.GROUP, rowBlocks).setLocalWork(ElAttention.GROUP, 1));
+        assertClose(projected(ctx, wv, bv, rows), out.toHeapArray(), 1e-5f, "projectHeadsGroup on " + device);
+    }
+
+    /** {@code out[r, o] = ctx[r, o / HEAD_DIM, :] . wv[o, :] + bv[o]} in double. */
+    private static float[] projected(FloatArray ctx, FloatArray wv, FloatArray bv, int rows) {
+        float[] expected = new float[rows * D];
+        for (int r = 0; r < rows; r++) {
             for (int o = 0; o < D; o++) {
                 double sum = bv.get(o);
                 for (int c = 0; c < D; c++) {
@@ -71,6 +97,6 @@ class ElAttentionTest {
                 expected[r * D + o] = (float) sum;
             }
         }
-        assertClose(expected, out.toHeapArray(), 1e-5f, "projectHeadsHalf on " + device);
+        return expected;
     }
 }

@@ -2,6 +2,7 @@ package elattn.tasks.attention;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
+import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 
 /**
@@ -18,8 +19,15 @@ import elattn.kernel.Parallel;
  * key, so softmax drops it; and Σ_s p_s (W^V H_s + b^V) = W^V (Σ_s p_s H_s) + b^V since Σ_s p_s = 1.
  * Weights are in the {@code nn.Linear} layout (out, in) = (d, d). The {@code Half} forms read fp16
  * weights ({@link HalfFloatArray}) and compute and accumulate in fp32, as their fp32 forms do.
+ * {@link #projectHeadsGroup} is the GPU form of {@link #projectHeads} for decode steps (as
+ * {@code Linear.forwardGroup}: coalesced weight rows, each used for {@value #ROW_BLOCK} rows).
  */
 public final class ElAttention {
+    /** Work-group size of {@link #projectHeadsGroup}. */
+    public static final int GROUP = 64;
+    /** Rows one work-group of {@link #projectHeadsGroup} computes. */
+    public static final int ROW_BLOCK = 8;
+
     private ElAttention() {
     }
 
@@ -86,6 +94,45 @@ public final class ElAttention {
                 }
                 out.set(r * d + o, sum);
             }
+        }
+    }
+
+    /**
+     * {@link #projectHeads}, work-group form. Launch a 2-D grid of global size
+     * {@code (d * GROUP, ceil(rows / ROW_BLOCK))} and local size {@code (GROUP, 1)}: group
+     * {@code (o, rb)} computes output {@code o} of rows {@code rb * ROW_BLOCK ..}, its items striding
+     * over the {@code d} columns of {@code wv[o, :]} (coalesced) and of each row's context of head
+     * {@code o / headDim}, then summing in local memory.
+     */
+    public static void projectHeadsGroup(KernelContext kc, FloatArray ctx, FloatArray wv, FloatArray bv,
+            FloatArray out, int rows, int heads, int headDim, int d) {
+        float[] partial = kc.allocateFloatLocalArray(GROUP * ROW_BLOCK);
+        int l = kc.localIdx;
+        int o = kc.groupIdx;
+        int h = o / headDim;
+        int r0 = kc.groupIdy * ROW_BLOCK;
+        int live = Math.min(ROW_BLOCK, rows - r0);
+        float[] acc = new float[ROW_BLOCK];
+        for (int c = l; c < d; c += GROUP) {
+            float w = wv.get(o * d + c);
+            for (int rr = 0; rr < live; rr++) {
+                acc[rr] += ctx.get(((r0 + rr) * heads + h) * d + c) * w;
+            }
+        }
+        for (int rr = 0; rr < ROW_BLOCK; rr++) {
+            partial[rr * GROUP + l] = acc[rr];
+        }
+        for (int s = GROUP / 2; s > 0; s /= 2) {
+            kc.localBarrier();
+            if (l < s) {
+                for (int rr = 0; rr < ROW_BLOCK; rr++) {
+                    partial[rr * GROUP + l] += partial[rr * GROUP + l + s];
+                }
+            }
+        }
+        kc.localBarrier();
+        if (l < live) {
+            out.set((r0 + l) * d + o, partial[l * GROUP] + bv.get(o));
         }
     }
 }

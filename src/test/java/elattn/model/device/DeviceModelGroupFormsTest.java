@@ -1,0 +1,111 @@
+package elattn.model.device;
+
+import static elattn.testing.HostArrays.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import elattn.generate.Batch;
+import elattn.generate.Candidates;
+import elattn.generate.OracleCases;
+import elattn.testing.TestDevices;
+import elattn.testing.TestDevices.TestDevice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The GPU forms of the graphs ({@link KernelForms#GROUP}: tiled attention, work-group layer norm,
+ * decode linears and top-k, with their grids resized every step) forced on the non-GPU test
+ * devices, through a subset of the HF generation cases of every family: greedy and beam search,
+ * padded batches (masked keys, rows without keys in GPT-2's padded prompt steps) and sentences
+ * that finish early (the live row count shrinks). EL runs every linear in the tiled form
+ * ({@code Linear.forwardTiled}), MHA the decode step's per-output form ({@code Linear.forwardGroup});
+ * they run side by side ({@link TwinModel}),
+ * as in {@link DeviceModelGenerationTest}. Not on the JVM device: it runs work-group kernels with a
+ * thread per work item (minutes per case); its loop forms are what it uses, and the kernels' own
+ * tests run their work-group forms there.
+ */
+class DeviceModelGroupFormsTest {
+    private static final Set<String> CASES = Set.of("greedy_batch", "beam4", "beam2_batch",
+            "beam4_num_return_sequences_2");
+
+    @TestFactory
+    Stream<DynamicNode> oracleCasesWithGroupForms() {
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                OracleCases.FAMILIES.stream().map(family -> familyCases(device, family))));
+    }
+
+    /**
+     * fp16 weights: the work-group forms (tiled fp16 linears everywhere, loop forms where fp16 has
+     * no per-output form) give the loop forms' logits within 1e-4 over six greedy steps of a padded
+     * batch, in both attention modes.
+     */
+    @TestFactory
+    Stream<DynamicNode> halfWeightsGroupFormsEqualLoopForms() {
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                        OracleCases.FAMILIES.stream().flatMap(family -> Stream.of(AttentionMode.values())
+                                .map(mode -> DynamicTest.dynamicTest(family + " " + mode,
+                                        () -> halfLogits(device, family, mode))))));
+    }
+
+    private static void halfLogits(TestDevice device, String family, AttentionMode mode) {
+        Batch batch = OracleCases.cases(family).stream().filter(c -> c.name().equals("greedy_batch")).findFirst()
+                .orElseThrow().batch();
+        DeviceModel loop = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.LOOP);
+        DeviceModel group = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.GROUP)
+                .tiledMinBlocks(1);
+        try (loop; group) {
+            int rows = batch.sentences();
+            Candidates a = loop.start(batch, 1, OracleModels.logitsRequest(rows, 1));
+            Candidates b = group.start(batch, 1, OracleModels.logitsRequest(rows, 1));
+            int[] parents = new int[rows];
+            java.util.Arrays.setAll(parents, r -> r);
+            for (int step = 0; step < 6; step++) {
+                assertClose(a.logits(), b.logits(), 1e-4f, family + " " + mode + " fp16 step " + step + " on " + device);
+                int[] tokens = new int[rows];
+                for (int r = 0; r < rows; r++) {
+                    tokens[r] = a.token(r, 0);
+                }
+                a = loop.next(tokens, parents, OracleModels.logitsRequest(rows, 1));
+                b = group.next(tokens, parents, OracleModels.logitsRequest(rows, 1));
+            }
+        }
+    }
+
+    private static DynamicNode familyCases(TestDevice device, String family) {
+        List<OracleCases.Case> cases = OracleCases.cases(family).stream().filter(c -> CASES.contains(c.name()))
+                .toList();
+        int beams = cases.stream().mapToInt(c -> OracleCases.config(c).numBeams()).max().orElse(1);
+        DeviceModel[] models = new DeviceModel[2];
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            OracleCases.Case c = cases.get(i);
+            boolean lastCase = i == cases.size() - 1;
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+                try {
+                    if (models[0] == null) {
+                        // EL with every linear in the tiled form, MHA with the per-output form of the decode step.
+                        models[0] = OracleModels.model(family, device.get(), AttentionMode.EL, beams)
+                                .kernelForms(KernelForms.GROUP).tiledMinBlocks(1).retainDeviceMemory(true);
+                        models[1] = OracleModels.model(family, device.get(), AttentionMode.MHA, beams)
+                                .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
+                        assertEquals(KernelForms.GROUP, models[0].kernelForms());
+                    }
+                    OracleCases.check(c, new TwinModel(models[0], models[1], c + " (group forms) on " + device));
+                } finally {
+                    if (lastCase && models[0] != null) {
+                        models[0].release();
+                        models[1].release();
+                    }
+                }
+            }));
+        }
+        return DynamicContainer.dynamicContainer(family, tests);
+    }
+}

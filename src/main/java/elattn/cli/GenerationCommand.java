@@ -84,8 +84,8 @@ abstract class GenerationCommand implements Callable<Integer> {
                     if (sink.note() != null) {
                         err.println("elattn: resuming " + io.output + ": " + sink.note());
                     }
-                    List<InputRecord> todo = records.stream().filter(r -> !done.contains(r.key())).toList();
-                    run(session, todo, err, outputs -> outputs.forEach(o -> sink.write(record(o))));
+                    List<InputRecord> remaining = records.stream().filter(r -> !done.contains(r.key())).toList();
+                    run(session, remaining, err, outputs -> outputs.forEach(o -> sink.write(record(o))));
                 }
             } else {
                 try (PrintWriter w = io.output != null ? fileWriter() : null) {
@@ -112,10 +112,10 @@ abstract class GenerationCommand implements Callable<Integer> {
         }
     }
 
-    private void run(ModelSession session, List<InputRecord> todo, PrintWriter err,
+    private void run(ModelSession session, List<InputRecord> records, PrintWriter err,
             java.util.function.Consumer<List<ModelSession.Output>> sink) {
-        Progress progress = io.input != null ? new Progress(err, main.terminal, spec.name(), todo.size()) : null;
-        session.generate(todo, model.batchSize, outputs -> {
+        Progress progress = io.input != null ? new Progress(err, main.terminal, spec.name(), records.size()) : null;
+        session.generate(records, model.batchSize, outputs -> {
             sink.accept(outputs);
             if (progress != null) {
                 progress.advance(outputs.size());

@@ -3,7 +3,6 @@ package elattn.backend.jvm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import elattn.kernel.FloatArray;
@@ -13,8 +12,9 @@ import elattn.runtime.Devices;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.Kernel;
 import elattn.runtime.LaunchGrid;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The jvm device through the session SPI, as the runtime drives it. */
 class JvmSessionTest {
@@ -62,35 +62,36 @@ class JvmSessionTest {
         assertArrayEquals(expected.toHeapArray(), host.toHeapArray());
     }
 
+    /** A deadlock (the group waiting for an item that died) would hang: the timeout turns it into a failure. */
     @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void failingWorkItemReleasesItsGroup() throws Exception {
         Kernel k = kernel("failBeforeBarrier");
         FloatArray host = new FloatArray(64);
-        ElattnRuntimeException e = assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
-            try (DeviceSession session = Devices.byId("jvm").open()) {
-                DeviceBuffer buffer = session.allocate(host);
-                return assertThrows(ElattnRuntimeException.class, () -> session.launch(session.compile(k),
-                        new LaunchGrid(new long[] {64}, new long[] {16}), new Object[] {buffer}));
-            }
-        });
+        ElattnRuntimeException e;
+        try (DeviceSession session = Devices.byId("jvm").open()) {
+            DeviceBuffer buffer = session.allocate(host);
+            e = assertThrows(ElattnRuntimeException.class, () -> session.launch(session.compile(k),
+                    new LaunchGrid(new long[] {64}, new long[] {16}), new Object[] {buffer}));
+        }
         assertTrue(e.getMessage().contains("JvmTestKernels.failBeforeBarrier"), e.getMessage());
         assertTrue(e.getMessage().contains("IndexOutOfBoundsException"), e.getMessage());
     }
 
+    /** As above: a barrier waiting for items that returned would hang, and the timeout fails it. */
     @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void itemsThatReturnEarlyLeaveTheBarrier() throws Exception {
         Kernel k = kernel("halfLeaveEarly");
         FloatArray host = new FloatArray(32);
-        assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
-            try (DeviceSession session = Devices.byId("jvm").open()) {
-                DeviceBuffer buffer = session.allocate(host);
-                session.copyToDevice(host.getSegment(), buffer);
-                session.launch(session.compile(k), new LaunchGrid(new long[] {32}, new long[] {8}),
-                        new Object[] {buffer});
-                session.copyToHost(buffer, host.getSegment());
-                session.finish();
-            }
-        });
+        try (DeviceSession session = Devices.byId("jvm").open()) {
+            DeviceBuffer buffer = session.allocate(host);
+            session.copyToDevice(host.getSegment(), buffer);
+            session.launch(session.compile(k), new LaunchGrid(new long[] {32}, new long[] {8}),
+                    new Object[] {buffer});
+            session.copyToHost(buffer, host.getSegment());
+            session.finish();
+        }
         for (int i = 0; i < 32; i++) {
             assertEquals(i % 2 == 0 ? 1f : 0f, host.get(i), "element " + i);
         }

@@ -81,12 +81,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Device device = deviceOptions.select();
         Path folder = model.folder(decoderOnly ? EmbeddedModels.GPT2 : EmbeddedModels.BART);
-        List<ModeRun> runs = new ArrayList<>();
-        for (AttentionMode mode : modes) {
-            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation, model.truncate)) {
-                runs.add(ModeRun.of(session, records, model.batchSize, null));
-            }
-        }
+        List<ModeRun> runs = ModeRun.inEachMode(modes, folder, device, model, generation, records, session -> null);
         out.printf("%d records, batch size %d, on %s (%s); wall clock of one timed pass after a warm-up batch%n",
                 records.size(), model.batchSize, device.id(), device.name());
         out.printf("%-5s %10s %10s %16s %20s%n", "mode", "records/s", "tokens/s", "peak device MiB", "attention cache MiB");

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -88,17 +87,14 @@ final class EvalCommand implements Callable<Integer> {
         }
         Device device = deviceOptions.select();
         Path folder = model.folder(EmbeddedModels.BART);
-        List<ModeRun> runs = new ArrayList<>();
-        for (AttentionMode mode : modes) {
-            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation, model.truncate)) {
-                session.requireEncoderDecoder(true, "eval", "bench");
-                if (!session.hasTokenizer()) {
-                    throw new CliException(folder + " has no tokenizer (tokenizer.json): ROUGE compares texts");
-                }
-                Progress progress = new Progress(err, main.terminal, "eval " + Modes.name(mode), records.size());
-                runs.add(ModeRun.of(session, records, model.batchSize, progress));
+        int total = records.size();
+        List<ModeRun> runs = ModeRun.inEachMode(modes, folder, device, model, generation, records, session -> {
+            session.requireEncoderDecoder(true, "eval", "bench");
+            if (!session.hasTokenizer()) {
+                throw new CliException(folder + " has no tokenizer (tokenizer.json): ROUGE compares texts");
             }
-        }
+            return new Progress(err, main.terminal, "eval " + Modes.name(session.pipeline().mode()), total);
+        });
         JsonObject result = new JsonObject();
         result.addProperty("model", model.model != null ? model.model.toString() : "embedded " + EmbeddedModels.BART);
         result.addProperty("input", input.toString());

@@ -2,8 +2,11 @@ package elattn.cli;
 
 import elattn.model.device.AttentionMode;
 import elattn.model.device.CacheBytes;
+import elattn.runtime.Device;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The outputs of all records in one attention mode, with what eval and bench report about the run:
@@ -35,6 +38,23 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
         long tokens = outputs.stream().mapToLong(o -> o.outputIds()[0].length).sum();
         return new ModeRun(session.pipeline().mode(), outputs, nanos, session.pipeline().peakDeviceBytes(),
                 session.pipeline().cacheBytes(), tokens);
+    }
+
+    /**
+     * Opens {@code folder} once per mode and runs {@code records} through it; {@code prepare} checks
+     * the opened session (throwing a {@link CliException} when it cannot serve) and returns the
+     * progress display for the run, or null for none.
+     */
+    static List<ModeRun> inEachMode(List<AttentionMode> modes, Path folder, Device device, ModelOptions model,
+            GenerationOptions generation, List<InputRecord> records, Function<ModelSession, Progress> prepare) {
+        List<ModeRun> runs = new ArrayList<>();
+        for (AttentionMode mode : modes) {
+            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation,
+                    model.truncate)) {
+                runs.add(of(session, records, model.batchSize, prepare.apply(session)));
+            }
+        }
+        return runs;
     }
 
     double recordsPerSecond() {

@@ -97,6 +97,46 @@ class LayerNormTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
+    void residualWorkGroupFormAddsThenNormalisesInPlace(TestDevice device) {
+        FloatArray x = input(14);
+        FloatArray y = randomFloats(ROWS * D, 15);
+        FloatArray gamma = randomFloats(D, 16);
+        FloatArray beta = randomFloats(D, 17);
+        FloatArray sum = new FloatArray(ROWS * D);
+        for (int i = 0; i < sum.getSize(); i++) {
+            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
+        }
+        // two groups past the rows: they must touch nothing (x has exactly ROWS rows)
+        WorkerGrid1D grid = new WorkerGrid1D((ROWS + 2) * LayerNorm.GROUP);
+        grid.setLocalWork(LayerNorm.GROUP, 1, 1);
+        run(device, new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, y, x, gamma,
+                beta, ROWS, D, EPS), x, grid);
+        assertClose(reference(sum, gamma, beta), x.toHeapArray(), 1e-5f, "residualRowsGroup on " + device);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void residualWorkGroupFormKeepsTheSum(TestDevice device) {
+        FloatArray x = input(18);
+        FloatArray y = randomFloats(ROWS * D, 19);
+        FloatArray gamma = randomFloats(D, 20);
+        FloatArray beta = randomFloats(D, 21);
+        FloatArray sum = new FloatArray(ROWS * D);
+        for (int i = 0; i < sum.getSize(); i++) {
+            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
+        }
+        FloatArray out = new FloatArray(ROWS * D);
+        WorkerGrid1D grid = new WorkerGrid1D(ROWS * LayerNorm.GROUP);
+        grid.setLocalWork(LayerNorm.GROUP, 1, 1);
+        TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, y, out,
+                gamma, beta, ROWS, D, EPS).transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        run(device, graph, out, grid);
+        assertClose(sum.toHeapArray(), x.toHeapArray(), 1e-6f, "residualRowsGroup sum on " + device);
+        assertClose(reference(sum, gamma, beta), out.toHeapArray(), 1e-5f, "residualRowsGroup on " + device);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
     void workGroupFormInPlace(TestDevice device) {
         FloatArray x = input(11);
         FloatArray gamma = randomFloats(D, 12);

@@ -7,7 +7,6 @@ import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.LayerNorm;
 import elattn.tasks.Residual;
 import elattn.tasks.attention.History;
 import java.util.List;
@@ -122,7 +121,7 @@ final class DecoderGraph {
         AttentionLayer.appendHistory(g, p + "_self", io, io.x(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
         AttentionLayer.attend(g, p + "_self", io, io.x(), w, layer.selfAttention(), self, layout.mode, heads, d);
-        g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.selfNorm().weight()),
+        w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(), w.vector(layer.selfNorm().weight()),
                 w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
@@ -131,11 +130,11 @@ final class DecoderGraph {
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
                         layout.srcWidth, layout.srcWidth, false);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
-        g.task(p + "_crossNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.crossNorm().weight()),
-                w.vector(layer.crossNorm().bias()), io.rows(), d, eps);
+        w.launches().residualLayerNorm(g, p + "_crossNorm", io.x(), io.y(), io.x(),
+                w.vector(layer.crossNorm().weight()), w.vector(layer.crossNorm().bias()), io.rows(), d, eps);
 
         FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
-        g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
+        w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
                 w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
     }
 

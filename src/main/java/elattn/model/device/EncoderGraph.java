@@ -7,7 +7,6 @@ import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.LayerNorm;
 import elattn.tasks.attention.History;
 import java.util.List;
 
@@ -62,11 +61,11 @@ final class EncoderGraph {
             w.linear(g, p + "_v", io.x(), self.v(), io.v(), rows);
             AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys, AttentionMode.MHA, config.encoderHeads(),
                     d);
-            g.task(p + "_selfNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(),
+            w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(),
                     w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), rows, d, eps);
             FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
-            g.task(p + "_ffnNorm", LayerNorm::residualRows, io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
-                    w.vector(layer.ffnNorm().bias()), rows, d, eps);
+            w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), io.y(), io.x(),
+                    w.vector(layer.ffnNorm().weight()), w.vector(layer.ffnNorm().bias()), rows, d, eps);
         }
 
         if (layout.mode == AttentionMode.EL) {

@@ -119,6 +119,21 @@ final class KernelLaunches {
     }
 
     /**
+     * Post-norm residual over {@code rows} rows: {@code x += y}, then {@code out = LayerNorm(x)}
+     * ({@code x} keeps the sum): {@link LayerNorm#residualRows} or one work-group per row
+     * ({@link LayerNorm#residualRowsGroup}; groups past the live rows return).
+     */
+    void residualLayerNorm(TaskGraph g, String name, FloatArray x, FloatArray y, FloatArray out, FloatArray gamma,
+            FloatArray beta, IntParam rows, int d, float eps) {
+        if (group()) {
+            g.task(name, LayerNorm::residualRowsGroup, new KernelContext(), x, y, out, gamma, beta, rows, d, eps);
+            add(g, name, () -> new long[] {(long) rows.get() * LayerNorm.GROUP}, LayerNorm.GROUP);
+        } else {
+            g.task(name, LayerNorm::residualRows, x, y, out, gamma, beta, rows, d, eps);
+        }
+    }
+
+    /**
      * Log-softmax, constraints and top-k of the first {@code scoredRows} of {@code rows} rows:
      * {@link Logits#logSoftmaxTopK} or one work-group per row (groups past {@code scoredRows} return).
      */

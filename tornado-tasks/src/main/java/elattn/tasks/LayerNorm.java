@@ -16,12 +16,12 @@ import elattn.kernel.Parallel;
  * elements is written, and each element is written by the work item that last read it.
  *
  * <p>{@link #rows} and {@link #residualRows} are loop forms, one row per parallel iteration (the
- * JVM form, and fine on a GPU when there are many rows); {@link #rowsGroup} is the GPU form for few
- * long rows (decode steps): one work-group of {@value #GROUP} items per row with local-memory
- * reductions.
+ * JVM form, and fine on a GPU when there are many rows); {@link #rowsGroup} and
+ * {@link #residualRowsGroup} are their GPU forms for few long rows (decode steps): one work-group of
+ * {@value #GROUP} items per row with local-memory reductions.
  */
 public final class LayerNorm {
-    /** Work-group size of {@link #rowsGroup}: one group per row. */
+    /** Work-group size of {@link #rowsGroup} and {@link #residualRowsGroup}: one group per row. */
     public static final int GROUP = 256;
 
     private LayerNorm() {
@@ -110,6 +110,60 @@ public final class LayerNorm {
         float inverse = KernelMath.rsqrt(partial[0] / d + eps);
         for (int j = l; j < d; j += GROUP) {
             out.set(base + j, (in.get(base + j) - mean) * inverse * gamma.get(j) + beta.get(j));
+        }
+    }
+
+    /**
+     * Post-norm residual, one work-group per row: {@code x += y}, then {@code out = LayerNorm(x)}
+     * ({@code x} keeps the sum; {@code out == x} allowed), as {@link #residualRows}. Launch with
+     * global size at least {@code rows * GROUP} and local size {@code GROUP} (1-D); group {@code g}
+     * handles row {@code g}, groups at or past {@code rows} do nothing. Each item adds, reads and
+     * writes the same elements ({@code j = l, l + GROUP, ...}), so the sum needs no barrier before
+     * the reductions.
+     */
+    public static void residualRowsGroup(KernelContext ctx, FloatArray x, FloatArray y, FloatArray out,
+            FloatArray gamma, FloatArray beta, int rows, int d, float eps) {
+        float[] partial = ctx.allocateFloatLocalArray(GROUP);
+        int g = ctx.groupIdx;
+        if (g >= rows) {
+            return; // the whole group leaves: no barrier is skipped by part of a group
+        }
+        int l = ctx.localIdx;
+        int base = g * d;
+
+        float sum = 0f;
+        for (int j = l; j < d; j += GROUP) {
+            float v = x.get(base + j) + y.get(base + j);
+            x.set(base + j, v);
+            sum += v;
+        }
+        partial[l] = sum;
+        for (int s = GROUP / 2; s > 0; s /= 2) {
+            ctx.localBarrier();
+            if (l < s) {
+                partial[l] += partial[l + s];
+            }
+        }
+        ctx.localBarrier();
+        float mean = partial[0] / d;
+        ctx.localBarrier();
+
+        float squares = 0f;
+        for (int j = l; j < d; j += GROUP) {
+            float diff = x.get(base + j) - mean;
+            squares += diff * diff;
+        }
+        partial[l] = squares;
+        for (int s = GROUP / 2; s > 0; s /= 2) {
+            ctx.localBarrier();
+            if (l < s) {
+                partial[l] += partial[l + s];
+            }
+        }
+        ctx.localBarrier();
+        float inverse = KernelMath.rsqrt(partial[0] / d + eps);
+        for (int j = l; j < d; j += GROUP) {
+            out.set(base + j, (x.get(base + j) - mean) * inverse * gamma.get(j) + beta.get(j));
         }
     }
 }

@@ -16,6 +16,20 @@ public final class FloatArray extends NativeArray {
         super(segment, Float.BYTES);
     }
 
+    private FloatArray(MemorySegment segment, boolean deviceResident) {
+        super(segment, Float.BYTES, deviceResident);
+    }
+
+    /**
+     * A zero-filled array whose contents live on a device: kernels' intermediates and caches. An
+     * execution plan zero-fills its device buffer instead of copying the host memory (unless a
+     * graph transfers it to the device), and the host memory is committed only where written,
+     * e.g. by a transfer to the host, so gigabytes of device state cost the host nothing.
+     */
+    public static FloatArray deviceResident(int length) {
+        return new FloatArray(allocateLazily(length, Float.BYTES), true);
+    }
+
     /** A view of existing memory (for example a memory-mapped tensor); no copy is made. */
     public static FloatArray fromSegment(MemorySegment segment) {
         return new FloatArray(segment);

@@ -16,6 +16,15 @@ public final class IntArray extends NativeArray {
         super(segment, Integer.BYTES);
     }
 
+    private IntArray(MemorySegment segment, boolean deviceResident) {
+        super(segment, Integer.BYTES, deviceResident);
+    }
+
+    /** A zero-filled array whose contents live on a device; see {@link FloatArray#deviceResident}. */
+    public static IntArray deviceResident(int length) {
+        return new IntArray(allocateLazily(length, Integer.BYTES), true);
+    }
+
     /** A view of existing memory; no copy is made. */
     public static IntArray fromSegment(MemorySegment segment) {
         return new IntArray(segment);

@@ -15,8 +15,13 @@ public abstract sealed class NativeArray permits FloatArray, IntArray, HalfFloat
 
     private final MemorySegment segment;
     private final int length;
+    private final boolean deviceResident;
 
     NativeArray(MemorySegment segment, int elementBytes) {
+        this(segment, elementBytes, false);
+    }
+
+    NativeArray(MemorySegment segment, int elementBytes, boolean deviceResident) {
         Objects.requireNonNull(segment, "segment");
         if (segment.byteSize() % elementBytes != 0) {
             throw new IllegalArgumentException("segment of " + segment.byteSize()
@@ -29,6 +34,7 @@ public abstract sealed class NativeArray permits FloatArray, IntArray, HalfFloat
         }
         this.segment = segment;
         this.length = (int) n;
+        this.deviceResident = deviceResident;
     }
 
     static MemorySegment allocate(int length, int elementBytes) {
@@ -37,6 +43,23 @@ public abstract sealed class NativeArray permits FloatArray, IntArray, HalfFloat
         }
         // Arena.ofAuto(): freed by the garbage collector once the array is unreachable; zero-filled.
         return Arena.ofAuto().allocate((long) length * elementBytes, ALIGNMENT);
+    }
+
+    /** Zero-filled memory for a device-resident array, committed by the OS only where written. */
+    static MemorySegment allocateLazily(int length, int elementBytes) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative array length " + length);
+        }
+        return LazyHostMemory.allocate((long) length * elementBytes);
+    }
+
+    /**
+     * Whether the array's contents live on the device: an execution plan that places it and finds
+     * no graph transferring it to the device starts its buffer as zeros there instead of copying
+     * the host memory across (kernels' scratch and caches). See {@link FloatArray#deviceResident}.
+     */
+    public final boolean isDeviceResident() {
+        return deviceResident;
     }
 
     /** Number of elements. In kernels this is the only way to learn an array's length. */

@@ -26,6 +26,12 @@ public interface DeviceSession extends AutoCloseable {
     void copyToHost(DeviceBuffer src, MemorySegment dst);
 
     /**
+     * Sets every byte of {@code dst} to zero on the device (no host memory involved): how device-only
+     * arrays start, without a copy across the bus.
+     */
+    void fillZero(DeviceBuffer dst);
+
+    /**
      * Builds a kernel for this device (once; the session caches it). Throws
      * {@link KernelBuildException} with the device compiler's log when the source does not build.
      */

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * ({@link TaskGraph#persistOnDevice}/{@link TaskGraph#consumeFromDevice}).
  *
  * <p>Each execute enqueues its copies and launches on the device's in-order queue and waits once,
- * at the end. Arrays that a graph uses but declares in no transfer are copied in when they are
- * first placed on the device. Scalars given as {@link IntParam}/{@link LongParam}/{@link FloatParam}
+ * at the end. Arrays that no graph of the plan transfers to the device are copied in when they are
+ * first placed on the device, except {@linkplain NativeArray#isDeviceResident device-resident}
+ * ones, whose buffers start as zeros on the device (no bytes cross the bus). Scalars given as {@link IntParam}/{@link LongParam}/{@link FloatParam}
  * and {@link WorkerGrid}s are read at every execute. A plan is used by one thread at a time.
  *
  * <pre>{@code
@@ -52,6 +53,8 @@ public final class ExecutionPlan implements AutoCloseable {
     private final Map<NativeArray, DeviceBuffer> buffers = new IdentityHashMap<>();
     private final Map<Kernel, DeviceSession.CompiledKernel> compiled = new HashMap<>();
     private final Set<String> executedGraphs = new HashSet<>();
+    /** Arrays some graph of the plan transfers to the device (placed by a copy even if device-resident). */
+    private final Set<NativeArray> sentToDevice = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Bytes of device memory the plan's buffers hold (they are freed only by {@link #close()}). */
     private long allocatedBytes;
     /** Time spent building kernels during the current execute. */
@@ -72,6 +75,7 @@ public final class ExecutionPlan implements AutoCloseable {
                 throw new ElattnRuntimeException("two task graphs of one execution plan are both named " + g.getName());
             }
             g.tasks().forEach(t -> tasks.put(t.qualifiedName(), t));
+            g.toDevice().forEach(t -> sentToDevice.add(t.array()));
         }
         for (ImmutableTaskGraph g : this.graphs) {
             for (NativeArray a : g.consumed()) {
@@ -238,7 +242,14 @@ public final class ExecutionPlan implements AutoCloseable {
             DeviceBuffer buffer = onDevice(graph + ": allocating " + a, () -> session.allocate(a));
             buffers.put(a, buffer);
             allocatedBytes += buffer.byteSize();
-            bytes[0] += copyToDevice(graph, a);
+            if (a.isDeviceResident() && !sentToDevice.contains(a)) {
+                onDevice(graph + ": zero-filling " + a, () -> {
+                    session.fillZero(buffer);
+                    return null;
+                });
+            } else {
+                bytes[0] += copyToDevice(graph, a);
+            }
             placedNow.add(a);
         }
         for (ImmutableTaskGraph.Transfer t : g.toDevice()) {

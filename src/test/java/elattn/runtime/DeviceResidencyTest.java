@@ -92,4 +92,34 @@ class DeviceResidencyTest {
             assertTrue(e.getMessage().contains("execute the graph that persists it first"), e.getMessage());
         }
     }
+
+    /**
+     * A device-resident array starts as zeros on the device, whatever its host memory holds, and no
+     * bytes of it cross the bus; named in a transfer it is copied like any array.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void deviceResidentArraysStartAsZerosOnTheDevice(TestDevice testDevice) {
+        FloatArray x = randomFloats(N, 15);
+        FloatArray scratch = FloatArray.deviceResident(N);
+        scratch.init(-1000f); // never sent: the device buffer must start as zeros
+        FloatArray sent = FloatArray.deviceResident(N);
+        sent.init(3f);
+        assertTrue(scratch.isDeviceResident() && !x.isDeviceResident());
+        ImmutableTaskGraph graph = new TaskGraph("g")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, x, sent)
+                .task("acc", RuntimeTestKernels::accumulate, scratch, x)
+                .task("accSent", RuntimeTestKernels::accumulate, sent, x)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, scratch, sent)
+                .snapshot();
+        FloatArray expectedSent = new FloatArray(N);
+        expectedSent.init(3f);
+        RuntimeTestKernels.accumulate(expectedSent, x);
+        try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(testDevice.get())) {
+            ExecutionResult r = plan.execute();
+            assertClose(x, scratch, "0 + x");
+            assertClose(expectedSent, sent, "3 + x: a device-resident array named in a transfer is copied");
+            assertEquals(2 * FLOATS, r.getBytesToDevice(), "x and sent; scratch is zero-filled on the device");
+        }
+    }
 }

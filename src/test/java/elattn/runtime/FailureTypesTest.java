@@ -70,6 +70,9 @@ class FailureTypesTest {
                     public void copyToHost(DeviceBuffer src, MemorySegment dst) {
                     }
 
+                    public void fillZero(DeviceBuffer dst) {
+                    }
+
                     public CompiledKernel compile(Kernel kernel) {
                         if (outOfMemory) {
                             return () -> kernel;

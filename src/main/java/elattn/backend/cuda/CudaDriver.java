@@ -1,6 +1,7 @@
 package elattn.backend.cuda;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -36,7 +37,7 @@ final class CudaDriver {
     private final MethodHandle cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDeviceTotalMem, cuDeviceGetAttribute;
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent;
     private final MethodHandle cuStreamCreate, cuStreamDestroy, cuStreamSynchronize;
-    private final MethodHandle cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync;
+    private final MethodHandle cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemsetD8Async;
     private final MethodHandle cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel;
     private final MethodHandle cuEventCreate, cuEventDestroy, cuEventRecord, cuEventElapsedTime;
 
@@ -67,6 +68,8 @@ final class CudaDriver {
                 "cuMemcpyHtoDAsync_v2");
         cuMemcpyDtoHAsync = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS),
                 "cuMemcpyDtoHAsync_v2");
+        cuMemsetD8Async = lib.function(FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS),
+                "cuMemsetD8Async");
         cuModuleLoadData = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuModuleLoadData");
         cuModuleUnload = lib.function(intOfAddress, "cuModuleUnload");
         cuModuleGetFunction = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
@@ -208,6 +211,10 @@ final class CudaDriver {
 
     void memcpyDtoHAsync(MemorySegment dst, long src, long bytes, MemorySegment stream, String where) {
         call("cuMemcpyDtoHAsync", where, () -> (int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream));
+    }
+
+    void memsetD8Async(long dst, byte value, long bytes, MemorySegment stream, String where) {
+        call("cuMemsetD8Async", where, () -> (int) cuMemsetD8Async.invokeExact(dst, value, bytes, stream));
     }
 
     /** Loads a module from a NUL-terminated PTX image. */

@@ -122,6 +122,15 @@ final class CudaSession implements DeviceSession {
     }
 
     @Override
+    public synchronized void fillZero(DeviceBuffer dst) {
+        makeCurrent();
+        CudaBuffer buffer = own(dst);
+        if (buffer.byteSize() > 0) {
+            cu.memsetD8Async(buffer.address(), (byte) 0, buffer.byteSize(), stream, where);
+        }
+    }
+
+    @Override
     public synchronized CompiledKernel compile(Kernel kernel) {
         makeCurrent();
         CudaKernel built = kernels.get(kernel);

@@ -80,6 +80,12 @@ final class JvmSession implements DeviceSession {
         copy(buffer(src).segment(), dst);
     }
 
+    @Override
+    public void fillZero(DeviceBuffer dst) {
+        requireOpen();
+        buffer(dst).segment().fill((byte) 0);
+    }
+
     private void copy(MemorySegment from, MemorySegment to) {
         requireOpen();
         if (from.byteSize() != to.byteSize()) {

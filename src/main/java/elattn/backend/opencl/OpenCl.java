@@ -61,6 +61,7 @@ final class OpenCl {
     private final MethodHandle createBuffer;
     private final MethodHandle enqueueWriteBuffer;
     private final MethodHandle enqueueReadBuffer;
+    private final MethodHandle enqueueFillBuffer;
     private final MethodHandle createProgramWithSource;
     private final MethodHandle buildProgram;
     private final MethodHandle getProgramBuildInfo;
@@ -93,6 +94,8 @@ final class OpenCl {
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS));
         enqueueWriteBuffer = bind(lib, "clEnqueueWriteBuffer", ENQUEUE_COPY);
         enqueueReadBuffer = bind(lib, "clEnqueueReadBuffer", ENQUEUE_COPY);
+        enqueueFillBuffer = bind(lib, "clEnqueueFillBuffer", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
         createProgramWithSource = bind(lib, "clCreateProgramWithSource",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         buildProgram = bind(lib, "clBuildProgram",
@@ -252,6 +255,21 @@ final class OpenCl {
                     MemorySegment.NULL, MemorySegment.NULL);
         } catch (Throwable t) {
             throw broken("clEnqueueReadBuffer", t);
+        }
+    }
+
+    /**
+     * Non-blocking fill of the first {@code size} bytes of {@code buffer} with zeros, no events (OpenCL
+     * 1.2). A one-byte pattern, so any size is a multiple of it.
+     */
+    int enqueueFillZero(MemorySegment queue, MemorySegment buffer, long size) {
+        try (Arena arena = Arena.ofConfined()) {
+            // The pattern is copied when the command is enqueued, so a confined arena may free it after.
+            MemorySegment zero = arena.allocate(1);
+            return (int) enqueueFillBuffer.invokeExact(queue, buffer, zero, 1L, 0L, size, 0, MemorySegment.NULL,
+                    MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw broken("clEnqueueFillBuffer", t);
         }
     }
 

@@ -108,6 +108,16 @@ final class OpenClSession implements DeviceSession {
     }
 
     @Override
+    public synchronized void fillZero(DeviceBuffer dst) {
+        ensureOpen();
+        OpenClBuffer buffer = own(dst);
+        if (buffer.byteSize() > 0) {
+            checkMemory(cl.enqueueFillZero(queue, buffer.handle(), buffer.byteSize()), "clEnqueueFillBuffer",
+                    buffer.byteSize());
+        }
+    }
+
+    @Override
     public synchronized void copyToHost(DeviceBuffer src, MemorySegment dst) {
         ensureOpen();
         OpenClBuffer buffer = own(src);

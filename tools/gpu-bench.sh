@@ -5,7 +5,7 @@
 # then the merged table. Sized to finish in about 8 minutes (the device tool allows 10 a call):
 # every configuration has a time limit (a run that reaches it is reported with a projected speed),
 # and each benchmark skips what is left after its total limit.
-# Results in $OUT (or ./gpu-out): generation-<device>.json/.md, hf.json, table.md, *.log.
+# Results in $OUT (or ./gpu-out): generation-<device>.json/.md, hf.json, table.md, <shape>.svg, *.log.
 # Environment: DEVICES (default cuda:0; e.g. "cuda:0 opencl:1" adds NVIDIA OpenCL with smaller
 # batches), JAVA_TOTAL_S (250), HF_TOTAL_S (170), RUN_LIMIT_S (60), HF_LIMIT_S (40), SKIP_HF=1, SKIP_JAVA=1.
 set -uo pipefail
@@ -42,4 +42,7 @@ if [ -n "$ours" ] && [ -f "$out/hf.json" ]; then
   set -- $ours
   first=$1; shift
   python3 benchmarks/merge_results.py "$first" "$out/hf.json" "$@" | tee "$out/table.md"
+  for shape in bart-large gpt2-medium; do
+    python3 benchmarks/plot_results.py "$first" "$out/hf.json" "$shape" "$out/$shape.svg"
+  done
 fi

@@ -54,6 +54,24 @@ final class BatchLayout {
     /** MHA cross-attention: key slots of every source position of each beam's copy (sentence * beams + beam). */
     final int[] crossKeys;
 
+    /**
+     * Decoder-only, pre-norm: the prompt steps before the scored one, read in one pass by the prefill
+     * graph ({@link PrefillGraph}), or 0 where the prompt is read step by step.
+     */
+    final int prefillSteps;
+    /** Rows of each prefill step ({@link #rowsAt} of a prompt step). */
+    final int prefillRowsPerStep;
+    /**
+     * Per prefill row, sentence-major ({@code i = r * prefillSteps + t}: row r of prompt step t, so a
+     * sentence's rows are consecutive and share their key lists): token, position-table row, history
+     * slot, and the causal key list ({@code prefillSteps} entries: prefill rows of the same step row
+     * at steps {@code <= t} that are not prompt pads, else -1).
+     */
+    final int[] prefillTokens;
+    final int[] prefillPositions;
+    final int[] prefillSlots;
+    final int[] prefillKeys;
+
     BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
             int maxSteps) {
         this.config = config;
@@ -116,6 +134,26 @@ final class BatchLayout {
                 srcRowSentence[i] = s;
             }
         }
+        prefillSteps = !encoderDecoder && config.preNorm() ? promptWidth - 1 : 0;
+        prefillRowsPerStep = prefillSteps > 0 ? rowsAt(0) : 0;
+        int prefillRows = prefillSteps * prefillRowsPerStep;
+        prefillTokens = new int[prefillRows];
+        prefillPositions = new int[prefillRows];
+        prefillSlots = new int[prefillRows];
+        prefillKeys = new int[Buffers.size(prefillRows, prefillSteps)];
+        for (int r = 0; r < prefillRowsPerStep; r++) {
+            int s = prefillRowsPerStep == sentences ? r : r / startRowsPerSentence;
+            for (int t = 0; t < prefillSteps; t++) {
+                int i = r * prefillSteps + t;
+                prefillTokens[i] = Math.max(0, batch.inputIds()[s][t]);
+                prefillPositions[i] = positionTable[s * maxSteps + t];
+                prefillSlots[i] = stepOffsets[t] + r;
+                for (int j = 0; j < prefillSteps; j++) {
+                    prefillKeys[i * prefillSteps + j] = j <= t && keyMask[s * maxSteps + j] != 0
+                            ? r * prefillSteps + j : -1;
+                }
+            }
+        }
         crossKeys = new int[mode == AttentionMode.MHA ? maxRows * srcWidth : 0];
         for (int copy = 0; copy < crossKeys.length / Math.max(1, srcWidth); copy++) {
             int s = copy / beams;
@@ -132,7 +170,7 @@ final class BatchLayout {
     boolean sameShape(BatchLayout other) {
         return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
                 && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
-                && maxSteps == other.maxSteps;
+                && maxSteps == other.maxSteps && prefillSteps == other.prefillSteps;
     }
 
     /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, the start rows up to the first scored step, then up to one per beam. */

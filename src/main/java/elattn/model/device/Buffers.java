@@ -5,6 +5,7 @@ import elattn.kernel.IntArray;
 import elattn.runtime.IntParam;
 import elattn.tasks.Logits;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -63,6 +64,15 @@ final class Buffers {
     final List<FloatArray> selfKeysCache = new ArrayList<>();
     final List<FloatArray> selfValues = new ArrayList<>();
 
+    // Prefill (decoder-only, pre-norm): the prompt steps before the scored one, all in one pass.
+    final IntArray prefillTokens;
+    final IntArray prefillPositions;
+    final IntArray prefillSlots;
+    final IntArray prefillKeys;
+    final IntArray prefillIdentity;
+    /** The prefill's working arrays (its rows: every prompt row of every step before the scored one). */
+    final LayerIo prefill;
+
     // Encoder (encoder-decoder models only).
     final IntArray srcTokens;
     final IntArray srcPositions;
@@ -116,32 +126,51 @@ final class Buffers {
         }
         identity = IntArray.fromArray(ids);
 
-        parentTable = new IntArray(size(rowsCap, layout.maxSteps));
-        selfKeys = new IntArray(size(rowsCap, layout.maxSteps));
-        positions = new IntArray(rowsCap);
-        x = new FloatArray(size(rowsCap, d));
-        normed = new FloatArray(size(rowsCap, d));
-        q = new FloatArray(size(rowsCap, d));
-        k = new FloatArray(el ? 1 : size(rowsCap, d));
-        v = new FloatArray(el ? 1 : size(rowsCap, d));
-        expanded = new FloatArray(el ? size(rowsCap, heads, d) : 1);
-        context = new FloatArray(el ? size(rowsCap, heads, d) : 1);
-        attended = new FloatArray(size(rowsCap, d));
-        y = new FloatArray(size(rowsCap, d));
-        hidden = new FloatArray(size(rowsCap, ffn));
-        scores = new FloatArray(size(rowsCap, heads, layout.keyStride));
-        logits = new FloatArray(size(rowsCap, vocab));
-        topTokens = new IntArray(size(rowsCap, Logits.MAX_K));
-        topScores = new FloatArray(size(rowsCap, Logits.MAX_K));
+        parentTable = IntArray.deviceResident(size(rowsCap, layout.maxSteps));
+        selfKeys = IntArray.deviceResident(size(rowsCap, layout.maxSteps));
+        positions = IntArray.deviceResident(rowsCap);
+        x = FloatArray.deviceResident(size(rowsCap, d));
+        normed = FloatArray.deviceResident(size(rowsCap, d));
+        q = FloatArray.deviceResident(size(rowsCap, d));
+        k = FloatArray.deviceResident(el ? 1 : size(rowsCap, d));
+        v = FloatArray.deviceResident(el ? 1 : size(rowsCap, d));
+        expanded = FloatArray.deviceResident(el ? size(rowsCap, heads, d) : 1);
+        context = FloatArray.deviceResident(el ? size(rowsCap, heads, d) : 1);
+        attended = FloatArray.deviceResident(size(rowsCap, d));
+        y = FloatArray.deviceResident(size(rowsCap, d));
+        hidden = FloatArray.deviceResident(size(rowsCap, ffn));
+        scores = FloatArray.deviceResident(size(rowsCap, heads, layout.keyStride));
+        logits = FloatArray.deviceResident(size(rowsCap, vocab));
+        topTokens = IntArray.deviceResident(size(rowsCap, Logits.MAX_K));
+        topScores = FloatArray.deviceResident(size(rowsCap, Logits.MAX_K));
 
         for (int l = 0; l < layout.config.decoderLayers(); l++) {
             if (el) {
-                selfStates.add(new FloatArray(size(layout.slots, d)));
+                selfStates.add(FloatArray.deviceResident(size(layout.slots, d)));
             } else {
-                selfKeysCache.add(new FloatArray(size(layout.slots, d)));
-                selfValues.add(new FloatArray(size(layout.slots, d)));
+                selfKeysCache.add(FloatArray.deviceResident(size(layout.slots, d)));
+                selfValues.add(FloatArray.deviceResident(size(layout.slots, d)));
             }
         }
+
+        int prefillRows = Math.max(1, layout.prefillTokens.length);
+        int prefillSteps = Math.max(1, layout.prefillSteps);
+        prefillTokens = new IntArray(prefillRows);
+        prefillPositions = new IntArray(prefillRows);
+        prefillSlots = new IntArray(prefillRows);
+        prefillKeys = new IntArray(Math.max(1, layout.prefillKeys.length));
+        int[] prefillIds = new int[prefillRows];
+        Arrays.setAll(prefillIds, i -> i);
+        prefillIdentity = IntArray.fromArray(prefillIds);
+        boolean prefilling = layout.prefillSteps > 0;
+        int rowsOrOne = prefilling ? prefillRows : 1;
+        prefill = new LayerIo(FloatArray.deviceResident(size(rowsOrOne, d)),
+                FloatArray.deviceResident(size(rowsOrOne, d)), FloatArray.deviceResident(size(rowsOrOne, d)),
+                FloatArray.deviceResident(size(rowsOrOne, d)), FloatArray.deviceResident(size(rowsOrOne, d)), null,
+                null, FloatArray.deviceResident(size(rowsOrOne, d)), FloatArray.deviceResident(size(rowsOrOne, d)),
+                FloatArray.deviceResident(size(rowsOrOne, ffn)),
+                FloatArray.deviceResident(size(rowsOrOne, heads, prefilling ? prefillSteps : 1)),
+                new IntParam(prefillRows), new IntParam(size(prefillRows, d)), new IntParam(size(prefillRows, ffn)));
 
         boolean encoder = layout.config.encoderDecoder();
         int srcRows = size(layout.sentences, layout.srcWidth);
@@ -198,6 +227,10 @@ final class Buffers {
         copy(layout.srcKeys, srcKeys);
         copy(layout.srcRowSentence, srcRowSentence);
         copy(layout.crossKeys, crossKeys);
+        copy(layout.prefillTokens, prefillTokens);
+        copy(layout.prefillPositions, prefillPositions);
+        copy(layout.prefillSlots, prefillSlots);
+        copy(layout.prefillKeys, prefillKeys);
     }
 
     private static void copy(int[] from, IntArray to) {

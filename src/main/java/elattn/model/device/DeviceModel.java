@@ -211,10 +211,16 @@ public final class DeviceModel implements StepModel {
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks));
             ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
             ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b);
-            ExecutionPlan plan = config.encoderDecoder()
-                    ? new ExecutionPlan(tables, EncoderGraph.build(layout,
-                            weights.on(b.launches, layout.sentences * layout.srcWidth), b), decode)
-                    : new ExecutionPlan(tables, decode);
+            ExecutionPlan plan;
+            if (config.encoderDecoder()) {
+                plan = new ExecutionPlan(tables, EncoderGraph.build(layout,
+                        weights.on(b.launches, layout.sentences * layout.srcWidth), b), decode);
+            } else if (layout.prefillSteps > 0) {
+                plan = new ExecutionPlan(tables, PrefillGraph.build(layout,
+                        weights.on(b.launches, layout.prefillTokens.length), b), decode);
+            } else {
+                plan = new ExecutionPlan(tables, decode);
+            }
             b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));
         }
@@ -268,9 +274,16 @@ public final class DeviceModel implements StepModel {
                 Arrays.fill(tokens, config.decoderStartTokenId());
                 return run(tokens, identity(layout.startRows), perBeam(layout.startRows, rowsPerSentence), request);
             }
-            // Decoder-only: the prompt, one step per column; the last one is scored.
+            // Decoder-only: the prompt's steps before the last in one pass (pre-norm models), the rest
+            // one step per column; the last one is scored.
+            int first = 0;
+            if (layout.prefillSteps > 0) {
+                plan.execute(PrefillGraph.NAME);
+                first = layout.prefillSteps;
+                step = first;
+            }
             Candidates out = null;
-            for (int t = 0; t < layout.promptWidth; t++) {
+            for (int t = first; t < layout.promptWidth; t++) {
                 int n = layout.rowsAt(t);
                 boolean shared = n == layout.sentences;
                 int[] sentences = shared ? identity(n) : perBeam(n, rowsPerSentence);

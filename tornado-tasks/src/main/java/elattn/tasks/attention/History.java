@@ -56,6 +56,30 @@ public final class History {
     }
 
     /**
+     * Writes many steps' row states at once, each row into its own slot:
+     * {@code cache[slots[i], :] = src[i, :]} (a decoder-only prompt read in one pass).
+     */
+    public static void appendRows(FloatArray src, FloatArray cache, IntArray slots, int rows, int width) {
+        for (@Parallel int i = 0; i < rows; i++) {
+            for (@Parallel int c = 0; c < width; c++) {
+                cache.set(slots.get(i) * width + c, src.get(i * width + c));
+            }
+        }
+    }
+
+    /**
+     * Records steps {@code 0 .. steps-1} as steps of {@code rows} rows that each continue the same
+     * row of the step before ({@code parentTable[t * maxRows + r] = r}): the prompt steps read in one pass.
+     */
+    public static void identityParents(IntArray parentTable, int rows, int steps, int maxRows) {
+        for (@Parallel int t = 0; t < steps; t++) {
+            for (@Parallel int r = 0; r < rows; r++) {
+                parentTable.set(t * maxRows + r, r);
+            }
+        }
+    }
+
+    /**
      * Copies each of {@code groups} blocks of {@code blockRows x width} floats {@code copies} times,
      * block-major: {@code dst[(g * copies + k) * blockRows + i, :] = src[g * blockRows + i, :]}. This
      * is HF's expansion of the encoder output to one copy per beam, kept for the MHA baseline.

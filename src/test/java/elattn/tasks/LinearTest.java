@@ -10,6 +10,7 @@ import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.TaskGraph;
+import elattn.runtime.WorkerGrid;
 import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every Linear form on every test device against a double-precision x W^T + b computed here. */
+/** Every Linear form (and Gemm.weightsBlocked as a linear) on every test device against a double-precision x W^T + b computed here. */
 class LinearTest {
     private static final int ROWS = 11; // more than one row block of the work-group form, not a multiple
     private static final int IN = 93;   // not a multiple of the work-group size
@@ -46,7 +47,7 @@ class LinearTest {
         return y;
     }
 
-    private static void run(TestDevice device, TaskGraph graph, FloatArray y, WorkerGrid2D grid) {
+    private static void run(TestDevice device, TaskGraph graph, FloatArray y, WorkerGrid grid) {
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         executeOnce(device, graph, "l.fc", grid);
     }
@@ -92,6 +93,23 @@ class LinearTest {
         run(device, new TaskGraph("l").task("fc", Linear::forwardGroup, new KernelContext(), x, w, b, y, ROWS, IN, OUT),
                 y, grid);
         assertClose(reference(x, 0, w, b, ROWS * OUT, 0, 0f), y.toHeapArray(), 1e-5f, "forwardGroup on " + device);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void workGroupFormHalfWeights(TestDevice device) {
+        FloatArray x = randomFloats(ROWS * IN, 22);
+        HalfFloatArray w = randomHalfs(OUT * IN, 23);
+        FloatArray b = randomFloats(OUT, 24);
+        FloatArray y = new FloatArray(ROWS * OUT);
+        WorkerGrid2D grid = new WorkerGrid2D((long) OUT * Linear.GROUP,
+                (ROWS + Linear.ROW_BLOCK - 1) / Linear.ROW_BLOCK);
+        grid.setLocalWork(Linear.GROUP, 1, 1);
+        run(device, new TaskGraph("l").task("fc", Linear::forwardGroupHalf, new KernelContext(), x, w, b, y, ROWS, IN,
+                OUT), y, grid);
+        FloatArray widened = FloatArray.fromArray(w.toHeapArray());
+        assertClose(reference(x, 0, widened, b, ROWS * OUT, 0, 0f), y.toHeapArray(), 1e-5f,
+                "forwardGroupHalf on " + device);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -143,5 +161,38 @@ class LinearTest {
         FloatArray widened = FloatArray.fromArray(w.toHeapArray());
         assertClose(reference(x, 0, widened, b, rows * out, 0, 0f, rows, in, out), y.toHeapArray(), 1e-5f,
                 "forwardTiledHalf on " + device);
+    }
+
+    /**
+     * (rows, buffer rows, in, out) for {@link Gemm#weightsBlocked} as a linear: edges in every
+     * dimension (in not a multiple of 8), live rows fewer than the buffer's and, in the first case,
+     * a grid sized for the buffer, so a block of rows past the live ones must write nothing.
+     */
+    static Stream<Arguments> blockedCases() {
+        return TestDevices.devices().flatMap(d -> Stream.of(false, true).flatMap(half -> Stream.of(
+                Arguments.of(d, half, 60, 75, 45, 67),
+                Arguments.of(d, half, 5, 9, 20, 130))));
+    }
+
+    @ParameterizedTest(name = "{0} fp16={1} rows={2} of {3} in={4} out={5}")
+    @MethodSource("blockedCases")
+    void blockedForm(TestDevice device, boolean half, int rows, int bufferRows, int in, int out) {
+        FloatArray x = randomFloats(bufferRows * in, 19);
+        HalfFloatArray wHalf = randomHalfs(out * in, 20);
+        // fp32 runs the fp16 values too (exact in fp32), so both have the same reference.
+        FloatArray w = FloatArray.fromArray(wHalf.toHeapArray());
+        FloatArray b = randomFloats(out, 21);
+        FloatArray y = new FloatArray(bufferRows * out);
+        y.init(-3f); // rows past the live ones keep it
+        TaskGraph graph = new TaskGraph("l").transferToDevice(DataTransferMode.FIRST_EXECUTION, y);
+        if (half) {
+            graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wHalf, in, 1, b, 1, y, out, rows,
+                    out, in);
+        } else {
+            graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, y, out, rows, out, in);
+        }
+        run(device, graph, y, Gemm.weightsGrid(bufferRows, out, 1));
+        assertClose(reference(x, 0, w, b, bufferRows * out, 0, -3f, rows, in, out), y.toHeapArray(), 1e-5f,
+                "weightsBlocked" + (half ? "Half" : "") + " on " + device);
     }
 }

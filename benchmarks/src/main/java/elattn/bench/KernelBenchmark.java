@@ -1,15 +1,20 @@
 package elattn.bench;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
+import elattn.kernel.NativeArray;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.Devices;
 import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
+import elattn.runtime.WorkerGrid;
 import elattn.runtime.WorkerGrid1D;
 import elattn.runtime.WorkerGrid2D;
 import elattn.tasks.Gemm;
+import elattn.tasks.Linear;
 import elattn.tasks.Softmax;
+import elattn.tasks.attention.ElAttention;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,6 +36,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * adds 4096^3, 137 GFLOP, for GPUs only) in its loop, tiled and register-blocked forms, and a row softmax 4096 wide (1024 rows) in its loop and work-group forms. Inputs
  * stay on the device (FIRST_EXECUTION) and no result is copied back, so a call measures the
  * launch and the kernel up to the device's completion. GFLOP/s = 2 n^3 / time; docs/benchmarks.md has the table and the commands.
+ *
+ * <p>Decode-step products with weights: {@code linear} ({@code y = x W^T + b}, 2 rows in out FLOP
+ * a call) in each of its forms, loop ({@code Linear.forward}), per-output work-group
+ * ({@code group}: {@code Linear.forwardGroup}), 128 x 128 register blocks ({@code tiled}:
+ * {@code Linear.forwardTiled}) and 64 x 64 register blocks ({@code blocked}: {@code Gemm.weightsBlocked}),
+ * with fp32 or fp16 weights; and EL's {@code elProjection}s (expandQuery and projectHeads,
+ * 2 rows d^2 FLOP a call each) in their forms. Defaults are one shape each, fp32 (rows 512,
+ * 1024 x 1024; rows 512, 16 heads, d 1024); the sweep the model's form rule
+ * ({@code KernelLaunches.productForm}) is tuned from:
+ * <pre>
+ *   java ... org.openjdk.jmh.Main -wi 2 -w 1 -i 3 -r 1 -f 1 'KernelBenchmark.linear' -p device=cuda:0 \
+ *        -p rows=128,512,1024 -p shape=1024x1024,1024x4096,4096x1024 -p weights=fp32,fp16
+ *   java ... org.openjdk.jmh.Main -wi 2 -w 1 -i 3 -r 1 -f 1 'KernelBenchmark.elProjection' -p device=cuda:0 \
+ *        -p weights=fp32,fp16
+ * </pre>
+ * The work-group forms are for GPUs (the JVM backend runs a thread per work item).
  *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
@@ -118,6 +139,191 @@ public class KernelBenchmark {
         }
     }
 
+    /** {@code y = x W^T + b} over {@code rows} rows, W {@code out x in} in fp32 or fp16. */
+    @State(Scope.Benchmark)
+    public static class LinearState {
+        @Param({"jvm"})
+        public String device;
+        @Param({"512"})
+        public int rows;
+        /** {@code in x out}. */
+        @Param({"1024x1024"})
+        public String shape;
+        @Param({"loop", "group", "tiled", "blocked"})
+        public String form;
+        @Param({"fp32"})
+        public String weights;
+
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            String[] inOut = shape.split("x");
+            int in = Integer.parseInt(inOut[0]);
+            int out = Integer.parseInt(inOut[1]);
+            FloatArray x = random(rows * in, 4);
+            FloatArray b = random(out, 5);
+            FloatArray y = new FloatArray(rows * out);
+            boolean half = half(weights);
+            FloatArray w = random(out * in, 6);
+            HalfFloatArray wh = half ? HalfFloatArray.fromArray(w.toHeapArray()) : null;
+            NativeArray weight = half ? wh : w;
+            TaskGraph graph = new TaskGraph("linear").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, weight, b,
+                    y);
+            WorkerGrid grid = null;
+            switch (form) {
+                case "loop" -> {
+                    if (half) {
+                        graph.task("fc", Linear::forwardHalf, x, wh, b, y, rows, in, out);
+                    } else {
+                        graph.task("fc", Linear::forward, x, w, b, y, rows, in, out);
+                    }
+                }
+                case "group" -> {
+                    if (half) {
+                        graph.task("fc", Linear::forwardGroupHalf, new KernelContext(), x, wh, b, y, rows, in, out);
+                    } else {
+                        graph.task("fc", Linear::forwardGroup, new KernelContext(), x, w, b, y, rows, in, out);
+                    }
+                    grid = new WorkerGrid2D((long) out * Linear.GROUP, (rows + Linear.ROW_BLOCK - 1) / Linear.ROW_BLOCK)
+                            .setLocalWork(Linear.GROUP, 1);
+                }
+                case "tiled" -> {
+                    if (half) {
+                        graph.task("fc", Linear::forwardTiledHalf, new KernelContext(), x, wh, b, y, rows, in, out);
+                    } else {
+                        graph.task("fc", Linear::forwardTiled, new KernelContext(), x, w, b, y, rows, in, out);
+                    }
+                    grid = Linear.tiledGrid(rows, out);
+                }
+                case "blocked" -> {
+                    if (half) {
+                        graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wh, in, 1, b, 1, y, out,
+                                rows, out, in);
+                    } else {
+                        graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, y, out,
+                                rows, out, in);
+                    }
+                    grid = Gemm.weightsGrid(rows, out, 1);
+                }
+                default -> throw new IllegalArgumentException("form must be loop, group, tiled or blocked, not " + form);
+            }
+            plan = plan(graph, "linear.fc", grid, device);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            plan.close();
+        }
+    }
+
+    /**
+     * EL's per-head projections over {@code rows} rows, {@code heads} heads, width {@code d}. The
+     * {@code group} form of expandQuery is its loop form, as in the model (it has no per-output
+     * work-group form).
+     */
+    @State(Scope.Benchmark)
+    public static class ElProjectionState {
+        @Param({"jvm"})
+        public String device;
+        @Param({"512"})
+        public int rows;
+        @Param({"16"})
+        public int heads;
+        @Param({"1024"})
+        public int d;
+        @Param({"expand", "project"})
+        public String projection;
+        @Param({"loop", "group", "blocked"})
+        public String form;
+        @Param({"fp32"})
+        public String weights;
+
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            int dh = d / heads;
+            boolean half = half(weights);
+            FloatArray w = random(d * d, 7);
+            HalfFloatArray wh = half ? HalfFloatArray.fromArray(w.toHeapArray()) : null;
+            NativeArray weight = half ? wh : w;
+            FloatArray q = random(rows * d, 8);
+            FloatArray ctx = random(rows * heads * d, 9);
+            FloatArray bv = random(d, 10);
+            FloatArray expanded = new FloatArray(rows * heads * d);
+            FloatArray out = new FloatArray(rows * d);
+            TaskGraph graph = new TaskGraph("el").transferToDevice(DataTransferMode.FIRST_EXECUTION, weight, q, ctx, bv,
+                    expanded, out);
+            WorkerGrid grid = null;
+            switch (projection + "-" + form) {
+                case "expand-loop", "expand-group" -> {
+                    if (half) {
+                        graph.task("p", ElAttention::expandQueryHalf, q, wh, expanded, rows, heads, dh, d);
+                    } else {
+                        graph.task("p", ElAttention::expandQuery, q, w, expanded, rows, heads, dh, d);
+                    }
+                }
+                case "expand-blocked" -> {
+                    if (half) {
+                        graph.task("p", Gemm::weightsBlockedHalf, new KernelContext(), q, d, wh, d, 0, q, 0, expanded,
+                                heads * d, rows, d, dh);
+                    } else {
+                        graph.task("p", Gemm::weightsBlocked, new KernelContext(), q, d, w, d, 0, q, 0, expanded,
+                                heads * d, rows, d, dh);
+                    }
+                    grid = Gemm.weightsGrid(rows, d, heads);
+                }
+                case "project-loop" -> {
+                    if (half) {
+                        graph.task("p", ElAttention::projectHeadsHalf, ctx, wh, bv, out, rows, heads, dh, d);
+                    } else {
+                        graph.task("p", ElAttention::projectHeads, ctx, w, bv, out, rows, heads, dh, d);
+                    }
+                }
+                case "project-group" -> {
+                    if (half) {
+                        graph.task("p", ElAttention::projectHeadsGroupHalf, new KernelContext(), ctx, wh, bv, out,
+                                rows, heads, dh, d);
+                    } else {
+                        graph.task("p", ElAttention::projectHeadsGroup, new KernelContext(), ctx, w, bv, out, rows,
+                                heads, dh, d);
+                    }
+                    grid = new WorkerGrid2D((long) d * ElAttention.GROUP,
+                            (rows + ElAttention.ROW_BLOCK - 1) / ElAttention.ROW_BLOCK).setLocalWork(ElAttention.GROUP, 1);
+                }
+                case "project-blocked" -> {
+                    if (half) {
+                        graph.task("p", Gemm::weightsBlockedHalf, new KernelContext(), ctx, heads * d, wh, d, 1, bv, 1,
+                                out, d, rows, dh, d);
+                    } else {
+                        graph.task("p", Gemm::weightsBlocked, new KernelContext(), ctx, heads * d, w, d, 1, bv, 1, out,
+                                d, rows, dh, d);
+                    }
+                    grid = Gemm.weightsGrid(rows, dh, heads);
+                }
+                default -> throw new IllegalArgumentException("projection must be expand or project and form loop,"
+                        + " group or blocked, not " + projection + " " + form);
+            }
+            plan = plan(graph, "el.p", grid, device);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            plan.close();
+        }
+    }
+
+    @Benchmark
+    public Object linear(LinearState s) {
+        return s.plan.execute();
+    }
+
+    @Benchmark
+    public Object elProjection(ElProjectionState s) {
+        return s.plan.execute();
+    }
+
     @Benchmark
     public Object sgemm(SgemmState s) {
         return s.plan.execute();
@@ -126,6 +332,25 @@ public class KernelBenchmark {
     @Benchmark
     public Object softmax(SoftmaxState s) {
         return s.plan.execute();
+    }
+
+    /** Whether {@code weights} names fp16 storage ({@code fp16}) rather than {@code fp32}. */
+    static boolean half(String weights) {
+        return switch (weights) {
+            case "fp16" -> true;
+            case "fp32" -> false;
+            default -> throw new IllegalArgumentException("weights must be fp32 or fp16, not " + weights);
+        };
+    }
+
+    /** The plan of {@code graph} on {@code device}, {@code task} launched on {@code grid} (null: a loop form), run once. */
+    static ExecutionPlan plan(TaskGraph graph, String task, WorkerGrid grid, String device) {
+        ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
+        if (grid != null) {
+            plan.withGrid(task, grid);
+        }
+        plan.execute();
+        return plan;
     }
 
     static FloatArray random(int length, long seed) {

@@ -40,7 +40,7 @@ import java.util.Objects;
  * and layer-norm parameters go to the device in fp32, and every activation, cache and sum is fp32.
  *
  * <p>Kernels that have a loop and a work-group form run in the {@link KernelForms} chosen from the
- * device (work-group forms on GPUs: tiled attention, tiled and per-output linears, one work-group
+ * device (work-group forms on GPUs: tiled attention, register-blocked and per-output linears, one work-group
  * per row for layer norm and top-k), or forced with {@link #kernelForms(KernelForms)} or
  * {@code -Delattn.kernelForms}; the graphs are the same either way.
  *
@@ -56,6 +56,8 @@ public final class DeviceModel implements StepModel {
     private KernelForms forms;
     /** See {@link KernelLaunches#TILED_MIN_BLOCKS}; lowered by tests to run the tiled linear on small models. */
     private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
+    /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
+    private long blockedMinBlocks = KernelLaunches.BLOCKED_MIN_BLOCKS;
     private boolean retain;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
@@ -119,6 +121,13 @@ public final class DeviceModel implements StepModel {
     DeviceModel tiledMinBlocks(long blocks) {
         release();
         tiledMinBlocks = blocks;
+        return this;
+    }
+
+    /** Products of at least this many 64 x 64 blocks (not tiled) take the register-blocked form (tests: 1 runs it everywhere). */
+    DeviceModel blockedMinBlocks(long blocks) {
+        release();
+        blockedMinBlocks = blocks;
         return this;
     }
 
@@ -208,7 +217,7 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks));
+            Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks, blockedMinBlocks));
             ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
             ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b);
             ExecutionPlan plan;

@@ -5,6 +5,7 @@ import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskGraph;
+import elattn.tasks.Gemm;
 import elattn.tasks.Linear;
 import elattn.tasks.attention.ElAttention;
 import java.util.ArrayList;
@@ -57,10 +58,11 @@ final class DeviceWeights<A extends NativeArray> {
     /**
      * The same weights (and fp32 vectors) for building one plan's graph: work-group tasks follow
      * {@code launches}, and the linears of a graph of at most {@code maxRows} rows take, in the
-     * work-group forms, {@link Linear#forwardTiled} where the product has enough 128 x 128 blocks to
-     * fill a GPU (the encoder, the LM head), else {@link Linear#forwardGroup} (a decode step's
-     * d-wide linears); EL's head projection takes {@link ElAttention#projectHeadsGroup}. Forms a
-     * precision lacks (fp16 per-output forms) stay loop forms.
+     * work-group forms, the form {@link KernelLaunches#productForm} picks from their size:
+     * {@link Linear#forwardTiled} where the product has enough 128 x 128 blocks to fill a GPU (the
+     * encoder, the LM head), {@link Gemm#weightsBlocked} where it has enough 64 x 64 blocks (a decode
+     * step over hundreds of rows; also EL's per-head projections), else the per-output forms
+     * ({@link Linear#forwardGroup}, {@link ElAttention#projectHeadsGroup}) for a few rows.
      */
     DeviceWeights<A> on(KernelLaunches launches, int maxRows) {
         return new DeviceWeights<>(weights, kernels, vectors, Objects.requireNonNull(launches, "launches"), maxRows);
@@ -88,18 +90,22 @@ final class DeviceWeights<A extends NativeArray> {
         linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures());
     }
 
-    /** {@code y = x Wᵀ + b} with W (out, in). */
+    /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#productForm} picks. */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        if (group && launches().tiled(maxRows, out)) {
-            g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
-            launches().add(g, name, () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
-                    Linear.tiledGrid(1, 1).getLocalWork());
-        } else if (group && kernels.linearGroup() != null) {
-            g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
-            launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
-                KernelLaunches.blocks(KernelLaunches.value(rows), Linear.ROW_BLOCK)}, Linear.GROUP, 1);
-        } else {
-            g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
+        switch (productForm(out, 1, true)) {
+            case TILED -> {
+                g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+                launches().add(g, name,
+                        () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
+                        Linear.tiledGrid(1, 1).getLocalWork());
+            }
+            case BLOCKED -> weightsBlocked(g, name, x, in, weight, in, true, vector(bias), y, out, rows, out, in, 1);
+            case PER_OUTPUT -> {
+                g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
+                launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
+                    KernelLaunches.blocks(KernelLaunches.value(rows), Linear.ROW_BLOCK)}, Linear.GROUP, 1);
+            }
+            case LOOP -> g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
         }
     }
 
@@ -110,23 +116,59 @@ final class DeviceWeights<A extends NativeArray> {
                 scale);
     }
 
-    /** EL's expanded queries {@code q W^K} per head. */
+    /**
+     * EL's expanded queries {@code q W^K} per head: {@link Gemm#weightsBlocked} (per head, rows x dh
+     * times dh x d), or the loop form where {@link KernelLaunches#productForm} picks a per-output
+     * form (there is no other).
+     */
     void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
             int d) {
-        g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
+        if (productForm(d, heads, false) == KernelLaunches.ProductForm.BLOCKED) {
+            weightsBlocked(g, name, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
+        } else {
+            g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
+        }
     }
 
-    /** EL's per-head value projection with {@code W^V} and {@code b^V}. */
+    /**
+     * EL's per-head value projection with {@code W^V} and {@code b^V}: {@link Gemm#weightsBlocked}
+     * (per head, rows x d times d x dh), {@link ElAttention#projectHeadsGroup} or the loop form, as
+     * {@link KernelLaunches#productForm} picks.
+     */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        if (group && kernels.projectHeadsGroup() != null) {
-            g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()), out,
-                    rows, heads, headDim, d);
-            launches().add(g, name, () -> new long[] {(long) d * ElAttention.GROUP,
-                KernelLaunches.blocks(KernelLaunches.value(rows), ElAttention.ROW_BLOCK)}, ElAttention.GROUP, 1);
-        } else {
-            g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads, headDim, d);
+        switch (productForm(headDim, heads, false)) {
+            case BLOCKED -> weightsBlocked(g, name, context, heads * d, v.weight(), d, true, vector(v.bias()), out, d,
+                    rows, headDim, d, heads);
+            case PER_OUTPUT -> {
+                g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()),
+                        out, rows, heads, headDim, d);
+                launches().add(g, name, () -> new long[] {(long) d * ElAttention.GROUP,
+                    KernelLaunches.blocks(KernelLaunches.value(rows), ElAttention.ROW_BLOCK)}, ElAttention.GROUP, 1);
+            }
+            default -> g.task(name, kernels.projectHeads(), context, v.weight(), vector(v.bias()), out, rows, heads,
+                    headDim, d);
         }
+    }
+
+    /** The form of this graph's {@code batch} products of up to {@code maxRows x cols} outputs (LOOP without a view). */
+    private KernelLaunches.ProductForm productForm(int cols, int batch, boolean tiledForm) {
+        return group ? launches().productForm(maxRows, cols, batch, tiledForm) : KernelLaunches.ProductForm.LOOP;
+    }
+
+    /**
+     * Adds the precision's {@link Gemm#weightsBlocked} over {@code rows} live rows with its grid; the
+     * arguments are the kernel's (see there), {@code bias} null for none, {@code batch} the number of
+     * products.
+     */
+    private void weightsBlocked(TaskGraph g, String name, FloatArray a, int lda, A w, int ldw, boolean byOutput,
+            FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
+        // Without a bias, a stands in for the array the kernel does not read.
+        g.task(name, kernels.weightsBlocked(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0,
+                bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
+        launches().add(g, name,
+                () -> Gemm.weightsGrid(Math.max(1, KernelLaunches.value(rows)), n, batch).getGlobalWork(),
+                Gemm.weightsGrid(1, 1, 1).getLocalWork());
     }
 
     /**

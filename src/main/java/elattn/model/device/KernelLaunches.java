@@ -13,9 +13,11 @@ import elattn.runtime.WorkerGrid3D;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import elattn.tasks.Gemm;
 import elattn.tasks.LayerNorm;
 import elattn.tasks.Linear;
 import elattn.tasks.Logits;
+import elattn.tasks.attention.ElAttention;
 
 /**
  * The kernel forms of one plan's graphs and the launch grids of their work-group tasks: adds the
@@ -30,21 +32,54 @@ final class KernelLaunches {
     }
 
     /**
-     * Fewest 128 x 128 blocks for which the tiled linear ({@link Linear#forwardTiled}) beats one
-     * work-group per output ({@link Linear#forwardGroup}): about one per multiprocessor of a large
-     * GPU (a decode step's 128 x 1024 products have 8 blocks: the per-output form keeps every
-     * multiprocessor busy; the LM head has 393, the encoder's linears thousands).
+     * The forms of a product with a weight matrix ({@code rows x cols} outputs, possibly
+     * {@code batch} of them, as EL's per-head projections), chosen by {@link #productForm}.
+     */
+    enum ProductForm {
+        /** The loop form ({@link KernelForms#LOOP} plans). */
+        LOOP,
+        /** 128 x 128 register blocks: {@link Linear#forwardTiled} (plain linears only). */
+        TILED,
+        /** 64 x 64 register blocks: {@link Gemm#weightsBlocked}. */
+        BLOCKED,
+        /**
+         * One work-group per output and a few rows ({@link Linear#forwardGroup},
+         * {@link ElAttention#projectHeadsGroup}); the loop form where a product has none (expandQuery).
+         */
+        PER_OUTPUT
+    }
+
+    /**
+     * Fewest 128 x 128 blocks for which the tiled linear ({@link Linear#forwardTiled}) is taken:
+     * about one per multiprocessor of a large GPU (an H200 has 132). The LM head has 393 blocks at
+     * 128 rows, the encoder's linears thousands; a decode step's 512 x 4096 fc1 has 128.
      */
     static final long TILED_MIN_BLOCKS = 128;
 
+    /**
+     * Fewest 64 x 64 blocks (all heads together) for which a product not tiled takes
+     * {@link Gemm#weightsBlocked} rather than the per-output form: a quarter of an H200's
+     * multiprocessors. An estimate, not a measurement: with 32 blocks of 64 x 64 x 1024 (a 128-row
+     * d x d linear of bart-large) each busy multiprocessor does 8 MFLOP in well under the ~0.1 ms the
+     * per-output form takes (it re-reads x for every output); below that (a few rows, where reading W
+     * once is all the work) the per-output form stays. KernelBenchmark's {@code linear} at rows 128
+     * and 512 measures both forms to set it.
+     */
+    static final long BLOCKED_MIN_BLOCKS = 32;
+
     private final KernelForms forms;
     private final long tiledMinBlocks;
+    private final long blockedMinBlocks;
     private final List<Launch> launches = new ArrayList<>();
 
-    /** @param tiledMinBlocks see {@link #TILED_MIN_BLOCKS} (tests lower it to run the tiled form on small models) */
-    KernelLaunches(KernelForms forms, long tiledMinBlocks) {
+    /**
+     * @param tiledMinBlocks   see {@link #TILED_MIN_BLOCKS}
+     * @param blockedMinBlocks see {@link #BLOCKED_MIN_BLOCKS} (tests lower both to run every form on small models)
+     */
+    KernelLaunches(KernelForms forms, long tiledMinBlocks, long blockedMinBlocks) {
         this.forms = forms;
         this.tiledMinBlocks = tiledMinBlocks;
+        this.blockedMinBlocks = blockedMinBlocks;
     }
 
     /** Whether the graphs use the work-group forms. */
@@ -52,11 +87,26 @@ final class KernelLaunches {
         return forms == KernelForms.GROUP;
     }
 
-    /** Whether a linear of up to {@code rows x out} outputs takes the tiled form (in the work-group forms). */
-    boolean tiled(int rows, int out) {
-        long[] global = Linear.tiledGrid(Math.max(1, rows), out).getGlobalWork();
-        long[] local = Linear.tiledGrid(1, 1).getLocalWork();
-        return group() && global[0] / local[0] * (global[1] / local[1]) >= tiledMinBlocks;
+    /**
+     * The form of {@code batch} products of up to {@code rows x cols} outputs each, the one rule for
+     * every product with a weight matrix (linears, EL's expandQuery and projectHeads, any
+     * precision): in the loop forms {@link ProductForm#LOOP}; else the largest register blocks
+     * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
+     * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
+     * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
+     * {@link ProductForm#PER_OUTPUT}.
+     */
+    ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
+        if (!group()) {
+            return ProductForm.LOOP;
+        }
+        if (tiledForm && blocks(rows, Gemm.BLOCK) * blocks(cols, Gemm.BLOCK) * batch >= tiledMinBlocks) {
+            return ProductForm.TILED;
+        }
+        if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
+            return ProductForm.BLOCKED;
+        }
+        return ProductForm.PER_OUTPUT;
     }
 
     /**

@@ -6,10 +6,12 @@ import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.Precision;
+import elattn.runtime.TaskFunctions.Task13;
 import elattn.runtime.TaskFunctions.Task7;
 import elattn.runtime.TaskFunctions.Task8;
 import elattn.runtime.TaskFunctions.Task9;
 import elattn.tasks.Embeddings;
+import elattn.tasks.Gemm;
 import elattn.tasks.Linear;
 import elattn.tasks.attention.ElAttention;
 import java.util.function.Function;
@@ -25,15 +27,17 @@ import java.util.function.Function;
  * @param linear       {@code y = x Wᵀ + b}: {@link Linear#forward} / {@link Linear#forwardHalf}
  * @param linearTiled  its register-blocked work-group form for big products:
  *                     {@link Linear#forwardTiled} / {@link Linear#forwardTiledHalf}
- * @param linearGroup  its work-group form for decode steps ({@link KernelForms#GROUP}):
- *                     {@link Linear#forwardGroup}, or null where the precision has none (fp16: the
- *                     loop form runs)
+ * @param linearGroup  its per-output work-group form for decode steps over few rows:
+ *                     {@link Linear#forwardGroup} / {@link Linear#forwardGroupHalf}
+ * @param weightsBlocked the 64 x 64 register-blocked, batched product with a weight matrix that
+ *                     serves mid-size linears and EL's two projections: {@link Gemm#weightsBlocked} /
+ *                     {@link Gemm#weightsBlockedHalf}
  * @param embed        token + position lookup: {@link Embeddings#lookup} / {@link Embeddings#lookupHalf}
  * @param expandQuery  EL's {@code q W^K}: {@link ElAttention#expandQuery} / {@link ElAttention#expandQueryHalf}
  * @param projectHeads EL's per-head {@code W^V}: {@link ElAttention#projectHeads} /
  *                     {@link ElAttention#projectHeadsHalf}
- * @param projectHeadsGroup its work-group form for decode steps: {@link ElAttention#projectHeadsGroup}, or
- *                     null where the precision has none
+ * @param projectHeadsGroup its per-output work-group form for decode steps over few rows:
+ *                     {@link ElAttention#projectHeadsGroup} / {@link ElAttention#projectHeadsGroupHalf}
  * @param widen        a weight vector (bias, layer-norm gain/shift) as fp32, the form every vector
  *                     takes on the device: the array itself for fp32, an exact widened copy for fp16
  */
@@ -41,6 +45,8 @@ record PrecisionKernels<A extends NativeArray>(
         Task7<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linear,
         Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearTiled,
         Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearGroup,
+        Task13<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
+                Integer, Integer, Integer> weightsBlocked,
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,
@@ -49,12 +55,12 @@ record PrecisionKernels<A extends NativeArray>(
         Function<A, FloatArray> widen) {
 
     static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,
-            Linear::forwardGroup,
-            Embeddings::lookup,
+            Linear::forwardGroup, Gemm::weightsBlocked, Embeddings::lookup,
             ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, a -> a);
     static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
-            Linear::forwardTiledHalf, null,
-            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf, null,
+            Linear::forwardTiledHalf, Linear::forwardGroupHalf, Gemm::weightsBlockedHalf,
+            Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
+            ElAttention::projectHeadsGroupHalf,
             h -> FloatArray.fromArray(h.toHeapArray()));
 
     /** The kernels for weights stored in {@code precision}. */

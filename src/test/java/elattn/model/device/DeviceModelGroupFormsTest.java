@@ -22,14 +22,24 @@ import org.junit.jupiter.api.TestFactory;
  * decode linears and top-k, with their grids resized every step) forced on the non-GPU test
  * devices, through a subset of the HF generation cases of every family: greedy and beam search,
  * padded batches (masked keys, rows without keys in GPT-2's padded prompt steps) and sentences
- * that finish early (the live row count shrinks). EL runs every linear in the tiled form
- * ({@code Linear.forwardTiled}), MHA the decode step's per-output form ({@code Linear.forwardGroup});
- * they run side by side ({@link TwinModel}),
+ * that finish early (the live row count shrinks). EL runs with the form thresholds lowered
+ * ({@link #forEveryForm}) so that the tiny models take every form of the products with weights
+ * (tiled LM head, 64 x 64 register-blocked fc1 and EL projections, per-output d-wide linears), MHA
+ * with the default ones (per-output linears everywhere); they run side by side ({@link TwinModel}),
  * as in {@link DeviceModelGenerationTest}. Not on the JVM device: it runs work-group kernels with a
  * thread per work item (minutes per case); its loop forms are what it uses, and the kernels' own
  * tests run their work-group forms there.
  */
 class DeviceModelGroupFormsTest {
+    /**
+     * The test models (d 48 or 64, ffn 96 or 128, vocab 512, 4 heads) at these thresholds: the LM head
+     * has 4 blocks of 128 x 128 (tiled), fc1 2 of 64 x 64 and EL's projections 4 (register-blocked),
+     * the d-wide linears of the decode step 1 (per-output).
+     */
+    static DeviceModel forEveryForm(DeviceModel model) {
+        return model.kernelForms(KernelForms.GROUP).tiledMinBlocks(4).blockedMinBlocks(2);
+    }
+
     private static final Set<String> CASES = Set.of("greedy_batch", "beam4", "beam2_batch",
             "beam4_num_return_sequences_2");
 
@@ -41,9 +51,8 @@ class DeviceModelGroupFormsTest {
     }
 
     /**
-     * fp16 weights: the work-group forms (tiled fp16 linears everywhere, loop forms where fp16 has
-     * no per-output form) give the loop forms' logits within 1e-4 over six greedy steps of a padded
-     * batch, in both attention modes.
+     * fp16 weights: the work-group forms (every form, {@link #forEveryForm}) give the loop forms'
+     * logits within 1e-4 over six greedy steps of a padded batch, in both attention modes.
      */
     @TestFactory
     Stream<DynamicNode> halfWeightsGroupFormsEqualLoopForms() {
@@ -58,8 +67,7 @@ class DeviceModelGroupFormsTest {
         Batch batch = OracleCases.cases(family).stream().filter(c -> c.name().equals("greedy_batch")).findFirst()
                 .orElseThrow().batch();
         DeviceModel loop = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.LOOP);
-        DeviceModel group = OracleModels.halfModel(family, device.get(), mode, 1).kernelForms(KernelForms.GROUP)
-                .tiledMinBlocks(1);
+        DeviceModel group = forEveryForm(OracleModels.halfModel(family, device.get(), mode, 1));
         try (loop; group) {
             int rows = batch.sentences();
             Candidates a = loop.start(batch, 1, OracleModels.logitsRequest(rows, 1));
@@ -90,9 +98,8 @@ class DeviceModelGroupFormsTest {
             tests.add(DynamicTest.dynamicTest(c.name(), () -> {
                 try {
                     if (models[0] == null) {
-                        // EL with every linear in the tiled form, MHA with the per-output form of the decode step.
-                        models[0] = OracleModels.model(family, device.get(), AttentionMode.EL, beams)
-                                .kernelForms(KernelForms.GROUP).tiledMinBlocks(1).retainDeviceMemory(true);
+                        models[0] = forEveryForm(OracleModels.model(family, device.get(), AttentionMode.EL, beams))
+                                .retainDeviceMemory(true);
                         models[1] = OracleModels.model(family, device.get(), AttentionMode.MHA, beams)
                                 .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
                         assertEquals(KernelForms.GROUP, models[0].kernelForms());

@@ -1,9 +1,11 @@
 package elattn.tasks;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 import elattn.runtime.WorkerGrid2D;
+import elattn.runtime.WorkerGrid3D;
 
 /**
  * Single-precision matrix multiply, {@code C = A * B} with row-major {@code A} (m x k), {@code B}
@@ -15,6 +17,12 @@ import elattn.runtime.WorkerGrid2D;
  * read from global memory is used {@value #TILE} times. {@link #sgemmBlocked} is the fast GPU form:
  * register blocking on top of local-memory tiles, each work item computing an
  * {@value #MICRO}x{@value #MICRO} block of C (see its Javadoc for the scheme and the grid).
+ *
+ * <p>{@link #weightsBlocked} and {@link #weightsBlockedHalf} (fp16 weights) are the mid-size form
+ * for products with a weight matrix: {@value #MID}x{@value #MID} blocks, so that a product too small
+ * for enough 128x128 blocks (a decode step's linears over a few hundred rows) still gives the GPU
+ * many work-groups; strided and batched so that one kernel serves {@code Linear} and EL-attention's
+ * per-head projections ({@code ElAttention}).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */
@@ -40,6 +48,21 @@ public final class Gemm {
     /** A rows (k-values per row: BLOCK_K) and B k-rows (BLOCK values each) the 256 items copy in one pass. */
     private static final int A_ROWS_PER_PASS = THREADS * THREADS / BLOCK_K;
     private static final int B_ROWS_PER_PASS = THREADS * THREADS / BLOCK;
+
+    /** Rows and columns of C one work-group of {@link #weightsBlocked} computes. */
+    public static final int MID = 64;
+    /** Edge of the micro-tile of C each work item of {@link #weightsBlocked} keeps in registers. */
+    public static final int MID_MICRO = 4;
+    /** Work items along x and along y of a work-group of {@link #weightsBlocked}: MID / MID_MICRO = 16. */
+    public static final int MID_THREADS = MID / MID_MICRO;
+    /** Row stride of {@link #weightsBlocked}'s local tiles: a multiple of 4 (vector reads), padded against bank conflicts. */
+    private static final int MID_STRIDE = MID + 4;
+    /** Elements of each tile (MID x BLOCK_K) that one item copies per step: 2. */
+    private static final int MID_LOADS = MID * BLOCK_K / (MID_THREADS * MID_THREADS);
+    /** Tile rows copied per pass when read along k (8 consecutive k-values per row): 32. */
+    private static final int MID_ROWS_PER_PASS = MID_THREADS * MID_THREADS / BLOCK_K;
+    /** k-rows copied per pass when read along n (MID consecutive columns per k-row): 4. */
+    private static final int MID_K_PER_PASS = MID_THREADS * MID_THREADS / MID;
 
     private Gemm() {
     }
@@ -161,6 +184,208 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@code C = A B + bias} for {@code batch} independent products where B is a slice of a weight
+     * matrix W, register-blocked in {@value #MID}x{@value #MID} blocks of C with a
+     * {@value #MID_MICRO}x{@value #MID_MICRO} micro-tile per item. Product {@code z} (m x n, depth k) reads
+     * <pre>
+     *   A[r, p] = a[z*k + r*lda + p]                 (rows of a, k-contiguous)
+     *   B[p, j] = w[(z*n + j)*ldw + p]   if byOutput  (W rows are outputs: nn.Linear, EL's W^V per head)
+     *           = w[(z*k + p)*ldw + j]   otherwise    (W rows are the depth: EL's W^K per head)
+     *   C[r, j] = c[z*n + r*ldc + j] = A[r,:] . B[:, j] + (biased != 0 ? bias[z*n + j] : 0)
+     * </pre>
+     * so {@code Linear}: one product, {@code lda = k, ldw = k, ldc = n}; EL's expandQuery: product
+     * h = head h, m = rows, n = d, k = headDim; projectHeads: m = rows, n = headDim, k = d (see
+     * {@code ElAttention}). {@code bias} is read only when {@code biased != 0} (pass any array
+     * otherwise). Launch the grid of {@link #weightsGrid}: work-group {@code (gx, gy, z)} computes the
+     * block of product z at rows {@code gy * MID}, columns {@code gx * MID}; any m, n, k are correct.
+     *
+     * <p>As {@link #sgemmBlocked}: per step of {@value #BLOCK_K} along k the 256 items copy an A and a
+     * B tile (read into registers during the previous step's arithmetic) into local memory, both
+     * stored k-major so that the inner loop reads runs of 4 floats. A and a {@code byOutput} W are
+     * read 8 consecutive k-values per row (32-byte sectors), the other W along its rows (64
+     * consecutive floats). Item {@code (tx, ty)} owns rows {@code ty*4 ..+3} and columns
+     * {@code tx*4 ..+3}: per k-value one broadcast read of A, a conflict-free run of B, 16 FMAs; its
+     * stores of C are 4 consecutive columns.
+     */
+    public static void weightsBlocked(KernelContext ctx, FloatArray a, int lda, FloatArray w, int ldw, int byOutput,
+            FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+        float[] tileA = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
+        float[] tileB = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
+        int tx = ctx.localIdx;
+        int ty = ctx.localIdy;
+        int id = ty * MID_THREADS + tx;
+        int z = ctx.groupIdz;
+        int row0 = ctx.groupIdy * MID;
+        int col0 = ctx.groupIdx * MID;
+        int aBase = z * k;
+        // W element (p, j) of this product is at wBase + j * wStrideN + p * wStrideK.
+        int wStrideN = byOutput != 0 ? ldw : 1;
+        int wStrideK = byOutput != 0 ? 1 : ldw;
+        int wBase = byOutput != 0 ? z * n * ldw : z * k * ldw;
+        // This item's share of the copies: A rows aRow + 32 * l at k-offset aK; B columns bCol (+ 32 * l
+        // when byOutput) at k-offset bK (+ 4 * l otherwise).
+        int aRow = id / BLOCK_K;
+        int aK = id % BLOCK_K;
+        int bCol = byOutput != 0 ? id / BLOCK_K : id % MID;
+        int bK = byOutput != 0 ? id % BLOCK_K : id / MID;
+        int bColStep = byOutput != 0 ? MID_ROWS_PER_PASS : 0;
+        int bKStep = byOutput != 0 ? 0 : MID_K_PER_PASS;
+        float[] acc = new float[MID_MICRO * MID_MICRO];
+        float[] ra = new float[MID_MICRO];
+        float[] rb = new float[MID_MICRO];
+        float[] nextA = new float[MID_LOADS];
+        float[] nextB = new float[MID_LOADS];
+        for (int l = 0; l < MID_LOADS; l++) {
+            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, aK, k);
+            nextB[l] = weightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, bK + l * bKStep, k,
+                    wStrideK);
+        }
+        for (int t = 0; t < k; t += BLOCK_K) {
+            for (int l = 0; l < MID_LOADS; l++) {
+                tileA[aK * MID_STRIDE + aRow + l * MID_ROWS_PER_PASS] = nextA[l];
+                tileB[(bK + l * bKStep) * MID_STRIDE + bCol + l * bColStep] = nextB[l];
+            }
+            ctx.localBarrier();
+            for (int l = 0; l < MID_LOADS; l++) {
+                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k);
+                nextB[l] = weightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN,
+                        t + BLOCK_K + bK + l * bKStep, k, wStrideK);
+            }
+            for (int p = 0; p < BLOCK_K; p++) {
+                for (int i = 0; i < MID_MICRO; i++) {
+                    ra[i] = tileA[p * MID_STRIDE + ty * MID_MICRO + i];
+                    rb[i] = tileB[p * MID_STRIDE + tx * MID_MICRO + i];
+                }
+                for (int i = 0; i < MID_MICRO; i++) {
+                    for (int j = 0; j < MID_MICRO; j++) {
+                        acc[i * MID_MICRO + j] += ra[i] * rb[j];
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        for (int j = 0; j < MID_MICRO; j++) {
+            int col = col0 + tx * MID_MICRO + j;
+            rb[j] = biased != 0 && col < n ? bias.get(z * n + col) : 0f;
+        }
+        for (int i = 0; i < MID_MICRO; i++) {
+            int row = row0 + ty * MID_MICRO + i;
+            for (int j = 0; j < MID_MICRO; j++) {
+                int col = col0 + tx * MID_MICRO + j;
+                if (row < m && col < n) {
+                    c.set(z * n + row * ldc + col, acc[i * MID_MICRO + j] + rb[j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #weightsBlocked} with fp16 weights {@code w} (widened to fp32 as they are staged in local
+     * memory; fp32 arithmetic and accumulation). Same grid ({@link #weightsGrid}). The body repeats
+     * {@link #weightsBlocked}'s: the kernel language has no way to pass local or private arrays to a
+     * shared device function.
+     */
+    public static void weightsBlockedHalf(KernelContext ctx, FloatArray a, int lda, HalfFloatArray w, int ldw,
+            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+        float[] tileA = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
+        float[] tileB = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
+        int tx = ctx.localIdx;
+        int ty = ctx.localIdy;
+        int id = ty * MID_THREADS + tx;
+        int z = ctx.groupIdz;
+        int row0 = ctx.groupIdy * MID;
+        int col0 = ctx.groupIdx * MID;
+        int aBase = z * k;
+        // W element (p, j) of this product is at wBase + j * wStrideN + p * wStrideK.
+        int wStrideN = byOutput != 0 ? ldw : 1;
+        int wStrideK = byOutput != 0 ? 1 : ldw;
+        int wBase = byOutput != 0 ? z * n * ldw : z * k * ldw;
+        // This item's share of the copies: A rows aRow + 32 * l at k-offset aK; B columns bCol (+ 32 * l
+        // when byOutput) at k-offset bK (+ 4 * l otherwise).
+        int aRow = id / BLOCK_K;
+        int aK = id % BLOCK_K;
+        int bCol = byOutput != 0 ? id / BLOCK_K : id % MID;
+        int bK = byOutput != 0 ? id % BLOCK_K : id / MID;
+        int bColStep = byOutput != 0 ? MID_ROWS_PER_PASS : 0;
+        int bKStep = byOutput != 0 ? 0 : MID_K_PER_PASS;
+        float[] acc = new float[MID_MICRO * MID_MICRO];
+        float[] ra = new float[MID_MICRO];
+        float[] rb = new float[MID_MICRO];
+        float[] nextA = new float[MID_LOADS];
+        float[] nextB = new float[MID_LOADS];
+        for (int l = 0; l < MID_LOADS; l++) {
+            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, aK, k);
+            nextB[l] = halfWeightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, bK + l * bKStep, k,
+                    wStrideK);
+        }
+        for (int t = 0; t < k; t += BLOCK_K) {
+            for (int l = 0; l < MID_LOADS; l++) {
+                tileA[aK * MID_STRIDE + aRow + l * MID_ROWS_PER_PASS] = nextA[l];
+                tileB[(bK + l * bKStep) * MID_STRIDE + bCol + l * bColStep] = nextB[l];
+            }
+            ctx.localBarrier();
+            for (int l = 0; l < MID_LOADS; l++) {
+                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k);
+                nextB[l] = halfWeightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN,
+                        t + BLOCK_K + bK + l * bKStep, k, wStrideK);
+            }
+            for (int p = 0; p < BLOCK_K; p++) {
+                for (int i = 0; i < MID_MICRO; i++) {
+                    ra[i] = tileA[p * MID_STRIDE + ty * MID_MICRO + i];
+                    rb[i] = tileB[p * MID_STRIDE + tx * MID_MICRO + i];
+                }
+                for (int i = 0; i < MID_MICRO; i++) {
+                    for (int j = 0; j < MID_MICRO; j++) {
+                        acc[i * MID_MICRO + j] += ra[i] * rb[j];
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        for (int j = 0; j < MID_MICRO; j++) {
+            int col = col0 + tx * MID_MICRO + j;
+            rb[j] = biased != 0 && col < n ? bias.get(z * n + col) : 0f;
+        }
+        for (int i = 0; i < MID_MICRO; i++) {
+            int row = row0 + ty * MID_MICRO + i;
+            for (int j = 0; j < MID_MICRO; j++) {
+                int col = col0 + tx * MID_MICRO + j;
+                if (row < m && col < n) {
+                    c.set(z * n + row * ldc + col, acc[i * MID_MICRO + j] + rb[j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * The launch grid of {@link #weightsBlocked} and {@link #weightsBlockedHalf}: one
+     * (MID_THREADS x MID_THREADS) work-group per MID x MID block of each of {@code batch} m x n
+     * products. Host-side helper, not a kernel.
+     */
+    public static WorkerGrid3D weightsGrid(int m, int n, int batch) {
+        WorkerGrid3D grid = new WorkerGrid3D((long) (n + MID - 1) / MID * MID_THREADS,
+                (long) (m + MID - 1) / MID * MID_THREADS, batch);
+        grid.setLocalWork(MID_THREADS, MID_THREADS, 1);
+        return grid;
+    }
+
+    /** Element (row, col) at {@code base + row * stride + col} of a rows x cols matrix, 0 outside it. */
+    private static float stridedOrZero(FloatArray x, int base, int row, int rows, int stride, int col, int cols) {
+        return row < rows && col < cols ? x.get(base + row * stride + col) : 0f;
+    }
+
+    /** W element (p, j) at {@code base + j * strideN + p * strideK} for j < n, p < k, else 0. */
+    private static float weightOrZero(FloatArray w, int base, int j, int n, int strideN, int p, int k, int strideK) {
+        return j < n && p < k ? w.get(base + j * strideN + p * strideK) : 0f;
+    }
+
+    /** {@link #weightOrZero} for fp16 storage, widened to fp32. */
+    private static float halfWeightOrZero(HalfFloatArray w, int base, int j, int n, int strideN, int p, int k,
+            int strideK) {
+        return j < n && p < k ? w.get(base + j * strideN + p * strideK) : 0f;
     }
 
     /** Element (row, col) of a row-major rows x cols matrix, 0 outside it (the padding of edge tiles). */

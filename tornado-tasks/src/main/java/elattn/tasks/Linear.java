@@ -26,7 +26,10 @@ import elattn.runtime.WorkerGrid2D;
  *
  * <p>{@link #forwardTiled} and {@link #forwardTiledHalf} are the GPU forms for the big products
  * (encoder layers over many rows, the LM head): {@link Gemm#sgemmBlocked}'s register blocking with
- * B = W^T, both tiles read along {@code in}.
+ * B = W^T, both tiles read along {@code in}. Mid-size products (a decode step over a few hundred
+ * rows) run {@link Gemm#weightsBlocked} ({@code byOutput} W, 64x64 blocks); {@link #forwardGroupHalf}
+ * is {@link #forwardGroup} for fp16 weights. The model picks among them per product
+ * ({@code KernelLaunches.productForm}).
  */
 public final class Linear {
     /** Work-group size of {@link #forwardGroup}. */
@@ -105,6 +108,41 @@ public final class Linear {
      * {@code rows}), its items striding over {@code in} and then summing in local memory.
      */
     public static void forwardGroup(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, FloatArray y,
+            int rows, int in, int out) {
+        float[] partial = ctx.allocateFloatLocalArray(GROUP * ROW_BLOCK);
+        int l = ctx.localIdx;
+        int o = ctx.groupIdx;
+        int r0 = ctx.groupIdy * ROW_BLOCK;
+        int live = Math.min(ROW_BLOCK, rows - r0);
+        float[] acc = new float[ROW_BLOCK];
+        for (int i = l; i < in; i += GROUP) {
+            float wi = w.get(o * in + i);
+            for (int rr = 0; rr < live; rr++) {
+                acc[rr] += x.get((r0 + rr) * in + i) * wi;
+            }
+        }
+        for (int rr = 0; rr < ROW_BLOCK; rr++) {
+            partial[rr * GROUP + l] = acc[rr];
+        }
+        for (int s = GROUP / 2; s > 0; s /= 2) {
+            ctx.localBarrier();
+            if (l < s) {
+                for (int rr = 0; rr < ROW_BLOCK; rr++) {
+                    partial[rr * GROUP + l] += partial[rr * GROUP + l + s];
+                }
+            }
+        }
+        ctx.localBarrier();
+        if (l < live) {
+            y.set((r0 + l) * out + o, partial[l * GROUP] + b.get(o));
+        }
+    }
+
+    /**
+     * {@link #forwardGroup} with fp16 weights {@code w} (fp32 arithmetic and accumulation). Same grid.
+     * The body repeats {@link #forwardGroup}'s: precision is the array type in the kernel language.
+     */
+    public static void forwardGroupHalf(KernelContext ctx, FloatArray x, HalfFloatArray w, FloatArray b, FloatArray y,
             int rows, int in, int out) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP * ROW_BLOCK);
         int l = ctx.localIdx;

@@ -19,8 +19,15 @@ import elattn.kernel.Parallel;
  * key, so softmax drops it; and Σ_s p_s (W^V H_s + b^V) = W^V (Σ_s p_s H_s) + b^V since Σ_s p_s = 1.
  * Weights are in the {@code nn.Linear} layout (out, in) = (d, d). The {@code Half} forms read fp16
  * weights ({@link HalfFloatArray}) and compute and accumulate in fp32, as their fp32 forms do.
- * {@link #projectHeadsGroup} is the GPU form of {@link #projectHeads} for decode steps (as
- * {@code Linear.forwardGroup}: coalesced weight rows, each used for {@value #ROW_BLOCK} rows).
+ * {@link #projectHeadsGroup} (fp16: {@link #projectHeadsGroupHalf}) is the GPU form of
+ * {@link #projectHeads} for decode steps over few rows (as {@code Linear.forwardGroup}: coalesced
+ * weight rows, each used for {@value #ROW_BLOCK} rows). Over more rows both projections are, per
+ * head, matrix products with a slice of the weights, and run as the batched register-blocked
+ * {@code Gemm.weightsBlocked} (batch = heads):
+ * <pre>
+ *   expandQuery  head h: (rows x dh) q[:, h*dh..)     times W^K[h*dh..(h+1)*dh, :]   (dh x d)  ─► q~[:, h, :]
+ *   projectHeads head h: (rows x d)  c[:, h, :]       times W^V[h*dh..(h+1)*dh, :]ᵀ  (d x dh)  ─► out[:, h*dh..)
+ * </pre>
  */
 public final class ElAttention {
     /** Work-group size of {@link #projectHeadsGroup}. */
@@ -105,6 +112,42 @@ public final class ElAttention {
      * {@code o / headDim}, then summing in local memory.
      */
     public static void projectHeadsGroup(KernelContext kc, FloatArray ctx, FloatArray wv, FloatArray bv,
+            FloatArray out, int rows, int heads, int headDim, int d) {
+        float[] partial = kc.allocateFloatLocalArray(GROUP * ROW_BLOCK);
+        int l = kc.localIdx;
+        int o = kc.groupIdx;
+        int h = o / headDim;
+        int r0 = kc.groupIdy * ROW_BLOCK;
+        int live = Math.min(ROW_BLOCK, rows - r0);
+        float[] acc = new float[ROW_BLOCK];
+        for (int c = l; c < d; c += GROUP) {
+            float w = wv.get(o * d + c);
+            for (int rr = 0; rr < live; rr++) {
+                acc[rr] += ctx.get(((r0 + rr) * heads + h) * d + c) * w;
+            }
+        }
+        for (int rr = 0; rr < ROW_BLOCK; rr++) {
+            partial[rr * GROUP + l] = acc[rr];
+        }
+        for (int s = GROUP / 2; s > 0; s /= 2) {
+            kc.localBarrier();
+            if (l < s) {
+                for (int rr = 0; rr < ROW_BLOCK; rr++) {
+                    partial[rr * GROUP + l] += partial[rr * GROUP + l + s];
+                }
+            }
+        }
+        kc.localBarrier();
+        if (l < live) {
+            out.set((r0 + l) * d + o, partial[l * GROUP] + bv.get(o));
+        }
+    }
+
+    /**
+     * {@link #projectHeadsGroup} with fp16 {@code wv} (the bias stays fp32). Same grid; the body
+     * repeats {@link #projectHeadsGroup}'s (precision is the array type in the kernel language).
+     */
+    public static void projectHeadsGroupHalf(KernelContext kc, FloatArray ctx, HalfFloatArray wv, FloatArray bv,
             FloatArray out, int rows, int heads, int headDim, int d) {
         float[] partial = kc.allocateFloatLocalArray(GROUP * ROW_BLOCK);
         int l = kc.localIdx;

@@ -21,25 +21,29 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The encoder run over chunks of sentences ({@link DeviceModel#encoderChunkLimit}): the HF
- * generation cases of the encoder-decoder families stay token for token (EL and MHA side by side,
+ * The encoder run over chunks of sentences ({@link DeviceModel#encoderChunkLimit}): HF generation
+ * cases of the encoder-decoder families stay token for token (EL and MHA side by side,
  * {@link TwinModel}) with chunks of 1 and of 2 sentences, so that the three-sentence batches end
- * with a partial chunk; on every test device in its kernel forms, and in the work-group forms on
- * the non-JVM devices (the cases of {@link DeviceModelGroupFormsTest}). The oracle models are so
- * small that the budget puts a whole batch in one chunk, which {@link DeviceModelGenerationTest}
- * runs.
+ * with a partial chunk, on every test device in its kernel forms; and with chunks of 2 in the
+ * work-group forms on the non-JVM devices. The cases are those of {@link DeviceModelGroupFormsTest}
+ * (one and three sentences, greedy and beam search; the other cases differ only in the search,
+ * which the encoder does not see). The oracle models are so small that the budget puts a whole
+ * batch in one chunk, which {@link DeviceModelGenerationTest} runs.
  */
 class DeviceModelEncoderChunksTest {
-    private static final List<Integer> CHUNKS = List.of(1, 2);
-
     private static Stream<String> encoderDecoderFamilies() {
         return OracleCases.FAMILIES.stream().filter(f -> OracleModels.get(f).config().encoderDecoder());
     }
 
+    private static List<OracleCases.Case> cases(String family) {
+        return OracleCases.cases(family).stream().filter(c -> DeviceModelGroupFormsTest.CASES.contains(c.name()))
+                .toList();
+    }
+
     @TestFactory
     Stream<DynamicNode> oracleCasesInChunks() {
-        return TestDevices.devices().map(device -> inChunks(device, chunk -> encoderDecoderFamilies()
-                .map(family -> OracleModels.twinCases(family, OracleCases.cases(family),
+        return TestDevices.devices().map(device -> inChunks(device, List.of(1, 2), chunk -> encoderDecoderFamilies()
+                .map(family -> OracleModels.twinCases(family, cases(family),
                         (mode, beams) -> OracleModels.model(family, device.get(), mode, beams)
                                 .encoderChunkLimit(chunk),
                         "(chunks of " + chunk + ") on " + device))));
@@ -48,16 +52,16 @@ class DeviceModelEncoderChunksTest {
     @TestFactory
     Stream<DynamicNode> groupFormsInChunks() {
         return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
-                .map(device -> inChunks(device, chunk -> encoderDecoderFamilies()
-                        .map(family -> OracleModels.twinCases(family, OracleCases.cases(family).stream()
-                                .filter(c -> DeviceModelGroupFormsTest.CASES.contains(c.name())).toList(),
+                .map(device -> inChunks(device, List.of(2), chunk -> encoderDecoderFamilies()
+                        .map(family -> OracleModels.twinCases(family, cases(family),
                                 (mode, beams) -> DeviceModelGroupFormsTest.groupForms(family, device, mode, beams)
                                         .encoderChunkLimit(chunk),
                                 "(group forms, chunks of " + chunk + ") on " + device))));
     }
 
-    private static DynamicNode inChunks(TestDevice device, Function<Integer, Stream<DynamicNode>> families) {
-        return DynamicContainer.dynamicContainer(device.toString(), CHUNKS.stream()
+    private static DynamicNode inChunks(TestDevice device, List<Integer> chunks,
+            Function<Integer, Stream<DynamicNode>> families) {
+        return DynamicContainer.dynamicContainer(device.toString(), chunks.stream()
                 .map(chunk -> DynamicContainer.dynamicContainer("chunks of " + chunk, families.apply(chunk))));
     }
 

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Every array and per-step scalar of one generation's graphs, sized once from a {@link BatchLayout}
- * (the widest step) and kept on the device by the plan until the batch closes. Steps with fewer
- * rows use the first rows of each array.
+ * (the widest step; the encoder's scratch for one chunk of sentences) and kept on the device by the
+ * plan until the batch closes. Steps and chunks with fewer rows use the first rows of each array.
  */
 final class Buffers {
     // Per-step inputs from the host (only these, the constraints and the candidates cross the bus).

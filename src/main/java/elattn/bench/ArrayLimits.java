@@ -2,6 +2,7 @@ package elattn.bench;
 
 import elattn.model.ModelConfig;
 import elattn.model.device.AttentionMode;
+import elattn.model.device.DeviceModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,9 @@ import java.util.Optional;
  * <p>The device model refuses such a batch itself ({@code Buffers.size}), but only after the batch
  * has started; this predicts it from the shape alone, without allocating, so the largest-batch
  * search can skip sizes that cannot be built. The sizes mirror the largest arrays of
- * {@code elattn.model.device.Buffers} (upper bounds where the layout depends on the search).
+ * {@code elattn.model.device.Buffers} (upper bounds where the layout depends on the search); the
+ * encoder's scratch is sized for one run over {@link DeviceModel#encoderChunkSentences} sentences,
+ * so only a single sentence too long for it (or a whole batch's encoder output) is refused there.
  */
 public final class ArrayLimits {
     private ArrayLimits() {
@@ -58,9 +61,12 @@ public final class ArrayLimits {
         long width = c.encoderDecoder() ? shape.inputWidth() : 0;
         Map<String, Long> sizes = new LinkedHashMap<>();
         if (c.encoderDecoder()) {
-            sizes.put("the encoder's attention scores (sentences x source x heads x source)",
-                    s * width * c.encoderHeads() * width);
-            sizes.put("the encoder's feed-forward activations (sentences x source x ffn)", s * width * c.encoderFfn());
+            long chunk = DeviceModel.encoderChunkSentences(c, shape.inputWidth(), sentences);
+            sizes.put("the encoder output (sentences x source x d)", s * width * d);
+            sizes.put("the encoder's attention scores of one run (" + chunk + " sentences x source x heads x source)",
+                    chunk * width * c.encoderHeads() * width);
+            sizes.put("the encoder's feed-forward activations of one run (" + chunk + " sentences x source x ffn)",
+                    chunk * width * c.encoderFfn());
             if (mode == AttentionMode.MHA) {
                 sizes.put("MHA's per-beam encoder output and cross keys/values (rows x source x d)", rows * width * d);
             }

@@ -13,9 +13,11 @@ import elattn.model.Activation;
 import elattn.model.ModelConfig;
 import elattn.model.ModelFamily;
 import elattn.model.device.AttentionMode;
+import elattn.model.device.DeviceModel;
 import elattn.testing.TestDevices.TestDevice;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -126,13 +128,32 @@ class GenerationBenchmarkTest {
         assertFalse(outOfTime.complete());
     }
 
+    /**
+     * The encoder runs over chunks of sentences, so bart-large fits 32-bit arrays at 128 and 256
+     * sentences in both modes; the limits are then the whole batch's arrays: MHA's per-beam copies
+     * (4 x sentences x 1024 x 1024 floats: 2^31 at 512 sentences) and EL's encoder output
+     * (sentences x 1024 x 1024: 2^31 at 2048).
+     */
     @Test
-    void bartLargeAt128OverflowsThirtyTwoBitEncoderScores() {
+    void bartLargeFitsThirtyTwoBitArraysAt256ButNotAtAbsurdBatches() {
         Shape bart = Shape.bartLarge();
-        assertTrue(ArrayLimits.check(bart, AttentionMode.EL, 64).isEmpty());
-        String why = ArrayLimits.check(bart, AttentionMode.EL, 128).orElseThrow();
-        assertTrue(why.contains("encoder's attention scores") && why.contains("2147483648"), why);
-        assertEquals(127, ArrayLimits.largestBatch(bart, AttentionMode.EL, 1 << 16));
-        assertEquals(127, ArrayLimits.largestBatch(bart, AttentionMode.MHA, 1 << 16));
+        assertEquals(9, DeviceModel.encoderChunkSentences(bart.config(), 1024, 256), "0.91 GiB of encoder scratch");
+        for (AttentionMode mode : AttentionMode.values()) {
+            for (int batch : List.of(128, 256)) {
+                assertEquals(Optional.empty(), ArrayLimits.check(bart, mode, batch), mode + " at " + batch);
+            }
+        }
+        String mha = ArrayLimits.check(bart, AttentionMode.MHA, 512).orElseThrow();
+        assertTrue(mha.contains("MHA's per-beam") && mha.contains("2147483648"), mha);
+        assertEquals(511, ArrayLimits.largestBatch(bart, AttentionMode.MHA, 1 << 16));
+        String el = ArrayLimits.check(bart, AttentionMode.EL, 2048).orElseThrow();
+        assertTrue(el.contains("encoder output") && el.contains("2147483648"), el);
+        assertEquals(2047, ArrayLimits.largestBatch(bart, AttentionMode.EL, 1 << 16));
+        // One sentence whose encoder scores alone pass 2^31: 16 heads x 12,000^2 floats.
+        ModelConfig wideConfig = new ModelConfig(ModelFamily.BART, 50265, 1024, 12, 12, 16, 16, 4096, 4096, 12_000,
+                Activation.GELU, 1e-5, false, true, 1, 0, 2, 2, -1, 2);
+        Shape wide = new Shape("wide", wideConfig, 12_000, 1, 1, List.of(1), false);
+        String tooWide = ArrayLimits.check(wide, AttentionMode.EL, 1).orElseThrow();
+        assertTrue(tooWide.contains("encoder's attention scores of one run (1 sentences"), tooWide);
     }
 }

@@ -31,6 +31,8 @@ final class BatchLayout {
     final int maxRows;
     /** Encoder input width (padded), or 0 for a decoder-only model. */
     final int srcWidth;
+    /** Sentences per encoder run (the last run may have fewer), or 0 for a decoder-only model. */
+    final int chunkSentences;
     /** Decoder-only prompt width (padded), or 0 for an encoder-decoder. */
     final int promptWidth;
     /** Decoder steps the history holds, prompt steps included. */
@@ -46,11 +48,10 @@ final class BatchLayout {
     final int[] keyMask;
     /** Per sentence and step: the row of the position table the step's token reads. */
     final int[] positionTable;
-    /** Encoder: tokens, position-table rows and key slots (or -1) of every source position; query row -> sentence. */
+    /** Encoder: tokens, position-table rows and key slots (or -1) of every source position of the batch. */
     final int[] srcTokens;
     final int[] srcPositions;
     final int[] srcKeys;
-    final int[] srcRowSentence;
     /** MHA cross-attention: key slots of every source position of each beam's copy (sentence * beams + beam). */
     final int[] crossKeys;
 
@@ -72,8 +73,12 @@ final class BatchLayout {
     final int[] prefillSlots;
     final int[] prefillKeys;
 
+    /**
+     * @param chunkLimit the most sentences per encoder run, or 0 for the budget's choice
+     *                   ({@link DeviceModel#encoderChunkSentences})
+     */
     BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
-            int maxSteps) {
+            int maxSteps, int chunkLimit) {
         this.config = config;
         this.mode = mode;
         this.sentences = batch.sentences();
@@ -83,6 +88,9 @@ final class BatchLayout {
         boolean encoderDecoder = config.encoderDecoder();
         this.srcWidth = encoderDecoder ? batch.width() : 0;
         this.promptWidth = encoderDecoder ? 0 : batch.width();
+        this.chunkSentences = !encoderDecoder ? 0
+                : chunkLimit > 0 ? Math.min(chunkLimit, sentences)
+                : DeviceModel.encoderChunkSentences(config, srcWidth, sentences);
         this.maxSteps = maxSteps;
         int neededSteps = encoderDecoder ? 1 : promptWidth;
         if (neededSteps > maxSteps) {
@@ -124,14 +132,12 @@ final class BatchLayout {
         srcTokens = new int[srcRows];
         srcPositions = new int[srcRows];
         srcKeys = new int[srcRows];
-        srcRowSentence = new int[srcRows];
         for (int s = 0; s < sentences && encoderDecoder; s++) {
             for (int j = 0; j < srcWidth; j++) {
                 int i = s * srcWidth + j;
                 srcTokens[i] = batch.inputIds()[s][j];
                 srcPositions[i] = j + posOffset;
                 srcKeys[i] = batch.attentionMask()[s][j] != 0 ? i : -1;
-                srcRowSentence[i] = s;
             }
         }
         prefillSteps = !encoderDecoder && config.preNorm() ? promptWidth - 1 : 0;
@@ -170,7 +176,18 @@ final class BatchLayout {
     boolean sameShape(BatchLayout other) {
         return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
                 && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
-                && maxSteps == other.maxSteps && prefillSteps == other.prefillSteps;
+                && maxSteps == other.maxSteps && chunkSentences == other.chunkSentences
+                && prefillSteps == other.prefillSteps;
+    }
+
+    /** Encoder runs per batch: {@code ceil(sentences / chunkSentences)} (0 for a decoder-only model). */
+    int chunks() {
+        return chunkSentences == 0 ? 0 : (sentences + chunkSentences - 1) / chunkSentences;
+    }
+
+    /** Sentences of encoder run {@code chunk}: {@link #chunkSentences}, fewer for the last one. */
+    int sentencesIn(int chunk) {
+        return Math.min(chunkSentences, sentences - chunk * chunkSentences);
     }
 
     /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, the start rows up to the first scored step, then up to one per beam. */

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Every array and per-step scalar of one generation's graphs, sized once from a {@link BatchLayout}
- * (the widest step) and kept on the device by the plan until the batch closes. Steps with fewer
- * rows use the first rows of each array.
+ * (the widest step; the encoder's scratch for one chunk of sentences) and kept on the device by the
+ * plan until the batch closes. Steps and chunks with fewer rows use the first rows of each array.
  */
 final class Buffers {
     // Per-step inputs from the host (only these, the constraints and the candidates cross the bus).
@@ -73,13 +73,25 @@ final class Buffers {
     /** The prefill's working arrays (its rows: every prompt row of every step before the scored one). */
     final LayerIo prefill;
 
-    // Encoder (encoder-decoder models only).
-    final IntArray srcTokens;
-    final IntArray srcPositions;
+    // Encoder (encoder-decoder models only). One encoder run covers a chunk of sentences
+    // (BatchLayout.chunkSentences): its tables and scratch are chunk-sized, with slots and sentences
+    // relative to the chunk; H and the decoder's tables cover the whole batch.
+    final IntArray chunkTokens;
+    final IntArray chunkPositions;
+    final IntArray chunkKeys;
+    final IntArray chunkRowSentence;
+    /** First row of H of each chunk: chunk c's encoder output goes to rows chunkOffsets[c].. of H. */
+    final IntArray chunkOffsets;
+    final IntParam chunk = new IntParam(0);
+    final IntParam chunkRows = new IntParam(0);
+    final IntParam chunkRowsTimesD = new IntParam(0);
+    final IntParam chunkRowsTimesFfn = new IntParam(0);
+    /** The decoder's cross-attention key table (EL): key slots of H (absolute) by sentence and source position. */
     final IntArray srcKeys;
-    final IntArray srcRowSentence;
     /** The encoder output H (sentences x srcWidth x d): EL's cross-attention state. */
     final FloatArray encoderOut;
+    /** The residual stream of the chunk's rows (the encoder's x), copied into H after the last layer. */
+    final FloatArray encX;
     final FloatArray encQ;
     final FloatArray encK;
     final FloatArray encV;
@@ -173,26 +185,31 @@ final class Buffers {
                 new IntParam(prefillRows), new IntParam(size(prefillRows, d)), new IntParam(size(prefillRows, ffn)));
 
         boolean encoder = layout.config.encoderDecoder();
-        int srcRows = size(layout.sentences, layout.srcWidth);
+        int rowsPerChunk = size(layout.chunkSentences, layout.srcWidth);
         int encHeads = Math.max(1, layout.config.encoderHeads());
-        srcTokens = new IntArray(Math.max(1, srcRows));
-        srcPositions = new IntArray(Math.max(1, srcRows));
-        srcKeys = new IntArray(Math.max(1, srcRows));
-        srcRowSentence = new IntArray(Math.max(1, srcRows));
-        encoderOut = new FloatArray(Math.max(1, size(srcRows, d)));
-        encQ = new FloatArray(Math.max(1, size(srcRows, d)));
-        encK = new FloatArray(Math.max(1, size(srcRows, d)));
-        encV = new FloatArray(Math.max(1, size(srcRows, d)));
-        encAttended = new FloatArray(Math.max(1, size(srcRows, d)));
-        encY = new FloatArray(Math.max(1, size(srcRows, d)));
-        encHidden = new FloatArray(Math.max(1, size(srcRows, Math.max(1, layout.config.encoderFfn()))));
-        encScores = new FloatArray(Math.max(1, size(srcRows, encHeads, layout.srcWidth)));
+        chunkTokens = new IntArray(Math.max(1, rowsPerChunk));
+        chunkPositions = new IntArray(Math.max(1, rowsPerChunk));
+        chunkKeys = new IntArray(Math.max(1, rowsPerChunk));
+        chunkRowSentence = new IntArray(Math.max(1, rowsPerChunk));
+        int[] offsets = new int[Math.max(1, layout.chunks())];
+        Arrays.setAll(offsets, c -> c * rowsPerChunk);
+        chunkOffsets = IntArray.fromArray(offsets);
+        srcKeys = new IntArray(Math.max(1, layout.srcKeys.length));
+        encoderOut = FloatArray.deviceResident(Math.max(1, size(layout.sentences, layout.srcWidth, d)));
+        encX = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encQ = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encK = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encV = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encAttended = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encY = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        encHidden = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, layout.config.encoderFfn())));
+        encScores = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, encHeads, layout.srcWidth)));
         boolean mhaCross = encoder && !el;
-        expandedEncoderOut = new FloatArray(mhaCross ? size(rowsCap, layout.srcWidth, d) : 1);
+        expandedEncoderOut = FloatArray.deviceResident(mhaCross ? size(rowsCap, layout.srcWidth, d) : 1);
         crossKeys = new IntArray(Math.max(1, layout.crossKeys.length));
         for (int l = 0; l < layout.config.decoderLayers() && mhaCross; l++) {
-            crossKeysCache.add(new FloatArray(size(rowsCap, layout.srcWidth, d)));
-            crossValues.add(new FloatArray(size(rowsCap, layout.srcWidth, d)));
+            crossKeysCache.add(FloatArray.deviceResident(size(rowsCap, layout.srcWidth, d)));
+            crossValues.add(FloatArray.deviceResident(size(rowsCap, layout.srcWidth, d)));
         }
         load(layout);
     }
@@ -215,22 +232,42 @@ final class Buffers {
     }
 
     /**
-     * Fills the per-batch tables (masks, positions, source tokens and keys) from a layout of this
-     * shape; the graphs send them to the device when the batch starts. (Arrays of a model without
-     * an encoder are one-element placeholders: device arrays cannot be empty.)
+     * Fills the per-batch tables (masks, positions, the decoder's cross-attention key tables) from a
+     * layout of this shape; the batch graph sends them to the device when the batch starts. (Arrays
+     * of a model without an encoder are one-element placeholders: device arrays cannot be empty.)
      */
     void load(BatchLayout layout) {
         copy(layout.keyMask, keyMask);
         copy(layout.positionTable, positionTable);
-        copy(layout.srcTokens, srcTokens);
-        copy(layout.srcPositions, srcPositions);
         copy(layout.srcKeys, srcKeys);
-        copy(layout.srcRowSentence, srcRowSentence);
         copy(layout.crossKeys, crossKeys);
         copy(layout.prefillTokens, prefillTokens);
         copy(layout.prefillPositions, prefillPositions);
         copy(layout.prefillSlots, prefillSlots);
         copy(layout.prefillKeys, prefillKeys);
+    }
+
+    /**
+     * Prepares encoder run {@code c}: its sentences' source tokens, positions and key table (slots
+     * relative to the chunk's first row) and row -> sentence map (relative to its first sentence),
+     * its row counts, and the grids sized from them.
+     */
+    void loadChunk(BatchLayout layout, int c) {
+        int width = layout.srcWidth;
+        int first = c * layout.chunkSentences * width;
+        int n = layout.sentencesIn(c) * width;
+        for (int i = 0; i < n; i++) {
+            int key = layout.srcKeys[first + i];
+            chunkTokens.set(i, layout.srcTokens[first + i]);
+            chunkPositions.set(i, layout.srcPositions[first + i]);
+            chunkKeys.set(i, key < 0 ? -1 : key - first);
+            chunkRowSentence.set(i, i / width);
+        }
+        chunk.set(c);
+        chunkRows.set(n);
+        chunkRowsTimesD.set(n * layout.config.dModel());
+        chunkRowsTimesFfn.set(n * layout.config.encoderFfn());
+        launches.resize();
     }
 
     private static void copy(int[] from, IntArray to) {

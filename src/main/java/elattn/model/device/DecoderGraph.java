@@ -1,6 +1,7 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.IntArray;
 import elattn.kernel.NativeArray;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
@@ -32,16 +33,25 @@ import java.util.List;
  */
 final class DecoderGraph {
     static final String NAME = "decode";
-    /** The graph that sends a batch's key-mask and position tables, run once when the batch starts. */
+    /** The graph that sends a batch's key-mask, position and cross-attention key tables, run once when the batch starts. */
     static final String BATCH = "batch";
 
     private DecoderGraph() {
     }
 
-    /** A graph without tasks: the per-batch tables the decode graph reads, sent when a batch starts. */
-    static ImmutableTaskGraph batchTables(Buffers b) {
-        return new TaskGraph(BATCH).transferToDevice(DataTransferMode.EVERY_EXECUTION, b.keyMask, b.positionTable)
-                .snapshot();
+    /**
+     * A graph without tasks: the per-batch tables the decode graph reads, sent when a batch starts
+     * (an encoder-decoder's cross-attention key table too: EL's {@code srcKeys} over H, MHA's
+     * {@code crossKeys} over the beam copies).
+     */
+    static ImmutableTaskGraph batchTables(BatchLayout layout, Buffers b) {
+        TaskGraph g = new TaskGraph(BATCH).transferToDevice(DataTransferMode.EVERY_EXECUTION, b.keyMask,
+                b.positionTable);
+        if (layout.config.encoderDecoder()) {
+            IntArray crossKeys = layout.mode == AttentionMode.EL ? b.srcKeys : b.crossKeys;
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, crossKeys).persistOnDevice(crossKeys);
+        }
+        return g.snapshot();
     }
 
     /** The decode-step graph; {@code w} is the plan's view ({@link DeviceWeights#on}) with decode-step linears. */

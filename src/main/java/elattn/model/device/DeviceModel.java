@@ -13,7 +13,9 @@ import elattn.runtime.ExecutionPlan;
 import elattn.runtime.ExecutionResult;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.tasks.Logits;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,13 +23,22 @@ import java.util.Objects;
  * running on a {@link Device} as a {@link StepModel}, with EL-attention by default or standard
  * multi-head attention ({@link AttentionMode}).
  *
- * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch: the batch-table and
- * encoder graphs (run once) and the decode-step graph (run once per step; see
- * {@link DecoderGraph}). Weights and the
- * encoder output go to the device once and stay until {@link #close}; per step only token ids,
- * parent rows, the row -> sentence map, the constraints and {@code rows x topK} candidates cross
- * the bus. The history caches are sized for {@code maxSteps} decoder steps of {@code maxBeams} rows
- * per sentence when the batch starts ({@link #cacheBytes} reports them); more is an error.
+ * <p>Each {@link #start} builds one {@link ExecutionPlan} for the batch and runs its graphs:
+ *
+ * <pre>
+ *  start:  batch          (key masks, positions, cross-attention key table: once)
+ *          encoder        (once per chunk of {@link #encoderChunkSentences} sentences ─► its rows of H)
+ *          [encoderCross] (MHA only, once: H ─► per-beam copies ─► every decoder layer's cross K, V)
+ *          decode         (the first scored step)
+ *  next:   decode         (one step of every live row; see {@link DecoderGraph})
+ * </pre>
+ *
+ * Weights and the encoder output go to (or are made on) the device once and stay until
+ * {@link #close}; per step only token ids, parent rows, the row -> sentence map, the constraints
+ * and {@code rows x topK} candidates cross the bus. The history caches are sized for
+ * {@code maxSteps} decoder steps of {@code maxBeams} rows per sentence when the batch starts
+ * ({@link #cacheBytes} reports them); more is an error. The encoder's scratch is sized for one
+ * chunk of sentences, not the batch, so it stays small beside H and the caches.
  *
  * <p>{@link #close} ends the batch and frees its device memory, as {@link StepModel} says. A
  * caller that runs many batches (a server, a test suite) can {@link #retainDeviceMemory keep} the
@@ -47,6 +58,11 @@ import java.util.Objects;
  * <p>Not thread-safe: one generation at a time.
  */
 public final class DeviceModel implements StepModel {
+    /**
+     * The encoder's scratch budget per run, in floats: 2^28 (1 GiB), see {@link #encoderChunkSentences}.
+     */
+    public static final long ENCODER_SCRATCH_FLOATS = 1L << 28;
+
     private final ModelConfig config;
     private final DeviceWeights<?> weights;
     private final Device device;
@@ -58,6 +74,8 @@ public final class DeviceModel implements StepModel {
     private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
     private long blockedMinBlocks = KernelLaunches.BLOCKED_MIN_BLOCKS;
+    /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
+    private int encoderChunkLimit;
     private boolean retain;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
@@ -129,6 +147,26 @@ public final class DeviceModel implements StepModel {
         release();
         blockedMinBlocks = blocks;
         return this;
+    }
+
+    /** Runs the encoder over at most {@code sentences} sentences at a time (tests: 1 or 2, for partial chunks); 0 restores the budget's choice. */
+    DeviceModel encoderChunkLimit(int sentences) {
+        release();
+        encoderChunkLimit = sentences;
+        return this;
+    }
+
+    /**
+     * Sentences per encoder run for a batch of {@code sentences} inputs {@code sourceWidth} tokens
+     * wide: the most whose encoder scratch (per sentence {@code width x (6 d + ffn + heads x width)}
+     * floats: the residual stream, q, k, v, attended heads and sublayer output, the feed-forward
+     * activations and the attention scores) fits {@link #ENCODER_SCRATCH_FLOATS}; at least 1, at
+     * most {@code sentences}. bart-large at 1024 source tokens: 9 sentences, 0.91 GiB.
+     */
+    public static int encoderChunkSentences(ModelConfig config, int sourceWidth, int sentences) {
+        long width = Math.max(1, sourceWidth);
+        long perSentence = width * (6L * config.dModel() + config.encoderFfn() + config.encoderHeads() * width);
+        return (int) Math.max(1, Math.min(sentences, ENCODER_SCRATCH_FLOATS / perSentence));
     }
 
     /** The kernel forms this model's graphs use. */
@@ -211,25 +249,27 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
         }
         close();
-        BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps);
+        BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
+                encoderChunkLimit);
         if (idle != null && idle.layout.sameShape(layout)) {
             idle.b.load(layout);
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks, blockedMinBlocks));
-            ImmutableTaskGraph tables = DecoderGraph.batchTables(b);
-            ImmutableTaskGraph decode = DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b);
-            ExecutionPlan plan;
+            List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
-                plan = new ExecutionPlan(tables, EncoderGraph.build(layout,
-                        weights.on(b.launches, layout.sentences * layout.srcWidth), b), decode);
+                graphs.add(EncoderGraph.build(layout,
+                        weights.on(b.launches, layout.chunkSentences * layout.srcWidth), b));
+                if (mode == AttentionMode.MHA) {
+                    graphs.add(EncoderGraph.buildCross(layout,
+                            weights.on(b.launches, layout.maxRows * layout.srcWidth), b));
+                }
             } else if (layout.prefillSteps > 0) {
-                plan = new ExecutionPlan(tables, PrefillGraph.build(layout,
-                        weights.on(b.launches, layout.prefillTokens.length), b), decode);
-            } else {
-                plan = new ExecutionPlan(tables, decode);
+                graphs.add(PrefillGraph.build(layout, weights.on(b.launches, layout.prefillTokens.length), b));
             }
+            graphs.add(DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b));
+            ExecutionPlan plan = new ExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
             b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));
         }
@@ -278,7 +318,13 @@ public final class DeviceModel implements StepModel {
         Candidates start(Batch batch, int rowsPerSentence, StepRequest request) {
             plan.execute(DecoderGraph.BATCH);
             if (config.encoderDecoder()) {
-                plan.execute(EncoderGraph.NAME);
+                for (int c = 0; c < layout.chunks(); c++) {
+                    b.loadChunk(layout, c);
+                    plan.execute(EncoderGraph.NAME);
+                }
+                if (mode == AttentionMode.MHA) {
+                    plan.execute(EncoderGraph.CROSS);
+                }
                 int[] tokens = new int[layout.startRows];
                 Arrays.fill(tokens, config.decoderStartTokenId());
                 return run(tokens, identity(layout.startRows), perBeam(layout.startRows, rowsPerSentence), request);

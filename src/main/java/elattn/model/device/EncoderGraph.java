@@ -5,86 +5,102 @@ import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
-import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.attention.History;
 import java.util.List;
 
 /**
- * The encoder of an encoder-decoder model as one task graph, run once per batch (so its
- * EVERY_EXECUTION inputs are the batch's source tokens and masks) over all source
- * positions of all sentences (rows = sentences x srcWidth). Post-norm layers (BART, Marian):
+ * The encoder of an encoder-decoder model as two task graphs. {@link #build} runs the encoder over
+ * one chunk of sentences ({@link BatchLayout#chunkSentences}; rows = the chunk's sentences x
+ * srcWidth) and is executed once per chunk, after {@link Buffers#loadChunk} has filled the chunk's
+ * EVERY_EXECUTION tables (source tokens, positions, key table and row -> sentence map, relative to
+ * the chunk) and set its row counts: its scratch is sized for one chunk, not the batch. Each run
+ * writes its rows of the encoder output H, which stays on the device for the decoder. MHA then runs
+ * {@link #buildCross} once over the whole H. Post-norm layers (BART, Marian):
  *
  * <pre>
- *  srcTokens, srcPositions ─► Embeddings.lookup (x √d if scale_embedding) ─► [layernorm_embedding] ─► x
- *  per layer:  x ─► attention over the sentence's unpadded positions (MHA form) ─► y ─► x = LN(x + y)
- *              x ─► fc1 ─► act ─► fc2 ─► y ─► x = LN(x + y)
- *  x = H, the encoder output, stays on the device (persisted for the decode graph):
- *    EL:  H is the whole cross-attention state, shared by every decoder layer, head and beam.
- *    MHA: H ─► expand to one copy per beam ─► per decoder layer K = Linear_k, V = Linear_v (the HF cache).
+ *  per chunk c (sentences c * chunkSentences ..; the last chunk may have fewer):
+ *    chunkTokens, chunkPositions ─► Embeddings.lookup (x √d if scale_embedding) ─► [layernorm_embedding] ─► x
+ *    per layer:  x ─► attention over the sentence's unpadded positions (MHA form, chunkKeys) ─► y ─► x = LN(x + y)
+ *                x ─► fc1 ─► act ─► fc2 ─► y ─► x = LN(x + y)
+ *    x ─► History.append at chunkOffsets[c] ─► H[chunk's rows]   (H: sentences x srcWidth x d, persisted)
+ *  after the last chunk, H is the cross-attention state:
+ *    EL:  H itself, shared by every decoder layer, head and beam (keys: srcKeys, absolute slots).
+ *    MHA ("encoderCross", once): H ─► expand to one copy per beam ─► per decoder layer K = Linear_k,
+ *         V = Linear_v (the HF cache; keys: crossKeys).
  * </pre>
  */
 final class EncoderGraph {
     static final String NAME = "encoder";
+    /** MHA's graph that projects H to every decoder layer's cross keys and values, run once per batch. */
+    static final String CROSS = "encoderCross";
 
     private EncoderGraph() {
     }
 
-    /** The encoder graph; {@code w} is the plan's view ({@link DeviceWeights#on}) without decode-step linears. */
+    /**
+     * The encoder graph of one chunk; {@code w} is the plan's view ({@link DeviceWeights#on}) for
+     * {@code chunkSentences x srcWidth} rows.
+     */
     static <A extends NativeArray> ImmutableTaskGraph build(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
         ModelWeights<A> weights = w.weights();
         ModelConfig config = layout.config;
         int d = config.dModel();
-        int srcRows = layout.sentences * layout.srcWidth;
         float eps = (float) config.layerNormEps();
         ModelWeights.Stack<A> stack = weights.encoder();
-        IntParam rows = new IntParam(srcRows);
-        LayerIo io = new LayerIo(b.encoderOut, null, b.encQ, b.encK, b.encV, null, null, b.encAttended, b.encY,
-                b.encHidden, b.encScores, rows, new IntParam(srcRows * d), new IntParam(srcRows * config.encoderFfn()));
+        LayerIo io = new LayerIo(b.encX, null, b.encQ, b.encK, b.encV, null, null, b.encAttended, b.encY,
+                b.encHidden, b.encScores, b.chunkRows, b.chunkRowsTimesD, b.chunkRowsTimesFfn);
 
         TaskGraph g = new TaskGraph(NAME)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, b.srcTokens, b.srcPositions, b.srcKeys,
-                        b.srcRowSentence);
-        w.embed(g, "embed", b.srcTokens, b.srcPositions, stack, io.x(), rows, d, (float) config.embedScale());
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.chunkOffsets)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, b.chunkTokens, b.chunkPositions, b.chunkKeys,
+                        b.chunkRowSentence);
+        w.embed(g, "embed", b.chunkTokens, b.chunkPositions, stack, io.x(), io.rows(), d, (float) config.embedScale());
         if (stack.embeddingNorm() != null) {
             w.launches().layerNorm(g, "embedNorm", io.x(), io.x(), w.vector(stack.embeddingNorm().weight()),
-                    w.vector(stack.embeddingNorm().bias()), rows, d, eps);
+                    w.vector(stack.embeddingNorm().bias()), io.rows(), d, eps);
         }
-        AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.srcKeys, b.srcRowSentence,
+        AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.chunkKeys, b.chunkRowSentence,
                 layout.srcWidth, layout.srcWidth, true);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);
             String p = "enc" + l;
             ModelWeights.Attention<A> self = layer.selfAttention();
-            w.linear(g, p + "_k", io.x(), self.k(), io.k(), rows);
-            w.linear(g, p + "_v", io.x(), self.v(), io.v(), rows);
+            w.linear(g, p + "_k", io.x(), self.k(), io.k(), io.rows());
+            w.linear(g, p + "_v", io.x(), self.v(), io.v(), io.rows());
             AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys, AttentionMode.MHA, config.encoderHeads(),
                     d);
             w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(),
-                    w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), rows, d, eps);
+                    w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
             FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
             w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), io.y(), io.x(),
-                    w.vector(layer.ffnNorm().weight()), w.vector(layer.ffnNorm().bias()), rows, d, eps);
+                    w.vector(layer.ffnNorm().weight()), w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
         }
+        // H is written chunk by chunk as the decoder history is step by step: rows at a table's offset.
+        g.task("store", History::append, io.x(), b.encoderOut, b.chunkOffsets, io.rows(), d, b.chunk);
+        g.persistOnDevice(b.encoderOut);
+        return g.snapshot();
+    }
 
-        if (layout.mode == AttentionMode.EL) {
-            g.persistOnDevice(b.encoderOut, b.srcKeys);
-        } else {
-            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, b.crossKeys);
-            int copies = layout.maxRows * layout.srcWidth;
-            g.task("expand", History::expand, b.encoderOut, b.expandedEncoderOut, layout.sentences, layout.beams,
-                    layout.srcWidth, d);
-            List<ModelWeights.Layer<A>> decoderLayers = weights.decoder().layers();
-            for (int l = 0; l < decoderLayers.size(); l++) {
-                ModelWeights.Attention<A> cross = decoderLayers.get(l).crossAttention();
-                w.linear(g, "dec" + l + "_crossK", b.expandedEncoderOut, cross.k(), b.crossKeysCache.get(l), copies);
-                w.linear(g, "dec" + l + "_crossV", b.expandedEncoderOut, cross.v(), b.crossValues.get(l), copies);
-            }
-            g.persistOnDevice(b.crossKeys);
-            g.persistOnDevice(b.crossKeysCache.toArray());
-            g.persistOnDevice(b.crossValues.toArray());
+    /**
+     * MHA's cross-attention cache from the whole H: one copy per beam, projected by every decoder
+     * layer's {@code k} and {@code v}; {@code w} is the plan's view for {@code maxRows x srcWidth} rows.
+     */
+    static <A extends NativeArray> ImmutableTaskGraph buildCross(BatchLayout layout, DeviceWeights<A> w, Buffers b) {
+        int d = layout.config.dModel();
+        int copies = layout.maxRows * layout.srcWidth;
+        TaskGraph g = new TaskGraph(CROSS).consumeFromDevice(b.encoderOut);
+        g.task("expand", History::expand, b.encoderOut, b.expandedEncoderOut, layout.sentences, layout.beams,
+                layout.srcWidth, d);
+        List<ModelWeights.Layer<A>> decoderLayers = w.weights().decoder().layers();
+        for (int l = 0; l < decoderLayers.size(); l++) {
+            ModelWeights.Attention<A> cross = decoderLayers.get(l).crossAttention();
+            w.linear(g, "dec" + l + "_crossK", b.expandedEncoderOut, cross.k(), b.crossKeysCache.get(l), copies);
+            w.linear(g, "dec" + l + "_crossV", b.expandedEncoderOut, cross.v(), b.crossValues.get(l), copies);
         }
+        g.persistOnDevice(b.crossKeysCache.toArray());
+        g.persistOnDevice(b.crossValues.toArray());
         return g.snapshot();
     }
 }

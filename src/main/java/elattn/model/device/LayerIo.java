@@ -5,7 +5,8 @@ import elattn.runtime.IntParam;
 
 /**
  * The working arrays a stack of layers runs through (rows x width each, row-major) and its live
- * row count: the decoder's for one step, or the encoder's for all source positions of a batch.
+ * row count: the decoder's for one step, or the encoder's for the source positions of one chunk of
+ * sentences.
  * Arrays a stack does not use are null (the encoder has no pre-norm and no EL arrays).
  *
  * @param x        the residual stream, updated in place by every layer

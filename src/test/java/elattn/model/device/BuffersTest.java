@@ -14,8 +14,10 @@ class BuffersTest {
         assertEquals(Integer.MAX_VALUE, Buffers.size(Integer.MAX_VALUE, 1));
     }
 
+    /** What the encoder's chunks keep from 2^31: one sentence's bart-large scores are fine, 128 sentences' are not. */
     @Test
-    void bartLargeEncoderScoresAtBatch128AreRefused() {
+    void anArrayPastTheIntRangeIsRefused() {
+        assertEquals(1 << 24, Buffers.size(1024, 16, 1024));
         // sentences x source x heads x source = 128 x 1024 x 16 x 1024 = 2^31: one past the int range
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Buffers.size(128L * 1024, 16, 1024));

@@ -8,7 +8,6 @@ import elattn.generate.Candidates;
 import elattn.generate.OracleCases;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -40,7 +39,7 @@ class DeviceModelGroupFormsTest {
         return model.kernelForms(KernelForms.GROUP).tiledMinBlocks(4).blockedMinBlocks(2);
     }
 
-    private static final Set<String> CASES = Set.of("greedy_batch", "beam4", "beam2_batch",
+    static final Set<String> CASES = Set.of("greedy_batch", "beam4", "beam2_batch",
             "beam4_num_return_sequences_2");
 
     @TestFactory
@@ -89,30 +88,14 @@ class DeviceModelGroupFormsTest {
     private static DynamicNode familyCases(TestDevice device, String family) {
         List<OracleCases.Case> cases = OracleCases.cases(family).stream().filter(c -> CASES.contains(c.name()))
                 .toList();
-        int beams = cases.stream().mapToInt(c -> OracleCases.config(c).numBeams()).max().orElse(1);
-        DeviceModel[] models = new DeviceModel[2];
-        List<DynamicTest> tests = new ArrayList<>();
-        for (int i = 0; i < cases.size(); i++) {
-            OracleCases.Case c = cases.get(i);
-            boolean lastCase = i == cases.size() - 1;
-            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-                try {
-                    if (models[0] == null) {
-                        models[0] = forEveryForm(OracleModels.model(family, device.get(), AttentionMode.EL, beams))
-                                .retainDeviceMemory(true);
-                        models[1] = OracleModels.model(family, device.get(), AttentionMode.MHA, beams)
-                                .kernelForms(KernelForms.GROUP).retainDeviceMemory(true);
-                        assertEquals(KernelForms.GROUP, models[0].kernelForms());
-                    }
-                    OracleCases.check(c, new TwinModel(models[0], models[1], c + " (group forms) on " + device));
-                } finally {
-                    if (lastCase && models[0] != null) {
-                        models[0].release();
-                        models[1].release();
-                    }
-                }
-            }));
-        }
-        return DynamicContainer.dynamicContainer(family, tests);
+        return OracleModels.twinCases(family, cases, (mode, beams) -> groupForms(family, device, mode, beams),
+                "(group forms) on " + device);
+    }
+
+    /** EL with every product form ({@link #forEveryForm}), MHA with the per-output form of the decode step. */
+    static DeviceModel groupForms(String family, TestDevice device, AttentionMode mode, int beams) {
+        DeviceModel model = OracleModels.model(family, device.get(), mode, beams).kernelForms(KernelForms.GROUP);
+        assertEquals(KernelForms.GROUP, model.kernelForms());
+        return mode == AttentionMode.EL ? forEveryForm(model) : model;
     }
 }

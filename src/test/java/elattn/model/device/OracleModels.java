@@ -3,6 +3,7 @@ package elattn.model.device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import elattn.generate.OracleCases;
 import elattn.generate.StepRequest;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
@@ -16,8 +17,13 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * The HF oracle checkpoints of {@code src/test/resources/oracle/} loaded once per test JVM, in fp32
@@ -70,6 +76,43 @@ final class OracleModels {
     static DeviceModel halfModel(String family, Device device, AttentionMode mode, int maxBeams) {
         Loaded l = get(family);
         return new DeviceModel(l.config(), l.halfWeights(), device, mode, l.config().maxPositions(), maxBeams);
+    }
+
+    /** Makes the model of one attention mode for up to {@code maxBeams} beams. */
+    interface ModelMaker {
+        DeviceModel make(AttentionMode mode, int maxBeams);
+    }
+
+    /**
+     * The oracle cases as one container of dynamic tests, each checked by {@link OracleCases#check}
+     * through a {@link TwinModel} of an EL and an MHA model made by {@code maker} on first use, kept
+     * across the cases (so each batch shape builds its plan once) and released after the last.
+     *
+     * @param where how failures name the models and device ({@code "on opencl:0 ..."})
+     */
+    static DynamicNode twinCases(String name, List<OracleCases.Case> cases, ModelMaker maker, String where) {
+        int beams = cases.stream().mapToInt(c -> OracleCases.config(c).numBeams()).max().orElse(1);
+        DeviceModel[] models = new DeviceModel[2];
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            OracleCases.Case c = cases.get(i);
+            boolean lastCase = i == cases.size() - 1;
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+                try {
+                    if (models[0] == null) {
+                        models[0] = maker.make(AttentionMode.EL, beams).retainDeviceMemory(true);
+                        models[1] = maker.make(AttentionMode.MHA, beams).retainDeviceMemory(true);
+                    }
+                    OracleCases.check(c, new TwinModel(models[0], models[1], c + " " + where));
+                } finally {
+                    if (lastCase && models[0] != null) {
+                        models[0].release();
+                        models[1].release();
+                    }
+                }
+            }));
+        }
+        return DynamicContainer.dynamicContainer(name, tests);
     }
 
     /** A step request with no constraints that keeps the logits. */

@@ -37,13 +37,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * launch and the kernel up to the device's completion. GFLOP/s = 2 n^3 / time; docs/benchmarks.md has the table and the commands.
  *
  * <p>The decode step's EL attention of one layer (scores, softmax and context, bart-large: 16 heads,
- * d 1024) in its previous ({@code old}: {@code Attention.scoresTiled} / {@code contextTiled}) and its
- * current work-group forms ({@code new}: blocked for cross-attention, row forms for
- * self-attention): {@link #elCross} over 1024 source keys per sentence of 4 beams
+ * d 1024) in its previous ({@code tiled}: {@code Attention.scoresTiled} / {@code contextTiled}) and
+ * its current work-group forms ({@code new}: blocked for cross-attention, row forms for
+ * self-attention), or its loop forms ({@code -p form=loop}): {@link #elCross} over 1024 source keys per sentence of 4 beams
  * ({@code -p sentences=32,128}; 4 * rows * 16 * 1024 * 1024 FLOP per call, 8.6 GFLOP at 32 sentences),
  * {@link #elSelf} over 64 keys of each row's ancestry ({@code -p rows=128,512}; 4 * rows * 16 * 64 *
  * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
- * these are for GPUs ({@code -p device=cuda:0}).
+ * they are for GPUs ({@code -p device=cuda:0}).
  *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
@@ -138,7 +138,8 @@ public class KernelBenchmark {
         public String device;
         @Param({"32"})
         public int sentences;
-        @Param({"old", "new"})
+        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
+        @Param({"tiled", "new"})
         public String form;
 
         ExecutionPlan plan;
@@ -175,7 +176,8 @@ public class KernelBenchmark {
         public String device;
         @Param({"128"})
         public int rows;
-        @Param({"old", "new"})
+        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
+        @Param({"tiled", "new"})
         public String form;
 
         ExecutionPlan plan;
@@ -209,8 +211,8 @@ public class KernelBenchmark {
 
     /**
      * Scores, softmax and context of EL attention ({@code headStride} 0) of {@code rows} rows over
-     * {@code states} in form {@code old} (tiled) or {@code new} (blocked where rows share tables,
-     * else the row forms), with the grids {@code AttentionLayer} gives them; executed once.
+     * {@code states} in form {@code loop}, {@code tiled} or {@code new} (blocked where rows share
+     * tables, else the row forms), with the grids {@code AttentionLayer} gives them; executed once.
      */
     static ExecutionPlan attentionPlan(String device, String form, boolean sharedByRows, int rows, FloatArray states,
             IntArray keyTable, IntArray rowMap, int keyStride, int keyCount) {
@@ -220,18 +222,27 @@ public class KernelBenchmark {
         float scale = 0.125f;
         TaskGraph graph = new TaskGraph("attention")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, rowMap);
+        if (form.equals("loop")) {
+            graph.task("scores", Attention::scores, queries, states, keyTable, rowMap, scores, rows, HEADS, D, 0, D,
+                    keyStride, keyCount, scale)
+                    .task("context", Attention::context, scores, states, keyTable, rowMap, out, rows, HEADS, D, 0, D,
+                            keyStride, keyCount);
+            ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
+            plan.execute();
+            return plan;
+        }
         long e = Attention.GROUP_EDGE;
         long[] scoresGrid;
         long[] contextGrid;
         long[] local;
-        if (form.equals("old")) {
+        if (form.equals("tiled")) {
             graph.task("scores", Attention::scoresTiled, new KernelContext(), queries, states, keyTable, rowMap, scores,
                     rows, HEADS, D, 0, D, keyStride, keyCount, scale);
             scoresGrid = new long[] {tiles(keyCount) * e, tiles(rows * HEADS) * e, 1};
             contextGrid = new long[] {tiles(D) * e, tiles(rows * HEADS) * e, 1};
             local = new long[] {e, e, 1};
         } else if (!form.equals("new")) {
-            throw new IllegalArgumentException("form must be old or new, not " + form);
+            throw new IllegalArgumentException("form must be loop, tiled or new, not " + form);
         } else if (sharedByRows) {
             graph.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable, rowMap,
                     scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
@@ -248,7 +259,7 @@ public class KernelBenchmark {
             local = new long[] {Attention.ROW_GROUP, 1, 1};
         }
         graph.task("softmax", Attention::softmaxGroup, new KernelContext(), scores, rows, HEADS, keyStride, keyCount);
-        if (form.equals("old")) {
+        if (form.equals("tiled")) {
             graph.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, rowMap, out,
                     rows, HEADS, D, 0, D, keyStride, keyCount);
         } else if (sharedByRows) {

@@ -19,8 +19,14 @@ import elattn.tasks.attention.History;
  *  EL:   input ─► q = Linear_q ─► q~ = expandQuery(q, W^K) ─► scores(q~, H) ─► context(p, H) ─► projectHeads(W^V, b^V) ─► Linear_out ─► y
  * </pre>
  * With {@link KernelForms#GROUP} scores/context are work-group kernels with a softmax between them
- * ({@code _scores}, {@code _softmax}, {@code _context}), chosen per mode and key sharing in
- * {@link #attention}; see {@link Attention}.
+ * ({@code _scores}, {@code _softmax}, {@code _context}), chosen by mode and by who shares the
+ * states ({@link #attention}; see {@link Attention}):
+ * <pre>
+ *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
+ *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
+ *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
+ *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
+ * </pre>
  *
  * Decoder self-attention first writes this step's state into the history (see {@link #appendHistory}):
  * <pre>
@@ -66,15 +72,8 @@ final class AttentionLayer {
 
     /**
      * Scores, softmax and context ({@link Attention}) of {@code queries} over {@code keys} into
-     * {@code out}: the one place that picks the kernels. The loop forms, or in the work-group forms
-     * a scores kernel, {@link Attention#softmaxGroup} and a context kernel by who shares states:
-     * <pre>
-     *                       scores ─────────────► softmaxGroup ─► context
-     *   EL,  shared tables:  scoresBlocked                          contextBlocked   (cross: a sentence's beams x heads over its H)
-     *   EL,  per-row tables: scoresRows                             contextRows      (self: a row's heads over its ancestry)
-     *   MHA, shared tables:  scoresTiled                            contextTiled     (encoder: dh-long reductions, dh-wide heads)
-     *   MHA, per-row tables: rawScores                              context (loop)   (decode: nothing shared, one item per output)
-     * </pre>
+     * {@code out}: the one place that picks the kernels, the loop forms or the work-group forms as
+     * in the table above, with their launch grids.
      */
     private static void attention(TaskGraph g, String name, KernelLaunches launches, FloatArray queries, Keys keys,
             FloatArray scores, FloatArray out, IntParam rows, int heads, int width, int headStride, int stateWidth,

@@ -2,6 +2,7 @@ package elattn.bench;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
+import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.runtime.DataTransferMode;
@@ -11,10 +12,13 @@ import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid;
 import elattn.runtime.WorkerGrid1D;
 import elattn.runtime.WorkerGrid2D;
+import elattn.runtime.WorkerGrid3D;
 import elattn.tasks.Gemm;
 import elattn.tasks.Linear;
 import elattn.tasks.Softmax;
+import elattn.tasks.attention.Attention;
 import elattn.tasks.attention.ElAttention;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,6 +56,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *        -p weights=fp32,fp16
  * </pre>
  * The work-group forms are for GPUs (the JVM backend runs a thread per work item).
+ *
+ * <p>The decode step's EL attention of one layer (scores, softmax and context, bart-large: 16 heads,
+ * d 1024) in its previous ({@code tiled}: {@code Attention.scoresTiled} / {@code contextTiled}) and
+ * its current work-group forms ({@code new}: blocked for cross-attention, row forms for
+ * self-attention), or its loop forms ({@code -p form=loop}): {@link #elCross} over 1024 source keys per sentence of 4 beams
+ * ({@code -p sentences=32,128}; 4 * rows * 16 * 1024 * 1024 FLOP per call, 8.6 GFLOP at 32 sentences),
+ * {@link #elSelf} over 64 keys of each row's ancestry ({@code -p rows=128,512}; 4 * rows * 16 * 64 *
+ * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
+ * they are for GPUs ({@code -p device=cuda:0}).
  *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
@@ -324,6 +337,159 @@ public class KernelBenchmark {
         return s.plan.execute();
     }
 
+    /** EL cross-attention of a decode step: each sentence's 4 beams x 16 heads over its 1024 encoder states. */
+    @State(Scope.Benchmark)
+    public static class ElCrossState {
+        @Param({"jvm"})
+        public String device;
+        @Param({"32"})
+        public int sentences;
+        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
+        @Param({"tiled", "new"})
+        public String form;
+
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            int keys = 1024;
+            int rows = sentences * BEAMS;
+            IntArray keyTable = new IntArray(sentences * keys);
+            int[] rowMap = new int[rows];
+            for (int i = 0; i < sentences * keys; i++) {
+                keyTable.set(i, i);
+            }
+            for (int r = 0; r < rows; r++) {
+                rowMap[r] = r / BEAMS;
+            }
+            plan = attentionPlan(device, form, true, rows, random(sentences * keys * D, 4), keyTable,
+                    IntArray.fromArray(rowMap), keys, keys);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            plan.close();
+        }
+    }
+
+    /**
+     * EL self-attention of a decode step at step 64: each row's 16 heads over the 64 states of its
+     * ancestry, of which a sentence's 4 beams share the first 48.
+     */
+    @State(Scope.Benchmark)
+    public static class ElSelfState {
+        @Param({"jvm"})
+        public String device;
+        @Param({"128"})
+        public int rows;
+        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
+        @Param({"tiled", "new"})
+        public String form;
+
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            int steps = 64;
+            int shared = 48;
+            int maxSteps = 128;
+            IntArray keyTable = new IntArray(rows * maxSteps);
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < steps; j++) {
+                    keyTable.set(r * maxSteps + j, j * rows + (j < shared ? r - r % BEAMS : r));
+                }
+            }
+            int[] identity = new int[rows];
+            Arrays.setAll(identity, r -> r);
+            plan = attentionPlan(device, form, false, rows, random(steps * rows * D, 5), keyTable,
+                    IntArray.fromArray(identity), maxSteps, steps);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            plan.close();
+        }
+    }
+
+    private static final int HEADS = 16;
+    private static final int D = 1024;
+    private static final int BEAMS = 4;
+
+    /**
+     * Scores, softmax and context of EL attention ({@code headStride} 0) of {@code rows} rows over
+     * {@code states} in form {@code loop}, {@code tiled} or {@code new} (blocked where rows share
+     * tables, else the row forms), with the grids {@code AttentionLayer} gives them; executed once.
+     */
+    static ExecutionPlan attentionPlan(String device, String form, boolean sharedByRows, int rows, FloatArray states,
+            IntArray keyTable, IntArray rowMap, int keyStride, int keyCount) {
+        FloatArray queries = random(rows * HEADS * D, 6);
+        FloatArray scores = new FloatArray(rows * HEADS * keyStride);
+        FloatArray out = new FloatArray(rows * HEADS * D);
+        float scale = 0.125f;
+        TaskGraph graph = new TaskGraph("attention")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, rowMap);
+        if (form.equals("loop")) {
+            graph.task("scores", Attention::scores, queries, states, keyTable, rowMap, scores, rows, HEADS, D, 0, D,
+                    keyStride, keyCount, scale)
+                    .task("context", Attention::context, scores, states, keyTable, rowMap, out, rows, HEADS, D, 0, D,
+                            keyStride, keyCount);
+            ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
+            plan.execute();
+            return plan;
+        }
+        long e = Attention.GROUP_EDGE;
+        long[] scoresGrid;
+        long[] contextGrid;
+        long[] local;
+        if (form.equals("tiled")) {
+            graph.task("scores", Attention::scoresTiled, new KernelContext(), queries, states, keyTable, rowMap, scores,
+                    rows, HEADS, D, 0, D, keyStride, keyCount, scale);
+            scoresGrid = new long[] {tiles(keyCount) * e, tiles(rows * HEADS) * e, 1};
+            contextGrid = new long[] {tiles(D) * e, tiles(rows * HEADS) * e, 1};
+            local = new long[] {e, e, 1};
+        } else if (!form.equals("new")) {
+            throw new IllegalArgumentException("form must be loop, tiled or new, not " + form);
+        } else if (sharedByRows) {
+            graph.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable, rowMap,
+                    scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
+            scoresGrid = Attention.blockedGrid(rows, HEADS, 0, keyCount);
+            contextGrid = Attention.blockedGrid(rows, HEADS, 0, D);
+            local = new long[] {Attention.BLOCK_GROUP, 1, 1};
+        } else {
+            graph.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, rowMap, scores,
+                    rows, HEADS, D, D, keyStride, keyCount, scale);
+            long[] s = Attention.rowGrid(rows, HEADS, keyCount, Attention.ROW_KEYS);
+            long[] c = Attention.rowGrid(rows, HEADS, D, Attention.ROW_COLUMNS);
+            scoresGrid = new long[] {s[0], s[1], 1};
+            contextGrid = new long[] {c[0], c[1], 1};
+            local = new long[] {Attention.ROW_GROUP, 1, 1};
+        }
+        graph.task("softmax", Attention::softmaxGroup, new KernelContext(), scores, rows, HEADS, keyStride, keyCount);
+        if (form.equals("tiled")) {
+            graph.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, rowMap, out,
+                    rows, HEADS, D, 0, D, keyStride, keyCount);
+        } else if (sharedByRows) {
+            graph.task("context", Attention::contextBlocked, new KernelContext(), scores, states, keyTable, rowMap,
+                    out, rows, HEADS, D, 0, D, keyStride, keyCount);
+        } else {
+            graph.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, rowMap, out,
+                    rows, HEADS, D, D, keyStride, keyCount);
+        }
+        ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(Devices.byId(device));
+        plan.withGrid("attention.scores", new WorkerGrid3D(scoresGrid[0], scoresGrid[1], scoresGrid[2])
+                .setLocalWork(local));
+        plan.withGrid("attention.softmax", new WorkerGrid1D((long) rows * HEADS * Attention.SOFTMAX_GROUP)
+                .setLocalWork(Attention.SOFTMAX_GROUP));
+        plan.withGrid("attention.context", new WorkerGrid3D(contextGrid[0], contextGrid[1], contextGrid[2])
+                .setLocalWork(local));
+        plan.execute();
+        return plan;
+    }
+
+    private static long tiles(int n) {
+        return (n + Attention.TILE - 1) / Attention.TILE;
+    }
+
     @Benchmark
     public Object sgemm(SgemmState s) {
         return s.plan.execute();
@@ -351,6 +517,16 @@ public class KernelBenchmark {
         }
         plan.execute();
         return plan;
+    }
+
+    @Benchmark
+    public Object elCross(ElCrossState s) {
+        return s.plan.execute();
+    }
+
+    @Benchmark
+    public Object elSelf(ElSelfState s) {
+        return s.plan.execute();
     }
 
     static FloatArray random(int length, long seed) {

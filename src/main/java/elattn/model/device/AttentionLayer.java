@@ -18,8 +18,15 @@ import elattn.tasks.attention.History;
  *  MHA:  input ─► q = Linear_q ───────────────────────────► scores(q, K) ─► context(p, V) ─► Linear_out ─► y
  *  EL:   input ─► q = Linear_q ─► q~ = expandQuery(q, W^K) ─► scores(q~, H) ─► context(p, H) ─► projectHeads(W^V, b^V) ─► Linear_out ─► y
  * </pre>
- * With {@link KernelForms#GROUP} scores/context are the tiled work-group kernels with a softmax between
- * them ({@code _scores}, {@code _softmax}, {@code _context}); see {@link Attention}.
+ * With {@link KernelForms#GROUP} scores/context are work-group kernels with a softmax between them
+ * ({@code _scores}, {@code _softmax}, {@code _context}), chosen by mode and by who shares the
+ * states ({@link #attention}; see {@link Attention}):
+ * <pre>
+ *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
+ *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
+ *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
+ *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
+ * </pre>
  *
  * Decoder self-attention first writes this step's state into the history (see {@link #appendHistory}):
  * <pre>
@@ -65,44 +72,72 @@ final class AttentionLayer {
 
     /**
      * Scores, softmax and context ({@link Attention}) of {@code queries} over {@code keys} into
-     * {@code out}: the two loop kernels, or the three work-group kernels with their grids (lanes of
-     * {@code rows * heads} for EL's {@code headStride} 0, else {@code rows} per head); MHA over
-     * per-row tables (the decode step) keeps the loop context after the tiled scores and softmax.
+     * {@code out}: the one place that picks the kernels, the loop forms or the work-group forms as
+     * in the table above, with their launch grids.
      */
     private static void attention(TaskGraph g, String name, KernelLaunches launches, FloatArray queries, Keys keys,
             FloatArray scores, FloatArray out, IntParam rows, int heads, int width, int headStride, int stateWidth,
             float scale) {
+        String scoresTask = name + "_scores";
+        String contextTask = name + "_context";
         if (!launches.group()) {
-            g.task(name + "_scores", Attention::scores, queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores,
+            g.task(scoresTask, Attention::scores, queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores,
                     rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount(), scale);
-            g.task(name + "_context", Attention::context, scores, keys.values(), keys.keyTable(), keys.rowMap(), out,
+            g.task(contextTask, Attention::context, scores, keys.values(), keys.keyTable(), keys.rowMap(), out,
                     rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount());
             return;
         }
-        int lanesPerRow = headStride == 0 ? heads : 1;
-        long z = headStride == 0 ? 1 : heads;
-        long e = Attention.GROUP_EDGE;
-        g.task(name + "_scores", Attention::scoresTiled, new KernelContext(), queries, keys.keys(), keys.keyTable(),
-                keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount(),
-                scale);
-        launches.add(g, name + "_scores", () -> new long[] {
-            KernelLaunches.blocks(KernelLaunches.value(keys.keyCount()), Attention.TILE) * e,
-            KernelLaunches.blocks(rows.get() * lanesPerRow, Attention.TILE) * e, z}, e, e, 1);
+        boolean el = headStride == 0;
+        Object keyCount = keys.keyCount();
+        if (el && keys.sharedByRows()) {
+            g.task(scoresTask, Attention::scoresBlocked, new KernelContext(), queries, keys.keys(), keys.keyTable(),
+                    keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount,
+                    scale);
+            launches.add(g, scoresTask,
+                    () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
+                    Attention.BLOCK_GROUP, 1, 1);
+        } else if (el) {
+            g.task(scoresTask, Attention::scoresRows, new KernelContext(), queries, keys.keys(), keys.keyTable(),
+                    keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount, scale);
+            launches.add(g, scoresTask,
+                    () -> Attention.rowGrid(rows.get(), heads, KernelLaunches.value(keyCount), Attention.ROW_KEYS),
+                    Attention.ROW_GROUP, 1);
+        } else if (keys.sharedByRows()) {
+            long e = Attention.GROUP_EDGE;
+            g.task(scoresTask, Attention::scoresTiled, new KernelContext(), queries, keys.keys(), keys.keyTable(),
+                    keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount,
+                    scale);
+            launches.add(g, scoresTask, () -> new long[] {
+                KernelLaunches.blocks(KernelLaunches.value(keyCount), Attention.TILE) * e,
+                KernelLaunches.blocks(rows.get(), Attention.TILE) * e, heads}, e, e, 1);
+        } else {
+            g.task(scoresTask, Attention::rawScores, queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores,
+                    rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount, scale);
+        }
         g.task(name + "_softmax", Attention::softmaxGroup, new KernelContext(), scores, rows, heads, keys.keyStride(),
-                keys.keyCount());
+                keyCount);
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
-        if (headStride != 0 && !keys.sharedByRows()) {
-            // MHA with a table per row: no lane shares a state with another, and the blocks of lanes
-            // x dh columns would be few (rows / 64 x heads); one work item per output element is wider.
-            g.task(name + "_context", Attention::context, scores, keys.values(), keys.keyTable(), keys.rowMap(), out,
-                    rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount());
-            return;
+        if (el && keys.sharedByRows()) {
+            g.task(contextTask, Attention::contextBlocked, new KernelContext(), scores, keys.values(), keys.keyTable(),
+                    keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
+            launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
+                    Attention.BLOCK_GROUP, 1, 1);
+        } else if (el) {
+            g.task(contextTask, Attention::contextRows, new KernelContext(), scores, keys.values(), keys.keyTable(),
+                    keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+            launches.add(g, contextTask, () -> Attention.rowGrid(rows.get(), heads, width, Attention.ROW_COLUMNS),
+                    Attention.ROW_GROUP, 1);
+        } else if (keys.sharedByRows()) {
+            long e = Attention.GROUP_EDGE;
+            g.task(contextTask, Attention::contextTiled, new KernelContext(), scores, keys.values(), keys.keyTable(),
+                    keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
+            launches.add(g, contextTask, () -> new long[] {KernelLaunches.blocks(width, Attention.TILE) * e,
+                KernelLaunches.blocks(rows.get(), Attention.TILE) * e, heads}, e, e, 1);
+        } else {
+            g.task(contextTask, Attention::context, scores, keys.values(), keys.keyTable(), keys.rowMap(), out,
+                    rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
         }
-        g.task(name + "_context", Attention::contextTiled, new KernelContext(), scores, keys.values(), keys.keyTable(),
-                keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keys.keyCount());
-        launches.add(g, name + "_context", () -> new long[] {KernelLaunches.blocks(width, Attention.TILE) * e,
-            KernelLaunches.blocks(rows.get() * lanesPerRow, Attention.TILE) * e, z}, e, e, 1);
     }
 
     /**

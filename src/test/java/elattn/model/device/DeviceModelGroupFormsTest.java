@@ -17,7 +17,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The GPU forms of the graphs ({@link KernelForms#GROUP}: tiled attention, work-group layer norm,
+ * The GPU forms of the graphs ({@link KernelForms#GROUP}: work-group attention forms, work-group layer norm,
  * decode linears and top-k, with their grids resized every step) forced on the non-GPU test
  * devices, through a subset of the HF generation cases of every family: greedy and beam search,
  * padded batches (masked keys, rows without keys in GPT-2's padded prompt steps) and sentences

@@ -2,6 +2,7 @@ package elattn.tasks.attention;
 
 import static elattn.testing.HostArrays.assertClose;
 import static elattn.testing.HostArrays.randomFloats;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.IntArray;
@@ -9,10 +10,13 @@ import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
-import elattn.runtime.WorkerGrid3D;
+import elattn.runtime.WorkerGrid;
 import elattn.runtime.WorkerGrid1D;
+import elattn.runtime.WorkerGrid2D;
+import elattn.runtime.WorkerGrid3D;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -21,12 +25,15 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The work-group forms {@link Attention#scoresTiled}, {@link Attention#softmaxGroup} and
- * {@link Attention#contextTiled}, and the loop forms, on every test device against attention
- * computed here in double straight from the key-table definition. The shapes span more than one
- * block of lanes, keys and columns, with widths that are not multiples of the staging chunks, and
- * with key tables that agree within a block (cross-attention, encoder), differ in some slots
- * (beams' ancestries), differ completely (MHA's per-row copies), or leave rows without keys.
+ * Every form of {@link Attention} (scores, softmax and context as {@code AttentionLayer} chains
+ * them) on every test device against attention computed here in double straight from the
+ * key-table definition. The shapes span more than one block of lanes, keys and columns of each
+ * form, with widths and key counts that are not multiples of the staging steps, and with key
+ * tables that agree within a sentence (cross-attention, encoder; sentences of 4 beams that do or
+ * do not fill a block of lanes), differ in some slots (beams' ancestries), differ completely
+ * (MHA's per-row copies), or leave rows without keys. The buffers hold more rows than are live,
+ * and the cache slots no table lists hold NaN: a form that reads a masked or unlisted slot, or
+ * writes past the live rows, fails.
  */
 class AttentionTiledTest {
     /** One attention problem; {@code tables} says how rows map to key tables. */
@@ -40,31 +47,59 @@ class AttentionTiledTest {
 
     enum Tables { PER_SENTENCE, ANCESTRY, PER_ROW }
 
+    /** The kernel chains: the loop forms and each work-group scores / softmax / context triple. */
+    enum Form {
+        LOOP, TILED, BLOCKED, ROWS, RAW;
+
+        /**
+         * The row forms are EL's only ({@code headStride} 0). The blocked forms are correct for any
+         * tables, but make a pass per run of lanes with one table: they are tested, as used, where
+         * rows share tables (on the JVM device, a thread per work item, a pass per lane takes long).
+         */
+        boolean supports(Shape s) {
+            return switch (this) {
+                case ROWS -> s.headStride() == 0;
+                case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
+                default -> true;
+            };
+        }
+    }
+
+    /** Rows past the live ones in every row-indexed buffer. */
+    private static final int SPARE_ROWS = 2;
+
     static Stream<Arguments> cases() {
         List<Shape> shapes = List.of(
-                // EL cross-attention: 4 beams of a sentence share a table; 72 lanes, 70 columns, 75 keys.
+                // EL cross-attention: 4 beams of a sentence share a table (12 lanes: a block of lanes has
+                // several tables); 72 lanes, 70 columns, 75 keys.
                 new Shape("el-cross", 24, 3, 70, 0, 70, 80, 75, Tables.PER_SENTENCE),
-                // EL self-attention: one table per row, mostly the same slots as the sentence's first beam.
+                // EL cross-attention with 4 beams x 16 heads = one block of lanes per sentence; 2 sentences,
+                // 133 keys and 130 columns: two blocks of each.
+                new Shape("el-cross-sentence-blocks", 8, 16, 130, 0, 130, 136, 133, Tables.PER_SENTENCE),
+                // EL self-attention: one table per row, mostly the same slots as its neighbours'; 67 keys.
                 new Shape("el-self", 22, 3, 40, 0, 40, 70, 67, Tables.ANCESTRY),
+                // EL self-attention with 18 heads (two blocks of heads per row) and 260 columns.
+                new Shape("el-self-wide", 5, 18, 260, 0, 260, 12, 9, Tables.ANCESTRY),
                 // Encoder MHA: 70 positions per head over 9-wide heads of 18-wide states.
                 new Shape("mha-encoder", 70, 2, 9, 9, 18, 70, 70, Tables.PER_SENTENCE),
                 // MHA cross-attention over per-row copies: no table agrees with another.
                 new Shape("mha-copies", 66, 2, 8, 8, 16, 65, 65, Tables.PER_ROW));
-        return TestDevices.devices().flatMap(d -> shapes.stream().map(s -> Arguments.of(d, s)));
+        return TestDevices.devices().flatMap(d -> shapes.stream().flatMap(s -> Arrays.stream(Form.values())
+                .filter(f -> f.supports(s)).map(f -> Arguments.of(d, s, f))));
     }
 
     private final Random random = new Random(7);
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void tiledAndLoopFormsEqualReference(TestDevice device, Shape s) {
+    void formEqualsReference(TestDevice device, Shape s, Form form) {
         int slots = 3 * s.keyStride() + s.rows();
-        FloatArray states = randomFloats(slots * s.stateWidth(), 21);
-        FloatArray queries = randomFloats(s.rows() * s.heads() * s.width(), 22);
-        int tableCount = s.tables() == Tables.PER_SENTENCE ? (s.rows() + 3) / 4 : s.rows();
-        int[] rowMap = new int[s.rows()];
+        int bufferRows = s.rows() + SPARE_ROWS;
+        int tableCount = s.tables() == Tables.PER_SENTENCE ? (bufferRows + 3) / 4 : bufferRows;
+        int[] rowMap = new int[bufferRows];
         IntArray keyTable = new IntArray(tableCount * s.keyStride());
         int[][] slotsOf = new int[tableCount][s.keyCount()];
+        boolean[] listed = new boolean[slots];
         for (int t = 0; t < tableCount; t++) {
             for (int j = 0; j < s.keyCount(); j++) {
                 int slot = switch (s.tables()) {
@@ -72,65 +107,129 @@ class AttentionTiledTest {
                     case ANCESTRY -> random.nextInt(5) == 0 ? random.nextInt(slots) : (j % 6 == 5 ? -1 : j);
                     case PER_ROW -> (t * 11 + j * 3) % slots;
                 };
+                if (s.tables() == Tables.ANCESTRY && t == 3) {
+                    slot = -1; // a row without any key: all-zero probabilities and context
+                }
                 slotsOf[t][j] = slot;
                 keyTable.set(t * s.keyStride() + j, slot);
+                if (slot >= 0) {
+                    listed[slot] = true;
+                }
             }
         }
-        if (s.tables() == Tables.ANCESTRY) {
-            // A row without any key: all-zero probabilities and context.
-            for (int j = 0; j < s.keyCount(); j++) {
-                slotsOf[3][j] = -1;
-                keyTable.set(3 * s.keyStride() + j, -1);
-            }
-        }
-        for (int r = 0; r < s.rows(); r++) {
+        for (int r = 0; r < bufferRows; r++) {
             rowMap[r] = s.tables() == Tables.PER_SENTENCE ? r / 4 : r;
         }
+        FloatArray states = randomFloats(slots * s.stateWidth(), 21);
+        for (int slot = 0; slot < slots; slot++) {
+            if (!listed[slot]) {
+                for (int c = 0; c < s.stateWidth(); c++) {
+                    states.set(slot * s.stateWidth() + c, Float.NaN);
+                }
+            }
+        }
+        FloatArray queries = randomFloats(bufferRows * s.heads() * s.width(), 22);
         float scale = 0.3f;
         float[] expected = reference(s, queries, states, slotsOf, rowMap, scale);
 
         IntArray map = IntArray.fromArray(rowMap);
-        int scoreSize = s.rows() * s.heads() * s.keyStride();
-        FloatArray loopScores = new FloatArray(scoreSize);
-        FloatArray loopOut = new FloatArray(s.rows() * s.heads() * s.width());
-        TaskGraph loop = new TaskGraph("loop")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, map)
-                .task("scores", Attention::scores, queries, states, keyTable, map, loopScores, s.rows(), s.heads(),
-                        s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount(), scale)
-                .task("context", Attention::context, loopScores, states, keyTable, map, loopOut, s.rows(), s.heads(),
-                        s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, loopOut);
-
-        FloatArray scores = new FloatArray(scoreSize);
-        FloatArray out = new FloatArray(s.rows() * s.heads() * s.width());
+        FloatArray scores = new FloatArray(bufferRows * s.heads() * s.keyStride());
+        FloatArray out = new FloatArray(bufferRows * s.heads() * s.width());
         out.init(Float.NaN);
-        TaskGraph tiled = new TaskGraph("tiled")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, map, out)
-                .task("scores", Attention::scoresTiled, new KernelContext(), queries, states, keyTable, map, scores,
-                        s.rows(), s.heads(), s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount(),
-                        scale)
-                .task("softmax", Attention::softmaxGroup, new KernelContext(), scores, s.rows(), s.heads(),
-                        s.keyStride(), s.keyCount())
-                .task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, map, out,
-                        s.rows(), s.heads(), s.width(), s.headStride(), s.stateWidth(), s.keyStride(), s.keyCount())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        int lanes = s.rows() * (s.headStride() == 0 ? s.heads() : 1);
-        int z = s.headStride() == 0 ? 1 : s.heads();
-        int e = Attention.GROUP_EDGE;
-        try (ExecutionPlan plan = new ExecutionPlan(loop.snapshot(), tiled.snapshot()).withDevice(device.get())) {
-            plan.withGrid("tiled.scores", new WorkerGrid3D(blocks(s.keyCount()) * e, blocks(lanes) * e, z)
-                    .setLocalWork(e, e, 1));
-            plan.withGrid("tiled.softmax", new WorkerGrid1D((long) s.rows() * s.heads() * Attention.SOFTMAX_GROUP)
-                    .setLocalWork(Attention.SOFTMAX_GROUP));
-            plan.withGrid("tiled.context", new WorkerGrid3D(blocks(s.width()) * e, blocks(lanes) * e, z)
-                    .setLocalWork(e, e, 1));
+        TaskGraph graph = new TaskGraph("attention")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, map, out);
+        addTasks(graph, form, s, queries, states, keyTable, map, scores, out, scale);
+        graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
+            setGrids(plan, form, s);
             plan.execute();
         }
-        assertClose(expected, loopOut.toHeapArray(), 1e-5f, "loop forms, " + s + " on " + device);
-        assertClose(expected, out.toHeapArray(), 1e-5f, "work-group forms, " + s + " on " + device);
+        float[] all = out.toHeapArray();
+        int live = s.rows() * s.heads() * s.width();
+        assertClose(expected, Arrays.copyOf(all, live), 1e-5f, form + " forms, " + s + " on " + device);
+        for (int i = live; i < all.length; i++) {
+            assertTrue(Float.isNaN(all[i]), form + " forms, " + s + " on " + device + ": wrote past the rows at " + i);
+        }
     }
 
-    private static long blocks(int n) {
+    private static void addTasks(TaskGraph g, Form form, Shape s, FloatArray queries, FloatArray states,
+            IntArray keyTable, IntArray map, FloatArray scores, FloatArray out, float scale) {
+        int rows = s.rows();
+        int heads = s.heads();
+        int width = s.width();
+        int headStride = s.headStride();
+        int stateWidth = s.stateWidth();
+        int keyStride = s.keyStride();
+        int keyCount = s.keyCount();
+        switch (form) {
+            case LOOP -> g.task("scores", Attention::scores, queries, states, keyTable, map, scores, rows, heads, width,
+                    headStride, stateWidth, keyStride, keyCount, scale);
+            case TILED -> g.task("scores", Attention::scoresTiled, new KernelContext(), queries, states, keyTable, map,
+                    scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
+            case BLOCKED -> g.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable,
+                    map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
+            case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
+                    scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
+            case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
+                    width, headStride, stateWidth, keyStride, keyCount, scale);
+        }
+        if (form != Form.LOOP) {
+            g.task("softmax", Attention::softmaxGroup, new KernelContext(), scores, rows, heads, keyStride, keyCount);
+        }
+        switch (form) {
+            case LOOP, RAW -> g.task("context", Attention::context, scores, states, keyTable, map, out, rows, heads,
+                    width, headStride, stateWidth, keyStride, keyCount);
+            case TILED -> g.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, map,
+                    out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
+            case BLOCKED -> g.task("context", Attention::contextBlocked, new KernelContext(), scores, states, keyTable,
+                    map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
+            case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
+                    out, rows, heads, width, stateWidth, keyStride, keyCount);
+        }
+    }
+
+    /** The launch grids of the work-group kernels, as {@code AttentionLayer} sizes them. */
+    private static void setGrids(ExecutionPlan plan, Form form, Shape s) {
+        if (form == Form.LOOP) {
+            return;
+        }
+        plan.withGrid("attention.softmax", new WorkerGrid1D((long) s.rows() * s.heads() * Attention.SOFTMAX_GROUP)
+                .setLocalWork(Attention.SOFTMAX_GROUP));
+        switch (form) {
+            case TILED -> {
+                int lanes = s.rows() * (s.headStride() == 0 ? s.heads() : 1);
+                int z = s.headStride() == 0 ? 1 : s.heads();
+                int e = Attention.GROUP_EDGE;
+                plan.withGrid("attention.scores", new WorkerGrid3D(tiles(s.keyCount()) * e, tiles(lanes) * e, z)
+                        .setLocalWork(e, e, 1));
+                plan.withGrid("attention.context", new WorkerGrid3D(tiles(s.width()) * e, tiles(lanes) * e, z)
+                        .setLocalWork(e, e, 1));
+            }
+            case BLOCKED -> {
+                plan.withGrid("attention.scores", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
+                        s.keyCount())));
+                plan.withGrid("attention.context", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
+                        s.width())));
+            }
+            case ROWS -> {
+                long[] scores = Attention.rowGrid(s.rows(), s.heads(), s.keyCount(), Attention.ROW_KEYS);
+                long[] context = Attention.rowGrid(s.rows(), s.heads(), s.width(), Attention.ROW_COLUMNS);
+                plan.withGrid("attention.scores", new WorkerGrid2D(scores[0], scores[1])
+                        .setLocalWork(Attention.ROW_GROUP, 1));
+                plan.withGrid("attention.context", new WorkerGrid2D(context[0], context[1])
+                        .setLocalWork(Attention.ROW_GROUP, 1));
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static WorkerGrid grid3(long[] global) {
+        return new WorkerGrid3D(global[0], global[1], global[2])
+                .setLocalWork(Attention.BLOCK_GROUP, 1, 1);
+    }
+
+    private static long tiles(int n) {
         return (n + Attention.TILE - 1) / Attention.TILE;
     }
 

@@ -59,12 +59,13 @@ class LogitsTest {
         for (int j = VOCAB - 1; j >= 0; j--) {
             bans.add(new int[] {4, j});
         }
+        // Sorted by row (the kernels' contract), tokens of a row in scrambled order.
+        bans.sort(Comparator.<int[]>comparingInt(b -> b[0]).thenComparingInt(b -> (b[1] * 7919) % 1009));
         IntArray bannedRows = new IntArray(bans.size() + 3);
         IntArray bannedTokens = new IntArray(bans.size() + 3);
         for (int p = 0; p < bans.size(); p++) {
-            int q = (p * 7919) % bans.size(); // any order
-            bannedRows.set(q, bans.get(p)[0]);
-            bannedTokens.set(q, bans.get(p)[1]);
+            bannedRows.set(p, bans.get(p)[0]);
+            bannedTokens.set(p, bans.get(p)[1]);
         }
         IntArray forced = IntArray.fromArray(-1, 17, -1, -1, -1, -1, 3);
         return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), ROWS, VOCAB, K,

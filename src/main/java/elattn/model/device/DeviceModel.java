@@ -433,9 +433,13 @@ public final class DeviceModel implements StepModel {
             for (int r = 0; r < n; r++) {
                 b.forced.set(r, forced[r]);
             }
-            for (int i = 0; i < bannedRows.length; i++) {
-                b.bannedRows.set(i, bannedRows[i]);
-                b.bannedTokens.set(i, request.bannedTokens()[i]);
+            // The device looks up each row's bans by binary search: send them sorted by row.
+            Integer[] order = new Integer[bannedRows.length];
+            Arrays.setAll(order, i -> i);
+            Arrays.sort(order, (x, y) -> Integer.compare(bannedRows[x], bannedRows[y]));
+            for (int i = 0; i < order.length; i++) {
+                b.bannedRows.set(i, bannedRows[order[i]]);
+                b.bannedTokens.set(i, request.bannedTokens()[order[i]]);
             }
             b.bannedCount.set(bannedRows.length);
         }

@@ -33,7 +33,9 @@ import elattn.kernel.Parallel;
  * {@code logits}, for tests and debugging; with 0 the logits are left unchanged.
  *
  * <p>Arguments: {@code forced}: at least {@code rows} ids, {@code -1} = none; {@code bannedRows},
- * {@code bannedTokens}: at least {@code bannedCount} pairs, in any order; {@code topTokens},
+ * {@code bannedTokens}: at least {@code bannedCount} pairs, sorted by row (tokens of a row in any
+ * order: each row finds its own bans by binary search, so a step that bans a token in every row,
+ * as a minimum length does, costs each row only its own bans); {@code topTokens},
  * {@code topScores}: at least {@code rows * k}. {@code k <= MAX_K}.
  *
  * <p>{@link #logSoftmaxTopK} is the loop form (one row per parallel iteration: the JVM form);
@@ -69,6 +71,8 @@ public final class Logits {
             }
             float logZ = logNormalizer(max, sum);
             int force = forced.get(row);
+            int bansFrom = firstBan(bannedRows, bannedCount, row);
+            int bansTo = firstBan(bannedRows, bannedCount, row + 1);
             int kk = Math.min(k, MAX_K);
             float[] bestScore = new float[MAX_K];
             int[] bestToken = new int[MAX_K];
@@ -79,11 +83,10 @@ public final class Logits {
             for (int j = 0; j < vocab; j++) {
                 float s = score(logits.get(base + j), logZ, j, force);
                 if (writeLogProbs != 0) {
-                    logits.set(base + j,
-                            constrained(s, row, j, force, bannedRows, bannedTokens, bannedCount));
+                    logits.set(base + j, constrained(s, j, force, bannedTokens, bansFrom, bansTo));
                 }
                 if (kk > 0 && better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
-                    s = constrained(s, row, j, force, bannedRows, bannedTokens, bannedCount);
+                    s = constrained(s, j, force, bannedTokens, bansFrom, bansTo);
                     if (better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
                         int p = kk - 1;
                         while (p > 0 && better(s, j, bestScore[p - 1], bestToken[p - 1])) {
@@ -152,6 +155,8 @@ public final class Logits {
         ctx.localBarrier();
 
         int force = forced.get(row);
+        int bansFrom = firstBan(bannedRows, bannedCount, row);
+        int bansTo = firstBan(bannedRows, bannedCount, row + 1);
         int kk = Math.min(k, MAX_K);
         float[] bestScore = new float[MAX_K];
         int[] bestToken = new int[MAX_K];
@@ -162,10 +167,10 @@ public final class Logits {
         for (int j = l; j < vocab; j += GROUP) {
             float s = score(logits.get(base + j), logZ, j, force);
             if (writeLogProbs != 0) {
-                logits.set(base + j, constrained(s, row, j, force, bannedRows, bannedTokens, bannedCount));
+                logits.set(base + j, constrained(s, j, force, bannedTokens, bansFrom, bansTo));
             }
             if (kk > 0 && better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
-                s = constrained(s, row, j, force, bannedRows, bannedTokens, bannedCount);
+                s = constrained(s, j, force, bannedTokens, bansFrom, bansTo);
                 if (better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
                     int p = kk - 1;
                     while (p > 0 && better(s, j, bestScore[p - 1], bestToken[p - 1])) {
@@ -228,18 +233,32 @@ public final class Logits {
         return logit - logZ;
     }
 
-    /** {@code s}, or {@code -inf} when (row, j) is banned and no token is forced. */
-    private static float constrained(float s, int row, int j, int force, IntArray bannedRows, IntArray bannedTokens,
-            int bannedCount) {
+    /** {@code s}, or {@code -inf} when token j is among the row's bans {@code [from, to)} and no token is forced. */
+    private static float constrained(float s, int j, int force, IntArray bannedTokens, int from, int to) {
         if (force >= 0) {
             return s;
         }
-        for (int p = 0; p < bannedCount; p++) {
-            if (bannedRows.get(p) == row && bannedTokens.get(p) == j) {
+        for (int p = from; p < to; p++) {
+            if (bannedTokens.get(p) == j) {
                 return Float.NEGATIVE_INFINITY;
             }
         }
         return s;
+    }
+
+    /** The first of the {@code count} bans (sorted by row) whose row is at least {@code row}; {@code count} if none. */
+    private static int firstBan(IntArray bannedRows, int count, int row) {
+        int lo = 0;
+        int hi = count;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (bannedRows.get(mid) < row) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /** The candidate order: higher score first, then lower token id. */

@@ -63,10 +63,13 @@ final class BatchLayout {
     /** Rows of each prefill step ({@link #rowsAt} of a prompt step). */
     final int prefillRowsPerStep;
     /**
-     * Per prefill row, sentence-major ({@code i = r * prefillSteps + t}: row r of prompt step t, so a
-     * sentence's rows are consecutive and share their key lists): token, position-table row, history
-     * slot, and the causal key list ({@code prefillSteps} entries: prefill rows of the same step row
-     * at steps {@code <= t} that are not prompt pads, else -1).
+     * Per prefill row, sentence-major and latest step first ({@code i = r * prefillSteps +
+     * (prefillSteps - 1 - t)}: row r of prompt step t), so that a prompt row's rows are consecutive
+     * and the first of any run of them has the longest key list, which holds every later one's: the
+     * tiled attention kernels stage the keys of a block's first row once for all its rows. Per row:
+     * token, position-table row, history slot, and the causal key list ({@code prefillSteps}
+     * entries: the prefill rows of the same prompt row at steps {@code <= t} that are not prompt
+     * pads, else -1).
      */
     final int[] prefillTokens;
     final int[] prefillPositions;
@@ -150,13 +153,13 @@ final class BatchLayout {
         for (int r = 0; r < prefillRowsPerStep; r++) {
             int s = prefillRowsPerStep == sentences ? r : r / startRowsPerSentence;
             for (int t = 0; t < prefillSteps; t++) {
-                int i = r * prefillSteps + t;
+                int i = r * prefillSteps + (prefillSteps - 1 - t);
                 prefillTokens[i] = Math.max(0, batch.inputIds()[s][t]);
                 prefillPositions[i] = positionTable[s * maxSteps + t];
                 prefillSlots[i] = stepOffsets[t] + r;
                 for (int j = 0; j < prefillSteps; j++) {
                     prefillKeys[i * prefillSteps + j] = j <= t && keyMask[s * maxSteps + j] != 0
-                            ? r * prefillSteps + j : -1;
+                            ? r * prefillSteps + (prefillSteps - 1 - j) : -1;
                 }
             }
         }

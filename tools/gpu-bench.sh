@@ -7,7 +7,8 @@
 # and each benchmark skips what is left after its total limit.
 # Results in $OUT (or ./gpu-out): generation-<device>.json/.md, hf.json, table.md, <shape>.svg, *.log.
 # Environment: DEVICES (default cuda:0; e.g. "cuda:0 opencl:1" adds NVIDIA OpenCL with smaller
-# batches), JAVA_TOTAL_S (250), HF_TOTAL_S (170), RUN_LIMIT_S (60), HF_LIMIT_S (40), SKIP_HF=1, SKIP_JAVA=1.
+# batches), JAVA_TOTAL_S (250), HF_TOTAL_S (170), RUN_LIMIT_S (60), SEARCH_LIMIT_S (60), HF_LIMIT_S (40),
+# SKIP_HF=1, SKIP_JAVA=1.
 set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
 source .gpu/env.sh
@@ -26,7 +27,7 @@ if [ "${SKIP_JAVA:-}" != 1 ]; then
     name=${device/:/}
     timeout $(( ${JAVA_TOTAL_S:-250} + 90 )) java --enable-native-access=ALL-UNNAMED -Xmx8g -XX:MaxDirectMemorySize=110g \
       -cp "$cp" elattn.bench.GenerationBenchmark --device "$device" \
-      --run-limit-s ${RUN_LIMIT_S:-60} --search-limit-s 60 --total-limit-s ${JAVA_TOTAL_S:-250} "${extra[@]}" \
+      --run-limit-s ${RUN_LIMIT_S:-60} --search-limit-s ${SEARCH_LIMIT_S:-60} --total-limit-s ${JAVA_TOTAL_S:-250} "${extra[@]}" \
       --json "$out/generation-$name.json" --markdown "$out/generation-$name.md" 2>&1 | tee "$out/java-$name.log" | grep -v DEBUG
     first=0
   done

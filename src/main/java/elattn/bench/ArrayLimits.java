@@ -71,6 +71,15 @@ public final class ArrayLimits {
                 sizes.put("MHA's per-beam encoder output and cross keys/values (rows x source x d)", rows * width * d);
             }
         }
+        if (!c.encoderDecoder() && c.preNorm()) {
+            // The prompt read in one pass (PrefillGraph): every prompt position before the last of
+            // every sentence (one prompt row per sentence in EL; the search's start rows in MHA,
+            // at most one per beam) are rows, each with a causal key list.
+            long promptRows = (mode == AttentionMode.EL ? s : rows) * (shape.inputWidth() - 1);
+            sizes.put("the prefill's attention scores (prompt rows x heads x prompt)",
+                    promptRows * c.decoderHeads() * (shape.inputWidth() - 1));
+            sizes.put("the prefill's feed-forward activations (prompt rows x ffn)", promptRows * c.decoderFfn());
+        }
         sizes.put("the decoder's attention scores (rows x heads x keys)", rows * c.decoderHeads() * Math.max(width, steps));
         sizes.put("the logits (rows x vocab)", rows * c.vocabSize());
         if (mode == AttentionMode.EL) {

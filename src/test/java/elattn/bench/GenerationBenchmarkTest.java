@@ -156,4 +156,22 @@ class GenerationBenchmarkTest {
         String tooWide = ArrayLimits.check(wide, AttentionMode.EL, 1).orElseThrow();
         assertTrue(tooWide.contains("encoder's attention scores of one run (1 sentences"), tooWide);
     }
+
+    /**
+     * GPT-2 medium's one-pass prompt: sentences x 511 prompt rows x 16 heads x 511 keys of scores.
+     * EL reads a prompt once per sentence; MHA once per start row (at most one per beam).
+     */
+    @Test
+    void gpt2MediumPromptInOnePassBoundsTheBatch() {
+        Shape gpt2 = Shape.gpt2Medium();
+        for (AttentionMode mode : AttentionMode.values()) {
+            for (int batch : List.of(16, 64)) {
+                assertEquals(Optional.empty(), ArrayLimits.check(gpt2, mode, batch), mode + " at " + batch);
+            }
+        }
+        assertEquals(514, ArrayLimits.largestBatch(gpt2, AttentionMode.EL, 1 << 16), "514 x 511 x 16 x 511 < 2^31");
+        assertEquals(128, ArrayLimits.largestBatch(gpt2, AttentionMode.MHA, 1 << 16), "4 rows per sentence");
+        String el = ArrayLimits.check(gpt2, AttentionMode.EL, 515).orElseThrow();
+        assertTrue(el.contains("prefill's attention scores"), el);
+    }
 }

@@ -27,9 +27,12 @@ fi
 
 if [ "${SKIP_BENCH:-}" != 1 ]; then
   jmh="org.openjdk.jmh.Main -wi 2 -w 1 -i 5 -r 1 -f 1"
-  run_java $jmh 'KernelBenchmark' -p device=cuda:0${nvidia_cl:+,$nvidia_cl} \
+  # tensorCore is CUDA-only (its OpenCL source refuses to build): run on cuda:0 alone.
+  run_java $jmh 'KernelBenchmark' -e 'KernelBenchmark.tensorCore' -p device=cuda:0${nvidia_cl:+,$nvidia_cl} \
     -rf json -rff "$out/kernels-gpu.json" 2>&1 | grep -E '^(Benchmark|KernelBenchmark)'
-  run_java $jmh 'KernelBenchmark' -p device=jvm${pocl:+,$pocl} -p form=loop \
+  run_java $jmh 'KernelBenchmark.tensorCore' -p device=cuda:0 \
+    -rf json -rff "$out/kernels-tensor-core.json" 2>&1 | grep -E '^(Benchmark|KernelBenchmark)'
+  run_java $jmh 'KernelBenchmark' -e 'KernelBenchmark.tensorCore' -p device=jvm${pocl:+,$pocl} -p form=loop \
     -rf json -rff "$out/kernels-cpu.json" 2>&1 | grep -E '^(Benchmark|KernelBenchmark)'
   python3 - <<'PY' 2>&1 | tee "$out/cublas.txt"
 import torch, time
@@ -41,5 +44,13 @@ for n in (1024, 4096):
     for _ in range(reps): a @ b
     torch.cuda.synchronize(); dt = (time.perf_counter() - t) / reps
     print(f"torch {torch.__version__} fp32 matmul (cuBLAS, TF32 off) n={n}: {dt*1e3:.3f} ms, {2*n**3/dt/1e9:.0f} GFLOP/s")
+torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = False
+for n in (1024, 4096):  # the tensor-core reference for KernelBenchmark.tensorCore: fp16 inputs, fp32 accumulation
+    a = torch.rand(n, n, device="cuda").half(); b = torch.rand(n, n, device="cuda").half()
+    for _ in range(3): a @ b.t()
+    torch.cuda.synchronize(); reps = 20; t = time.perf_counter()
+    for _ in range(reps): a @ b.t()
+    torch.cuda.synchronize(); dt = (time.perf_counter() - t) / reps
+    print(f"torch {torch.__version__} fp16 matmul a @ b.t() (cuBLAS, fp16 in and out, fp32 accumulation) n={n}: {dt*1e3:.3f} ms, {2*n**3/dt/1e9:.0f} GFLOP/s")
 PY
 fi

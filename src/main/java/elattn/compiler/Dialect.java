@@ -116,11 +116,68 @@ enum Dialect {
     }
 
     /**
+     * What a kernel calling {@code KernelContext.mma16816} (or mmaRow/mmaCol) needs first. CUDA: an
+     * architecture guard (mma.sync m16n8k16 needs compute capability 8.0) and the functions; OpenCL has no portable warp matrix operation, so the source refuses to build, saying
+     * why, rather than compute something else.
+     */
+    String mmaPrelude(String kernel) {
+        if (this == OPENCL) {
+            return "#error \"kernel " + kernel + " uses KernelContext.mma16816 (tensor cores), which is CUDA-only:"
+                    + " run it on a cuda device (compute capability 8.0+), or on OpenCL use a portable kernel"
+                    + " without mma16816 (the kernel's Javadoc names one)\"\n\n";
+        }
+        return """
+                // KernelContext.mma16816: warp-level tensor-core multiply-accumulate (PTX mma.sync m16n8k16).
+                #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+                #error "kernel %s uses KernelContext.mma16816 (tensor-core mma.sync.m16n8k16), which needs compute capability 8.0 or newer; on older GPUs use a portable kernel without mma16816 (the kernel's Javadoc names one)"
+                #endif
+
+                // Warps are runs of 32 threads in x-fastest order (from threadIdx, so that repeated uses CSE).
+                __device__ __forceinline__ int elattn_lane() {
+                    return (int) ((threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31);
+                }
+
+                // acc[0..3] += A B on the warp's 16x8 tile; a and b hold fp16 pairs (KernelMath.packHalf2),
+                // A[r][p] in a[r * lda + p / 2] (16x16), B[p][j] in b[j * ldb + p / 2] (16x8). This lane's
+                // fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
+                // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
+                // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
+                __device__ __forceinline__ void elattn_mma16816(float* acc, const int* a, int lda, const int* b, int ldb) {
+                    int lane = elattn_lane();
+                    const int* a0 = a + (lane >> 2) * lda + (lane & 3);
+                    const int* a8 = a0 + 8 * lda;
+                    const int* b0 = b + (lane >> 2) * ldb + (lane & 3);
+                    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+                        " {%%0, %%1, %%2, %%3}, {%%4, %%5, %%6, %%7}, {%%8, %%9}, {%%0, %%1, %%2, %%3};"
+                        : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
+                        : "r"(a0[0]), "r"(a8[0]), "r"(a0[4]), "r"(a8[4]), "r"(b0[0]), "r"(b0[4]));
+                }
+
+                """.formatted(kernel);
+    }
+
+    /** {@code KernelContext.mma16816} on C pointers to the accumulators and the two tiles (see {@link #mmaPrelude}). */
+    String mma(String acc, String a, String lda, String b, String ldb) {
+        return this == OPENCL ? "(void) 0 /* mma16816: CUDA only, see the #error above */"
+                : "elattn_mma16816(" + acc + ", " + a + ", " + lda + ", " + b + ", " + ldb + ")";
+    }
+
+    /** {@code KernelContext.mmaRow(e)}: the tile row of accumulator entry e of this lane. */
+    String mmaRow(String e) {
+        return this == OPENCL ? "0 /* mmaRow: CUDA only */" : "(elattn_lane() / 4 + (" + e + ") / 2 * 8)";
+    }
+
+    /** {@code KernelContext.mmaCol(e)}: the tile column of accumulator entry e of this lane. */
+    String mmaCol(String e) {
+        return this == OPENCL ? "0 /* mmaCol: CUDA only */" : "(elattn_lane() % 4 * 2 + (" + e + ") % 2)";
+    }
+
+    /**
      * Definitions every translation unit of this dialect needs before the functions. The float to
      * integer casts test for NaN themselves: NVIDIA's OpenCL {@code convert_long_sat} and CUDA's
      * {@code __float2ll_rz} give the most negative value for NaN where Java gives 0 (seen on H200).
      */
-    String prelude(boolean usesHalf) {
+    String prelude(boolean usesHalf, boolean usesPackHalf2) {
         String casts = this == OPENCL ? """
                 static inline int elattn_float_to_int(float v) { return isnan(v) ? 0 : convert_int_sat(v); }
                 static inline long elattn_float_to_long(float v) { return isnan(v) ? 0 : convert_long_sat(v); }
@@ -130,7 +187,25 @@ enum Dialect {
                 __device__ __forceinline__ long long elattn_float_to_long(float v) { return v != v ? 0 : __float2ll_rz(v); }
 
                 """;
-        return casts + halfPrelude(usesHalf);
+        return casts + halfPrelude(usesHalf || usesPackHalf2) + (usesPackHalf2 ? packHalf2() : "");
+    }
+
+    /** {@code KernelMath.packHalf2}: two floats rounded to fp16, lo in the low 16 bits. */
+    private String packHalf2() {
+        return this == OPENCL ? """
+                static inline int elattn_pack_half2(float lo, float hi) {
+                    ushort bits[2];
+                    vstore_half(lo, 0, (half*) bits);
+                    vstore_half(hi, 1, (half*) bits);
+                    return (int) ((uint) bits[0] | (uint) bits[1] << 16);
+                }
+
+                """ : """
+                __device__ __forceinline__ int elattn_pack_half2(float lo, float hi) {
+                    return (int) ((unsigned int) elattn_float_to_half(lo) | (unsigned int) elattn_float_to_half(hi) << 16);
+                }
+
+                """;
     }
 
     private String halfPrelude(boolean usesHalf) {

@@ -83,6 +83,73 @@ public final class KernelContext {
         return requireGroup().intArray(localArraysAllocated++, size);
     }
 
+    /** Work items of a warp, the unit that executes {@link #mma16816} together. */
+    public static final int WARP = 32;
+
+    /**
+     * A warp-level tensor-core multiply-accumulate of fp16 tiles with fp32 accumulation, as PTX's
+     * {@code mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32} (CUDA only, compute capability 8.0+):
+     * the warp's 16x8 tile {@code D += A B}. The tiles are local int arrays of fp16 pairs
+     * ({@link KernelMath#packHalf2}: element {@code 2q} in the low half of int {@code q}, {@code 2q + 1}
+     * in the high half), both read along k, with strides and offsets counted in ints:
+     * <pre>
+     *   A[r][p] = half p % 2 of a[aOffset + r * lda + p / 2]     r < 16, p < 16   (row-major)
+     *   B[p][j] = half p % 2 of b[bOffset + j * ldb + p / 2]     p < 16, j < 8    (n-major: row j of b is column j of B)
+     *   acc[accOffset + e] += sum over p of A[mmaRow(e)][p] * B[p][mmaCol(e)]           e < 4
+     * </pre>
+     * so a product {@code C = A W^T} stages rows of A and rows of W alike. Products and sums are fp32.
+     *
+     * <p>Every work item of a warp (32 consecutive items of the work-group, x fastest, so the group
+     * size must be a multiple of 32) calls it at the same point of the code, with the same
+     * {@code a}, {@code aOffset}, {@code lda}, {@code b}, {@code bOffset}, {@code ldb}, and its own
+     * {@code acc}: the item's 4 accumulators of the 16x8 tile, entry {@code e} at row
+     * {@link #mmaRow mmaRow(e)} and column {@link #mmaCol mmaCol(e)}. {@code a} and {@code b} are
+     * local int arrays (written before a {@link #localBarrier()}), {@code acc} a private
+     * {@code new float[4 * TILES]} holding one fragment per tile at offsets that are multiples of 4.
+     *
+     * <p>On the OpenCL backend a kernel that calls it fails to build (it says so); the JVM backend
+     * computes the same sums (each item its own 4, from the shared tiles).
+     */
+    public void mma16816(float[] acc, int accOffset, int[] a, int aOffset, int lda, int[] b, int bOffset, int ldb) {
+        if (linearLocalSize() % WARP != 0) {
+            throw new IllegalStateException("mma16816 is executed by whole warps: the work-group size ("
+                    + linearLocalSize() + " items) must be a multiple of " + WARP);
+        }
+        for (int e = 0; e < 4; e++) {
+            int aRow = aOffset + mmaRow(e) * lda;
+            int bColumn = bOffset + mmaCol(e) * ldb;
+            float sum = 0f;
+            for (int p = 0; p < 16; p++) {
+                sum += half(a[aRow + p / 2], p % 2) * half(b[bColumn + p / 2], p % 2);
+            }
+            acc[accOffset + e] += sum;
+        }
+    }
+
+    /** Row within the 16x8 tile of entry {@code e} (0..3) of this item's {@link #mma16816} accumulators. */
+    public int mmaRow(int e) {
+        return lane() / 4 + e / 2 * 8;
+    }
+
+    /** Column within the 16x8 tile of entry {@code e} (0..3) of this item's {@link #mma16816} accumulators. */
+    public int mmaCol(int e) {
+        return lane() % 4 * 2 + e % 2;
+    }
+
+    /** This item's lane in its warp: warps are runs of 32 items in x-fastest order, as on CUDA. */
+    private int lane() {
+        return (localIdx + localGroupSizeX * (localIdy + localGroupSizeY * localIdz)) % WARP;
+    }
+
+    private int linearLocalSize() {
+        return localGroupSizeX * localGroupSizeY * localGroupSizeZ;
+    }
+
+    /** The low ({@code which} 0) or high fp16 of a {@link KernelMath#packHalf2} pair, widened. */
+    private static float half(int pair, int which) {
+        return Float.float16ToFloat((short) (pair >>> 16 * which));
+    }
+
     private WorkGroup requireGroup() {
         if (group == null) {
             throw new IllegalStateException("this KernelContext is the placeholder given when a task is declared;"

@@ -84,4 +84,12 @@ public final class KernelMath {
     public static float fma(float a, float b, float c) {
         return Math.fma(a, b, c);
     }
+
+    /**
+     * {@code lo} and {@code hi} rounded to fp16 (nearest even) and packed into one int, {@code lo}
+     * in bits 0-15: the element pairs of the fp16 tiles that {@link KernelContext#mma16816} reads.
+     */
+    public static int packHalf2(float lo, float hi) {
+        return Float.floatToFloat16(lo) & 0xffff | Float.floatToFloat16(hi) << 16;
+    }
 }

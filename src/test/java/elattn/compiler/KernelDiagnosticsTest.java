@@ -63,6 +63,19 @@ class KernelDiagnosticsTest {
                 """.formatted(statements);
     }
 
+    /** A work-group kernel with a local int tile ta, declarations {@code acc} and {@code tb}, and {@code call}. */
+    private static String mma(String acc, String tb, String call) {
+        return """
+                public static void k(KernelContext ctx, FloatArray y) {
+                    int[] ta = ctx.allocateIntLocalArray(128);
+                    %s
+                    %s
+                    %s
+                    y.set(ctx.globalIdx, 1f);
+                }
+                """.formatted(acc, tb, call);
+    }
+
     static List<Case> cases() {
         return List.of(
                 new Case("ObjectAllocation", parallel("StringBuilder b = new StringBuilder(); // ERROR"),
@@ -215,6 +228,20 @@ class KernelDiagnosticsTest {
                 new Case("ArrayAlias", parallel("FloatArray z = x; // ERROR"), "local variable z has type"),
                 new Case("AssignParallelIndex", parallel("i = i + 1; // ERROR"),
                         "the index of a @Parallel loop cannot be assigned"),
+                new Case("MmaLocalAccumulator", mma("float[] acc = ctx.allocateFloatLocalArray(4);", "int[] tb = ctx.allocateIntLocalArray(64);",
+                        "ctx.mma16816(acc, 0, ta, 0, 8, tb, 0, 8); // ERROR"),
+                        "mma16816: the accumulator fragments acc must be a private float array of 4 floats per 16x8 tile"),
+                new Case("MmaAccumulatorSize", mma("float[] acc = new float[6];", "int[] tb = ctx.allocateIntLocalArray(64);",
+                        "ctx.mma16816(acc, 0, ta, 0, 8, tb, 0, 8); // ERROR"), "its size 6 is not a multiple of 4"),
+                new Case("MmaAccumulatorOffset", mma("float[] acc = new float[8];", "int[] tb = ctx.allocateIntLocalArray(64);",
+                        "ctx.mma16816(acc, 2, ta, 0, 8, tb, 0, 8); // ERROR"),
+                        "mma16816: the accumulator offset must be a multiple of 4 within acc (size 8), not 2"),
+                new Case("MmaPrivateTile", mma("float[] acc = new float[4];", "int[] tb = new int[64];",
+                        "ctx.mma16816(acc, 0, ta, 0, 8, tb, 0, 8); // ERROR"),
+                        "mma16816: the B tile must be a local int array of fp16 pairs"),
+                new Case("MmaPrivateATile", mma("float[] acc = new float[4];", "int[] tb = new int[64];",
+                        "ctx.mma16816(acc, 0, tb, 0, 8, ta, 0, 8); // ERROR"),
+                        "mma16816: the A tile must be a local int array of fp16 pairs"),
                 new Case("ContextInDeviceFunction", """
                         public static void k(KernelContext ctx, FloatArray y) {
                             y.set(ctx.globalIdx, f(ctx));

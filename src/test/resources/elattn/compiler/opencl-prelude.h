@@ -10,6 +10,7 @@
 typedef unsigned int uint;
 typedef unsigned long ulong;
 typedef unsigned short half;
+typedef unsigned short ushort;
 size_t get_global_id(uint d);
 size_t get_global_size(uint d);
 size_t get_local_id(uint d);

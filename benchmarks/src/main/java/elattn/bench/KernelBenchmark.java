@@ -66,6 +66,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
  * they are for GPUs ({@code -p device=cuda:0}).
  *
+ * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores ({@code Gemm.hgemmTensorCore}: A fp32,
+ * B fp16, fp32 accumulation) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137
+ * GFLOP; GFLOP/s = 2 n^3 / time), to compare with {@code sgemm}'s blocked form and cuBLAS. CUDA only
+ * (compute capability 8.0+): its {@code device} defaults to {@code cuda:0}; on OpenCL the kernel
+ * refuses to build, and the JVM runs it through mma16816's emulation, a thread per work item.
+ *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -108,6 +114,32 @@ public class KernelBenchmark {
                 plan.withGrid("sgemm.mm", Gemm.blockedGrid(n, n));
             }
             plan.execute();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            plan.close();
+        }
+    }
+
+    /** {@code C = A B^T} of n x n matrices on tensor cores, A fp32, B fp16. */
+    @State(Scope.Benchmark)
+    public static class TensorCoreState {
+        @Param({"cuda:0"})
+        public String device;
+        @Param({"1024", "4096"})
+        public int n;
+
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            FloatArray a = random(n * n, 1);
+            HalfFloatArray b = HalfFloatArray.fromArray(random(n * n, 2).toHeapArray());
+            FloatArray c = new FloatArray(n * n);
+            TaskGraph graph = new TaskGraph("hgemm").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
+                    .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, n, n, n);
+            plan = plan(graph, "hgemm.mm", Gemm.tensorCoreGrid(n, n), device);
         }
 
         @TearDown(Level.Trial)
@@ -492,6 +524,11 @@ public class KernelBenchmark {
 
     @Benchmark
     public Object sgemm(SgemmState s) {
+        return s.plan.execute();
+    }
+
+    @Benchmark
+    public Object tensorCore(TensorCoreState s) {
         return s.plan.execute();
     }
 

@@ -151,6 +151,8 @@ public final class LanguageFeatureCases {
                 new ParallelCase("halfRoundTrip", (g, t, a) -> g.task(t, LanguageFeatureKernels::halfRoundTrip, a),
                         () -> args(halfRoundingInputs(), new HalfFloatArray(halfRoundingInputs().getSize()), everyHalf(),
                                 new FloatArray(1 << 16)), EXACT),
+                new ParallelCase("packHalfPairs", (g, t, a) -> g.task(t, LanguageFeatureKernels::packHalfPairs, a),
+                        () -> args(halfPairInputs(), new IntArray(halfPairInputs().getSize() / 2)), EXACT),
                 new ParallelCase("privateArrays", (g, t, a) -> g.task(t, LanguageFeatureKernels::privateArrays, a),
                         () -> args(floats(100, -1, 1, 18), new FloatArray(100)), FP32));
     }
@@ -267,6 +269,22 @@ public final class LanguageFeatureCases {
             }
         }
         return FloatArray.fromArray(values);
+    }
+
+    /**
+     * {@link #halfRoundingInputs} without NaN (the fp16 bits of a NaN may differ between devices),
+     * an even number of them.
+     */
+    private static FloatArray halfPairInputs() {
+        float[] values = halfRoundingInputs().toHeapArray();
+        float[] numbers = new float[values.length];
+        int count = 0;
+        for (float v : values) {
+            if (!Float.isNaN(v)) {
+                numbers[count++] = v;
+            }
+        }
+        return FloatArray.fromArray(Arrays.copyOf(numbers, count / 2 * 2));
     }
 
     /** All 65536 fp16 bit patterns, in order. */

@@ -551,6 +551,13 @@ public final class LanguageFeatureKernels {
         }
     }
 
+    /** KernelMath.packHalf2: consecutive floats rounded to fp16 and packed in pairs (the tiles of mma16816). */
+    public static void packHalfPairs(FloatArray in, IntArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, KernelMath.packHalf2(in.get(2 * i), in.get(2 * i + 1)));
+        }
+    }
+
     /** One dimension with a parameter start, a <= bound and a constant step. */
     public static void strided1D(IntArray out, int first, int last) {
         for (@Parallel int i = first; i <= last; i += 4) {

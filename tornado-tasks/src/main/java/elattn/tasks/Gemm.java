@@ -3,6 +3,7 @@ package elattn.tasks;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
+import elattn.kernel.KernelMath;
 import elattn.kernel.Parallel;
 import elattn.runtime.WorkerGrid2D;
 import elattn.runtime.WorkerGrid3D;
@@ -23,6 +24,10 @@ import elattn.runtime.WorkerGrid3D;
  * for enough 128x128 blocks (a decode step's linears over a few hundred rows) still gives the GPU
  * many work-groups; strided and batched so that one kernel serves {@code Linear} and EL-attention's
  * per-head projections ({@code ElAttention}).
+ *
+ * <p>{@link #hgemmTensorCore} is {@code C = A W^T} with fp16 weights on CUDA tensor cores
+ * ({@link KernelContext#mma16816}); it builds on CUDA only (compute capability 8.0+), where
+ * {@link #weightsBlockedHalf} is the portable kernel of the same product.
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */
@@ -63,6 +68,32 @@ public final class Gemm {
     private static final int MID_ROWS_PER_PASS = MID_THREADS * MID_THREADS / BLOCK_K;
     /** k-rows copied per pass when read along n (MID consecutive columns per k-row): 4. */
     private static final int MID_K_PER_PASS = MID_THREADS * MID_THREADS / MID;
+
+    /** Rows of A and C one work-group of {@link #hgemmTensorCore} computes. */
+    public static final int TC_BLOCK_M = 128;
+    /** Columns of C (rows of B) one work-group of {@link #hgemmTensorCore} computes. */
+    public static final int TC_BLOCK_N = 64;
+    /** Work items of a work-group of {@link #hgemmTensorCore}: 4 warps, 2 x 2, each a 64 x 32 part of the block. */
+    public static final int TC_THREADS = 4 * KernelContext.WARP;
+    /** Depth (along k) of the A and B tiles staged in local memory per step of {@link #hgemmTensorCore}. */
+    private static final int TC_BLOCK_K = 32;
+    /** A tile row of {@link #hgemmTensorCore} holds TC_BLOCK_K k-values as fp16 pairs, one int each. */
+    private static final int TC_PAIRS = TC_BLOCK_K / 2;
+    private static final int TC_WARP_M = 64;
+    private static final int TC_WARP_N = 32;
+    /** 16 x 8 mma tiles of a warp's part, down and across: 4 x 4, 4 accumulators each. */
+    private static final int TC_TILES_M = TC_WARP_M / 16;
+    private static final int TC_TILES_N = TC_WARP_N / 8;
+    /**
+     * Row stride, in ints, of the local tiles: 4 ints of padding make it 4 modulo the 32 banks, so a
+     * warp's fragment reads (pair t of row g, for g < 8, t < 4) hit 32 different banks.
+     */
+    private static final int TC_STRIDE = TC_PAIRS + 4;
+    /** Tile rows the 128 items copy in one pass, each item one pair: 128 / 16 = 8. */
+    private static final int TC_ROWS_PER_PASS = TC_THREADS / TC_PAIRS;
+    /** Pairs of the A tile (TC_BLOCK_M rows) and of the B tile (TC_BLOCK_N rows) each item copies per step: 16 and 8. */
+    private static final int TC_A_LOADS = TC_BLOCK_M / TC_ROWS_PER_PASS;
+    private static final int TC_B_LOADS = TC_BLOCK_N / TC_ROWS_PER_PASS;
 
     private Gemm() {
     }
@@ -358,6 +389,109 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@code C = A B^T} on tensor cores: A (m x k, fp32) and B (n x k, fp16, e.g. an nn.Linear
+     * weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products summed in fp32
+     * ({@link KernelContext#mma16816}). CUDA only (compute capability 8.0+): on OpenCL, and on older
+     * GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one product,
+     * {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of the
+     * same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
+     *
+     * <p>Launch the grid of {@link #tensorCoreGrid}: work-group {@code (gx, gy)} of
+     * {@value #TC_THREADS} items computes the {@value #TC_BLOCK_M} x {@value #TC_BLOCK_N} block of C
+     * at rows {@code gy * TC_BLOCK_M}, columns {@code gx * TC_BLOCK_N}; any m, n, k are correct
+     * (tiles past the edges are zero-padded, stores guarded). Per step of 32 along k the items copy
+     * an A tile (128 x 32) and a B tile (64 x 32) into local memory as fp16 pairs
+     * ({@link KernelMath#packHalf2}), k-contiguous rows, read from global memory (16 items per row,
+     * 2 consecutive k-values each) during the previous step's products. Warp {@code w} owns rows
+     * {@code (w / 2) * 64 ..+63} and columns {@code (w % 2) * 32 ..+31} of the block: per 16
+     * k-values, 4 x 4 mma16816 calls on its 16 x 8 tiles, each item keeping 4 accumulators per tile
+     * (64); the stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol}.
+     */
+    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
+            int k) {
+        int[] tileA = ctx.allocateIntLocalArray(TC_BLOCK_M * TC_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(TC_BLOCK_N * TC_STRIDE);
+        int id = ctx.localIdx;
+        int row0 = ctx.groupIdy * TC_BLOCK_M;
+        int col0 = ctx.groupIdx * TC_BLOCK_N;
+        int warp = id / KernelContext.WARP;
+        int warpRow = warp / 2 * TC_WARP_M;
+        int warpCol = warp % 2 * TC_WARP_N;
+        // This item's share of the copies: pair loadPair (k-values 2 loadPair, 2 loadPair + 1) of tile
+        // rows loadRow + 8 * l.
+        int loadPair = id % TC_PAIRS;
+        int loadRow = id / TC_PAIRS;
+        float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
+        // The next step's tile pairs, read from global memory while this step computes.
+        int[] nextA = new int[TC_A_LOADS];
+        int[] nextB = new int[TC_B_LOADS];
+        for (int l = 0; l < TC_A_LOADS; l++) {
+            nextA[l] = pairOfA(a, row0 + loadRow + l * TC_ROWS_PER_PASS, m, 2 * loadPair, k);
+        }
+        for (int l = 0; l < TC_B_LOADS; l++) {
+            nextB[l] = pairOfB(b, col0 + loadRow + l * TC_ROWS_PER_PASS, n, 2 * loadPair, k);
+        }
+        for (int t = 0; t < k; t += TC_BLOCK_K) {
+            for (int l = 0; l < TC_A_LOADS; l++) {
+                tileA[(loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair] = nextA[l];
+            }
+            for (int l = 0; l < TC_B_LOADS; l++) {
+                tileB[(loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair] = nextB[l];
+            }
+            ctx.localBarrier();
+            for (int l = 0; l < TC_A_LOADS; l++) {
+                nextA[l] = pairOfA(a, row0 + loadRow + l * TC_ROWS_PER_PASS, m, t + TC_BLOCK_K + 2 * loadPair, k);
+            }
+            for (int l = 0; l < TC_B_LOADS; l++) {
+                nextB[l] = pairOfB(b, col0 + loadRow + l * TC_ROWS_PER_PASS, n, t + TC_BLOCK_K + 2 * loadPair, k);
+            }
+            for (int p = 0; p < TC_PAIRS; p += 8) {
+                for (int i = 0; i < TC_TILES_M; i++) {
+                    for (int j = 0; j < TC_TILES_N; j++) {
+                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, (warpRow + i * 16) * TC_STRIDE + p,
+                                TC_STRIDE, tileB, (warpCol + j * 8) * TC_STRIDE + p, TC_STRIDE);
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        for (int i = 0; i < TC_TILES_M; i++) {
+            for (int j = 0; j < TC_TILES_N; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
+                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (row < m && col < n) {
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Elements (row, p) and (row, p + 1) of a row-major rows x cols fp32 matrix as an fp16 pair, 0 outside it. */
+    private static int pairOfA(FloatArray x, int row, int rows, int p, int cols) {
+        return KernelMath.packHalf2(elementOrZero(x, row, rows, p, cols), elementOrZero(x, row, rows, p + 1, cols));
+    }
+
+    /** Elements (row, p) and (row, p + 1) of a row-major rows x cols fp16 matrix as a pair, 0 outside it. */
+    private static int pairOfB(HalfFloatArray x, int row, int rows, int p, int cols) {
+        return KernelMath.packHalf2(halfWeightOrZero(x, 0, row, rows, cols, p, cols, 1),
+                halfWeightOrZero(x, 0, row, rows, cols, p + 1, cols, 1));
+    }
+
+    /**
+     * The launch grid of {@link #hgemmTensorCore} for an m x n product: one work-group of
+     * {@value #TC_THREADS} items (x) per TC_BLOCK_M x TC_BLOCK_N block of C, column blocks along x,
+     * row blocks along y. Host-side helper, not a kernel.
+     */
+    public static WorkerGrid2D tensorCoreGrid(int m, int n) {
+        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC_BLOCK_N - 1) / TC_BLOCK_N * TC_THREADS,
+                (m + TC_BLOCK_M - 1) / TC_BLOCK_M);
+        grid.setLocalWork(TC_THREADS, 1, 1);
+        return grid;
     }
 
     /**

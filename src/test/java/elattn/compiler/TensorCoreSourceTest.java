@@ -1,0 +1,91 @@
+package elattn.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import elattn.tasks.Gemm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the kernel compiler makes of {@code KernelContext.mma16816} ({@link Gemm#hgemmTensorCore}):
+ * inline PTX mma.sync behind an sm_80 guard in CUDA C, and OpenCL C that refuses to build, saying
+ * why. With nvcc on the path the CUDA C is compiled for sm_80 (it builds) and sm_75 (the guard stops
+ * it with its message).
+ */
+class TensorCoreSourceTest {
+    private static final String MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
+    private static final String REFUSAL = "kernel elattn.tasks.Gemm.hgemmTensorCore uses KernelContext.mma16816"
+            + " (tensor cores), which is CUDA-only";
+
+    @TempDir
+    Path work;
+
+    private static String source(String kernel, String suffix) throws IOException {
+        String resource = "/" + KernelProcessor.RESOURCE_ROOT + "elattn/tasks/Gemm/" + kernel + suffix;
+        try (InputStream in = Gemm.class.getResourceAsStream(resource)) {
+            assertTrue(in != null, "no generated source " + resource);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void cudaSourceHasTheTensorCoreInstructionBehindAnArchitectureGuard() throws IOException {
+        String cu = source("hgemmTensorCore", ".cu");
+        assertTrue(cu.contains(MMA), cu);
+        assertTrue(cu.contains("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800\n#error"), cu);
+        assertTrue(cu.contains("elattn_mma16816(acc + ((i * 4 + j) * 4), tileA + ((warpRow + i * 16) * 20 + p), 20,"),
+                cu);
+    }
+
+    @Test
+    void openClSourceRefusesToBuildFirst() throws IOException {
+        String cl = source("hgemmTensorCore", ".cl");
+        String firstDirective = cl.lines().filter(l -> l.startsWith("#")).findFirst().orElse("");
+        assertTrue(firstDirective.startsWith("#error \"" + REFUSAL), cl);
+        assertFalse(cl.contains("mma.sync"), cl);
+    }
+
+    @Test
+    void kernelsWithoutTheIntrinsicAreUnchanged() throws IOException {
+        assertFalse(source("weightsBlockedHalf", ".cu").contains("mma16816"));
+        assertFalse(source("weightsBlockedHalf", ".cl").contains("#error"));
+    }
+
+    @Test
+    void nvccBuildsItForSm80AndStopsForSm75() throws Exception {
+        Assumptions.assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "nvcc"))), "nvcc is not installed");
+        Path cu = Files.writeString(work.resolve("hgemmTensorCore.cu"), source("hgemmTensorCore", ".cu"));
+        Result sm80 = nvcc(cu, "sm_80");
+        assertEquals(0, sm80.exit(), sm80.output());
+        assertTrue(Files.readString(work.resolve("sm_80.ptx")).contains(MMA));
+        Result sm75 = nvcc(cu, "sm_75");
+        assertNotEquals(0, sm75.exit());
+        assertTrue(sm75.output().contains("which needs compute capability 8.0 or newer"), sm75.output());
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private Result nvcc(Path source, String arch) throws Exception {
+        List<String> command = new ArrayList<>(List.of("nvcc", "-arch=" + arch, "-ptx", "-o",
+                work.resolve(arch + ".ptx").toString(), source.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), output);
+    }
+}

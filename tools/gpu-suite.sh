@@ -34,23 +34,5 @@ if [ "${SKIP_BENCH:-}" != 1 ]; then
     -rf json -rff "$out/kernels-tensor-core.json" 2>&1 | grep -E '^(Benchmark|KernelBenchmark)'
   run_java $jmh 'KernelBenchmark' -e 'KernelBenchmark.tensorCore' -p device=jvm${pocl:+,$pocl} -p form=loop \
     -rf json -rff "$out/kernels-cpu.json" 2>&1 | grep -E '^(Benchmark|KernelBenchmark)'
-  python3 - <<'PY' 2>&1 | tee "$out/cublas.txt"
-import torch, time
-torch.backends.cuda.matmul.allow_tf32 = False
-for n in (1024, 4096):
-    a = torch.rand(n, n, device="cuda"); b = torch.rand(n, n, device="cuda")
-    for _ in range(3): a @ b
-    torch.cuda.synchronize(); reps = 20; t = time.perf_counter()
-    for _ in range(reps): a @ b
-    torch.cuda.synchronize(); dt = (time.perf_counter() - t) / reps
-    print(f"torch {torch.__version__} fp32 matmul (cuBLAS, TF32 off) n={n}: {dt*1e3:.3f} ms, {2*n**3/dt/1e9:.0f} GFLOP/s")
-torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = False
-for n in (1024, 4096):  # the tensor-core reference for KernelBenchmark.tensorCore: fp16 inputs, fp32 accumulation
-    a = torch.rand(n, n, device="cuda").half(); b = torch.rand(n, n, device="cuda").half()
-    for _ in range(3): a @ b.t()
-    torch.cuda.synchronize(); reps = 20; t = time.perf_counter()
-    for _ in range(reps): a @ b.t()
-    torch.cuda.synchronize(); dt = (time.perf_counter() - t) / reps
-    print(f"torch {torch.__version__} fp16 matmul a @ b.t() (cuBLAS, fp16 in and out, fp32 accumulation) n={n}: {dt*1e3:.3f} ms, {2*n**3/dt/1e9:.0f} GFLOP/s")
-PY
+  python3 benchmarks/cublas_reference.py 2>&1 | tee "$out/cublas.txt"
 fi

@@ -27,7 +27,9 @@ import elattn.runtime.WorkerGrid3D;
  *
  * <p>{@link #hgemmTensorCore} is {@code C = A W^T} with fp16 weights on CUDA tensor cores
  * ({@link KernelContext#mma16816}); it builds on CUDA only (compute capability 8.0+), where
- * {@link #weightsBlockedHalf} is the portable kernel of the same product.
+ * {@link #weightsBlockedHalf} is the portable kernel of the same product. {@link #hgemmTensorCore2}
+ * (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are its restructured forms, to be measured
+ * against it ({@code KernelBenchmark.tensorCore}).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the kernel compiler makes of {@code KernelContext.mma16816} ({@link Gemm#hgemmTensorCore}):
  * inline PTX mma.sync behind an sm_80 guard in CUDA C, and OpenCL C that refuses to build, saying
- * why. With nvcc on the path the CUDA C is compiled for sm_80 (it builds) and sm_75 (the guard stops
- * it with its message).
+ * why. With nvcc on the path the CUDA C of it and of {@link Gemm#hgemmTensorCore2} and
+ * {@link Gemm#hgemmTensorCoreHalf} is compiled for sm_80 (it builds) and sm_75 (the guard stops it
+ * with its message).
  */
 class TensorCoreSourceTest {
     private static final String MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
@@ -68,10 +69,13 @@ class TensorCoreSourceTest {
     void nvccBuildsItForSm80AndStopsForSm75() throws Exception {
         Assumptions.assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, "nvcc"))), "nvcc is not installed");
-        Path cu = Files.writeString(work.resolve("hgemmTensorCore.cu"), source("hgemmTensorCore", ".cu"));
-        Result sm80 = nvcc(cu, "sm_80");
-        assertEquals(0, sm80.exit(), sm80.output());
-        assertTrue(Files.readString(work.resolve("sm_80.ptx")).contains(MMA));
+        for (String kernel : List.of("hgemmTensorCore2", "hgemmTensorCoreHalf", "hgemmTensorCore")) {
+            Path source = Files.writeString(work.resolve(kernel + ".cu"), source(kernel, ".cu"));
+            Result sm80 = nvcc(source, "sm_80");
+            assertEquals(0, sm80.exit(), kernel + ": " + sm80.output());
+            assertTrue(Files.readString(work.resolve("sm_80.ptx")).contains(MMA), kernel);
+        }
+        Path cu = work.resolve("hgemmTensorCore.cu");
         Result sm75 = nvcc(cu, "sm_75");
         assertNotEquals(0, sm75.exit());
         assertTrue(sm75.output().contains("which needs compute capability 8.0 or newer"), sm75.output());

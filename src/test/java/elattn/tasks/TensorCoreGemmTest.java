@@ -15,6 +15,7 @@ import elattn.runtime.DataTransferMode;
 import elattn.runtime.KernelBuildException;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
+import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
 import java.util.stream.Stream;
@@ -23,7 +24,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The tensor-core intrinsic {@link KernelContext#mma16816} and {@link Gemm#hgemmTensorCore} on the
+ * The tensor-core intrinsic {@link KernelContext#mma16816} and the GEMM kernels built on it
+ * ({@link Gemm#hgemmTensorCore}, {@link Gemm#hgemmTensorCore2}, {@link Gemm#hgemmTensorCoreHalf}) on the
  * devices that run them (CUDA, compute capability 8.0+, and the JVM's emulation) against products
  * computed here, and the refusal to build on OpenCL. The CUDA cases run only when CUDA devices are
  * asked for: {@code -Delattn.test.devices=jvm,cuda -Dtest=TensorCoreGemmTest}.
@@ -81,28 +83,96 @@ class TensorCoreGemmTest {
         assertArrayEquals(expected, dev.toHeapArray(), "mma16816 tile on " + device);
     }
 
-    /** (m, n, k): odd sizes with edge tiles in every dimension, a long k, and a product smaller than a tile. */
-    static Stream<Arguments> gemmCases() {
-        return mmaDevices().flatMap(d -> Stream.of(
-                Arguments.of(d, 37, 45, 29),
-                Arguments.of(d, 131, 67, 1023),
-                Arguments.of(d, 1, 3, 5)));
+    /**
+     * The tensor-core GEMM kernels, each as a task of {@code C = A B^T} on host data (A given in
+     * fp32; the fp16-A kernel gets it rounded to fp16, as the others round it when staging).
+     */
+    enum Variant {
+        BASE, BLOCKED2, HALF_A;
+
+        TaskGraph graph(float[] a, HalfFloatArray b, FloatArray c, int m, int n, int k) {
+            TaskGraph graph = new TaskGraph("g");
+            if (this == HALF_A) {
+                HalfFloatArray ha = HalfFloatArray.fromArray(a);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
+                        .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, m, n, k);
+            } else {
+                FloatArray fa = FloatArray.fromArray(a);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, c);
+                if (this == BASE) {
+                    graph.task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, c, m, n, k);
+                } else {
+                    graph.task("mm", Gemm::hgemmTensorCore2, new KernelContext(), fa, b, c, m, n, k);
+                }
+            }
+            return graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+        }
+
+        WorkerGrid2D grid(int m, int n) {
+            return this == BASE ? Gemm.tensorCoreGrid(m, n) : Gemm.tensorCore2Grid(m, n);
+        }
+
+        float[] run(TestDevice device, float[] a, HalfFloatArray b, int m, int n, int k) {
+            FloatArray c = new FloatArray(m * n);
+            c.init(Float.NaN); // every element must be written
+            executeOnce(device, graph(a, b, c, m, n, k), "g.mm", grid(m, n));
+            return c.toHeapArray();
+        }
     }
 
-    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    static Stream<Arguments> variants() {
+        return mmaDevices().flatMap(d -> Stream.of(Variant.values()).map(v -> Arguments.of(d, v)));
+    }
+
+    /** (m, n, k): odd sizes with edge tiles in every dimension, a long k, and a product smaller than a tile. */
+    static Stream<Arguments> gemmCases() {
+        return variants().flatMap(dv -> Stream.of(
+                Arguments.of(dv.get()[0], dv.get()[1], 37, 45, 29),
+                Arguments.of(dv.get()[0], dv.get()[1], 131, 67, 1023),
+                Arguments.of(dv.get()[0], dv.get()[1], 1, 3, 5)));
+    }
+
+    /**
+     * Small integers (exact in fp16, products and sums exact in fp32) over two blocks in m and n and
+     * k not a multiple of the steps: every element of C must come out exactly, so a tile staged at
+     * the wrong place, a fragment of the wrong buffer or a k-value past k counted shows.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("variants")
+    void gemmIsExactOnSmallIntegers(TestDevice device, Variant variant) {
+        int m = 133;
+        int n = 130;
+        int k = 57;
+        float[] a = new float[m * k];
+        float[] b = new float[n * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i * 7 + i / k) % 11 - 5;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (i * 5 + i / k * 3) % 9 - 4;
+        }
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += a[i * k + p] * b[j * k + p];
+                }
+                expected[i * n + j] = sum;
+            }
+        }
+        assertArrayEquals(expected, variant.run(device, a, HalfFloatArray.fromArray(b), m, n, k),
+                variant + " on " + device);
+    }
+
+    @ParameterizedTest(name = "{0} {1} m={2} n={3} k={4}")
     @MethodSource("gemmCases")
-    void gemmMatchesTheProduct(TestDevice device, int m, int n, int k) {
+    void gemmMatchesTheProduct(TestDevice device, Variant variant, int m, int n, int k) {
         FloatArray a = randomFloats(m * k, 11);
         HalfFloatArray b = randomHalfs(n * k, 12);
-        FloatArray c = new FloatArray(m * n);
-        c.init(Float.NaN); // every element must be written
-        TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
-                .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, m, n, k)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        executeOnce(device, graph, "g.mm", Gemm.tensorCoreGrid(m, n));
-        float[] actual = c.toHeapArray();
+        float[] actual = variant.run(device, a.toHeapArray(), b, m, n, k);
         // The tensor cores see A rounded to fp16: against that product only fp32 summation differs.
-        assertClose(product(a, b, m, n, k, true), actual, 1e-3f, "hgemmTensorCore on " + device);
+        assertClose(product(a, b, m, n, k, true), actual, 1e-3f, variant + " on " + device);
         // Against the fp32 product, the fp16 rounding of A costs about 2^-11 relative.
         float[] exact = product(a, b, m, n, k, false);
         double error = 0;

@@ -66,8 +66,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
  * they are for GPUs ({@code -p device=cuda:0}).
  *
- * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores ({@code Gemm.hgemmTensorCore}: A fp32,
- * B fp16, fp32 accumulation) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137
+ * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores (B fp16, fp32 accumulation; {@code variant}
+ * base: {@code Gemm.hgemmTensorCore}, A fp32; blocked2: {@code Gemm.hgemmTensorCore2}, A fp32; halfA:
+ * {@code Gemm.hgemmTensorCoreHalf}, A fp16) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137
  * GFLOP; GFLOP/s = 2 n^3 / time), to compare with {@code sgemm}'s blocked form and cuBLAS. CUDA only
  * (compute capability 8.0+): its {@code device} defaults to {@code cuda:0}; on OpenCL the kernel
  * refuses to build, and the JVM runs it through mma16816's emulation, a thread per work item.
@@ -122,13 +123,20 @@ public class KernelBenchmark {
         }
     }
 
-    /** {@code C = A B^T} of n x n matrices on tensor cores, A fp32, B fp16. */
+    /**
+     * {@code C = A B^T} of n x n matrices on tensor cores, B fp16, by one of the kernels ({@code variant},
+     * not {@code form}, so that one run with sgemm's {@code -p form=blocked} measures all of them):
+     * {@code base} {@code Gemm.hgemmTensorCore} (A fp32), {@code blocked2} {@code Gemm.hgemmTensorCore2}
+     * (A fp32), {@code halfA} {@code Gemm.hgemmTensorCoreHalf} (A fp16).
+     */
     @State(Scope.Benchmark)
     public static class TensorCoreState {
         @Param({"cuda:0"})
         public String device;
         @Param({"1024", "4096"})
         public int n;
+        @Param({"base", "blocked2", "halfA"})
+        public String variant;
 
         ExecutionPlan plan;
 
@@ -137,9 +145,21 @@ public class KernelBenchmark {
             FloatArray a = random(n * n, 1);
             HalfFloatArray b = HalfFloatArray.fromArray(random(n * n, 2).toHeapArray());
             FloatArray c = new FloatArray(n * n);
-            TaskGraph graph = new TaskGraph("hgemm").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
-                    .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, n, n, n);
-            plan = plan(graph, "hgemm.mm", Gemm.tensorCoreGrid(n, n), device);
+            TaskGraph graph = new TaskGraph("hgemm");
+            switch (variant) {
+                case "base" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, n, n, n);
+                case "blocked2" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
+                        .task("mm", Gemm::hgemmTensorCore2, new KernelContext(), a, b, c, n, n, n);
+                case "halfA" -> {
+                    HalfFloatArray ha = HalfFloatArray.fromArray(a.toHeapArray());
+                    graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
+                            .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, n, n, n);
+                }
+                default -> throw new IllegalArgumentException("variant must be base, blocked2 or halfA, not " + variant);
+            }
+            plan = plan(graph, "hgemm.mm", variant.equals("base") ? Gemm.tensorCoreGrid(n, n) : Gemm.tensorCore2Grid(n, n),
+                    device);
         }
 
         @TearDown(Level.Trial)

@@ -27,7 +27,9 @@ import elattn.runtime.WorkerGrid3D;
  *
  * <p>{@link #hgemmTensorCore} is {@code C = A W^T} with fp16 weights on CUDA tensor cores
  * ({@link KernelContext#mma16816}); it builds on CUDA only (compute capability 8.0+), where
- * {@link #weightsBlockedHalf} is the portable kernel of the same product.
+ * {@link #weightsBlockedHalf} is the portable kernel of the same product. {@link #hgemmTensorCore2}
+ * (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are its restructured forms, to be measured
+ * against it ({@code KernelBenchmark.tensorCore}).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */
@@ -94,6 +96,26 @@ public final class Gemm {
     /** Pairs of the A tile (TC_BLOCK_M rows) and of the B tile (TC_BLOCK_N rows) each item copies per step: 16 and 8. */
     private static final int TC_A_LOADS = TC_BLOCK_M / TC_ROWS_PER_PASS;
     private static final int TC_B_LOADS = TC_BLOCK_N / TC_ROWS_PER_PASS;
+
+    /** Rows and columns of C one work-group of {@link #hgemmTensorCore2} and {@link #hgemmTensorCoreHalf} computes. */
+    public static final int TC2_BLOCK = 128;
+    /** Work items of their work-groups: 8 warps, 2 down x 4 across, each a 64 x 32 part of the block. */
+    public static final int TC2_THREADS = 8 * KernelContext.WARP;
+    /**
+     * Depth (along k) of the tiles staged per step: one mma16816 k, so the products of a step are
+     * straight-line code with the loads (a k of 32 needs 168 registers, one work-group per SM).
+     */
+    private static final int TC2_BLOCK_K = 16;
+    /** fp16 pairs per tile row. */
+    private static final int TC2_PAIRS = TC2_BLOCK_K / 2;
+    /** Row stride in ints: 12 = 3 * 4, so the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
+    private static final int TC2_STRIDE = TC2_PAIRS + 4;
+    /** Ints of one A or B tile (TC2_BLOCK rows of TC2_STRIDE); each is double-buffered. */
+    private static final int TC2_TILE = TC2_BLOCK * TC2_STRIDE;
+    /** Tile rows the 256 items copy in one pass, each item one pair: 256 / 8 = 32. */
+    private static final int TC2_ROWS_PER_PASS = TC2_THREADS / TC2_PAIRS;
+    /** Pairs of the A tile and of the B tile each item copies per step: 4 each. */
+    private static final int TC2_LOADS = TC2_BLOCK / TC2_ROWS_PER_PASS;
 
     private Gemm() {
     }
@@ -471,6 +493,146 @@ public final class Gemm {
         }
     }
 
+    /**
+     * {@link #hgemmTensorCore}'s product ({@code C = A B^T}, A fp32 rounded to fp16, B fp16, fp32
+     * sums), restructured for throughput; launch the grid of {@link #tensorCore2Grid}. Work-group
+     * {@code (gx, gy)} of {@value #TC2_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4
+     * mma16816 tiles) computes the {@value #TC2_BLOCK} x {@value #TC2_BLOCK} block of C at rows
+     * {@code gy * TC2_BLOCK}, columns {@code gx * TC2_BLOCK}: twice hgemmTensorCore's block, so each
+     * element staged from global memory feeds twice the products. Per step of {@value #TC2_BLOCK_K}
+     * along k:
+     * <ol>
+     * <li>the items write the values read during the previous step into local tile buffer
+     * {@code step % 2} as fp16 pairs, k-values past {@code k} as 0;</li>
+     * <li>one barrier: with two buffers a step's writes never touch the tiles being read, so one
+     * barrier per step suffices (hgemmTensorCore has two);</li>
+     * <li>the items read the next step's values from global memory into registers, unconverted and
+     * unconditionally: rows past {@code m} ({@code n}) read row {@code m - 1} ({@code n - 1}), whose
+     * products land only in the discarded rows (columns) of C, and k-values past {@code k} read
+     * {@code k - 1}, zeroed in step 1. No branch separates these loads from the products, and their
+     * values are first used after the products (hgemmTensorCore converts each right after its
+     * guarded load), so the products hide the loads' latency;</li>
+     * <li>each warp's 16 mma16816 on the buffer.</li>
+     * </ol>
+     * CUDA only, as hgemmTensorCore; the portable kernel of the product is {@link #weightsBlockedHalf}.
+     * {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A.
+     */
+    public static void hgemmTensorCore2(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
+            int k) {
+        int[] tileA = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int id = ctx.localIdx;
+        int row0 = ctx.groupIdy * TC2_BLOCK;
+        int col0 = ctx.groupIdx * TC2_BLOCK;
+        int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
+        int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
+        // This item copies pair loadPair of tile rows loadRow + TC2_ROWS_PER_PASS * l, l < TC2_LOADS.
+        int loadPair = id % TC2_PAIRS;
+        int loadRow = id / TC2_PAIRS;
+        float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
+        // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
+        float[] nextA = new float[2 * TC2_LOADS];
+        float[] nextB = new float[2 * TC2_LOADS];
+        for (int l = 0; k > 0 && l < 2 * TC2_LOADS; l++) {
+            int p = Math.min(2 * loadPair + l % 2, k - 1);
+            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
+            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+        }
+        for (int t = 0; t < k; t += TC2_BLOCK_K) {
+            int buffer = t / TC2_BLOCK_K % 2 * TC2_TILE;
+            int p0 = t + 2 * loadPair;
+            for (int l = 0; l < TC2_LOADS; l++) {
+                int at = buffer + (loadRow + l * TC2_ROWS_PER_PASS) * TC2_STRIDE + loadPair;
+                tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
+                tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
+            }
+            ctx.localBarrier();
+            for (int l = 0; l < 2 * TC2_LOADS; l++) {
+                int p = Math.min(t + TC2_BLOCK_K + 2 * loadPair + l % 2, k - 1);
+                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
+                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            }
+            for (int i = 0; i < TC_TILES_M; i++) {
+                for (int j = 0; j < TC_TILES_N; j++) {
+                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC2_STRIDE,
+                            TC2_STRIDE, tileB, buffer + (warpCol + j * 8) * TC2_STRIDE, TC2_STRIDE);
+                }
+            }
+        }
+        for (int i = 0; i < TC_TILES_M; i++) {
+            for (int j = 0; j < TC_TILES_N; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
+                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (row < m && col < n) {
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
+                    }
+                }
+            }
+        }
+    }
+    /**
+     * {@link #hgemmTensorCore2} with fp16 A: {@code C = A B^T}, A (m x k) and B (n x k) fp16, C
+     * (m x n) fp32, fp32 sums, for activations kept in fp16. The same kernel line for line (the
+     * language has no generics and passes no private arrays to device functions, so the two cannot
+     * share the body); only A's loads differ: half the bytes, no rounding of A. Same grid
+     * ({@link #tensorCore2Grid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
+     * portable product.
+     */
+    public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
+            int k) {
+        int[] tileA = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int id = ctx.localIdx;
+        int row0 = ctx.groupIdy * TC2_BLOCK;
+        int col0 = ctx.groupIdx * TC2_BLOCK;
+        int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
+        int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
+        // This item copies pair loadPair of tile rows loadRow + TC2_ROWS_PER_PASS * l, l < TC2_LOADS.
+        int loadPair = id % TC2_PAIRS;
+        int loadRow = id / TC2_PAIRS;
+        float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
+        // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
+        float[] nextA = new float[2 * TC2_LOADS];
+        float[] nextB = new float[2 * TC2_LOADS];
+        for (int l = 0; k > 0 && l < 2 * TC2_LOADS; l++) {
+            int p = Math.min(2 * loadPair + l % 2, k - 1);
+            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
+            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+        }
+        for (int t = 0; t < k; t += TC2_BLOCK_K) {
+            int buffer = t / TC2_BLOCK_K % 2 * TC2_TILE;
+            int p0 = t + 2 * loadPair;
+            for (int l = 0; l < TC2_LOADS; l++) {
+                int at = buffer + (loadRow + l * TC2_ROWS_PER_PASS) * TC2_STRIDE + loadPair;
+                tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
+                tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
+            }
+            ctx.localBarrier();
+            for (int l = 0; l < 2 * TC2_LOADS; l++) {
+                int p = Math.min(t + TC2_BLOCK_K + 2 * loadPair + l % 2, k - 1);
+                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
+                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            }
+            for (int i = 0; i < TC_TILES_M; i++) {
+                for (int j = 0; j < TC_TILES_N; j++) {
+                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC2_STRIDE,
+                            TC2_STRIDE, tileB, buffer + (warpCol + j * 8) * TC2_STRIDE, TC2_STRIDE);
+                }
+            }
+        }
+        for (int i = 0; i < TC_TILES_M; i++) {
+            for (int j = 0; j < TC_TILES_N; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
+                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (row < m && col < n) {
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
+                    }
+                }
+            }
+        }
+    }
     /** Elements (row, p) and (row, p + 1) of a row-major rows x cols fp32 matrix as an fp16 pair, 0 outside it. */
     private static int pairOfA(FloatArray x, int row, int rows, int p, int cols) {
         return KernelMath.packHalf2(elementOrZero(x, row, rows, p, cols), elementOrZero(x, row, rows, p + 1, cols));
@@ -491,6 +653,18 @@ public final class Gemm {
         WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC_BLOCK_N - 1) / TC_BLOCK_N * TC_THREADS,
                 (m + TC_BLOCK_M - 1) / TC_BLOCK_M);
         grid.setLocalWork(TC_THREADS, 1, 1);
+        return grid;
+    }
+
+    /**
+     * The launch grid of {@link #hgemmTensorCore2} and {@link #hgemmTensorCoreHalf} for an m x n
+     * product: one work-group of {@value #TC2_THREADS} items (x) per TC2_BLOCK x TC2_BLOCK block of
+     * C, column blocks along x, row blocks along y. Host-side helper, not a kernel.
+     */
+    public static WorkerGrid2D tensorCore2Grid(int m, int n) {
+        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC2_BLOCK - 1) / TC2_BLOCK * TC2_THREADS,
+                (m + TC2_BLOCK - 1) / TC2_BLOCK);
+        grid.setLocalWork(TC2_THREADS, 1, 1);
         return grid;
     }
 

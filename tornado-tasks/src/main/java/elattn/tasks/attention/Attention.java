@@ -53,6 +53,10 @@ import elattn.kernel.Parallel;
  *       blocks of {@value #BLOCK_LANES} lanes x {@value #BLOCK_KEYS} keys (columns),
  *       {@value #MICRO} x {@value #MICRO} outputs per item, states staged once per block. A block makes one pass per run of lanes with one key
  *       table, so any tables are exact; a block whose lanes are one sentence's makes one.</li>
+ *   <li>{@link #scoresLean} / {@link #contextLean} and {@link #scoresNarrow} / {@link #contextNarrow}:
+ *       variants of the blocked forms with the same blocks and results, held to fewer registers per
+ *       item ({@code LaunchBounds}) for more resident work-groups, to be measured against them
+ *       ({@code KernelBenchmark.elCross}).</li>
  *   <li>{@link #scoresRows} / {@link #contextRows}: EL with a table per row (self-attention over
  *       each row's ancestry): a work-group per row (and block of keys, resp. columns) stages the row's
  *       states once for its heads, and the scores split the d-long reduction within the group, so

@@ -42,6 +42,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
@@ -266,12 +268,45 @@ final class CTranslator {
         }
         String body = out.toString();
         StringBuilder fn = new StringBuilder();
-        fn.append(isKernel ? d.kernelQualifier() : d.deviceFunctionQualifier() + " " + returnType)
+        String qualifier = isKernel ? d.kernelQualifier() + launchBounds(f, method, takesContext)
+                : d.deviceFunctionQualifier() + " " + returnType;
+        fn.append(qualifier)
                 .append(' ').append(functionNames.get(f)).append('(').append(String.join(", ", params)).append(") {\n");
         for (String h : hoisted) {
             fn.append("    ").append(h).append('\n');
         }
         return fn.append(body).append("}\n").toString();
+    }
+
+    /**
+     * CUDA's {@code __launch_bounds__(maxItems, minGroups)} of a kernel annotated {@code @LaunchBounds}
+     * (with a leading space), or nothing: OpenCL C has no such hint.
+     */
+    private String launchBounds(ExecutableElement f, MethodTree method, boolean takesContext) {
+        for (AnnotationMirror a : f.getAnnotationMirrors()) {
+            if (!isType(a.getAnnotationType(), KERNEL + "LaunchBounds")) {
+                continue;
+            }
+            int maxItems = 0;
+            int minGroups = 1;
+            for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e : a.getElementValues().entrySet()) {
+                int value = (Integer) e.getValue().getValue();
+                if (e.getKey().getSimpleName().contentEquals("maxItems")) {
+                    maxItems = value;
+                } else {
+                    minGroups = value;
+                }
+            }
+            if (!takesContext) {
+                problem(method, "@LaunchBounds is for KernelContext kernels, whose work-group size the launch gives;"
+                        + " a @Parallel kernel's work-groups are the runtime's choice");
+            } else if (maxItems <= 0 || minGroups <= 0) {
+                problem(method, "@LaunchBounds needs maxItems and minGroups of at least 1, not " + maxItems + " and "
+                        + minGroups);
+            }
+            return d == Dialect.CUDA ? " __launch_bounds__(" + maxItems + ", " + minGroups + ")" : "";
+        }
+        return "";
     }
 
     private void checkKernelShape(ExecutableElement f, MethodTree method, boolean takesContext, List<ForLoopTree> parallel) {

@@ -131,6 +131,20 @@ class KernelDiagnosticsTest {
                             }
                         }
                         """, "parameter a has type float[], which kernels do not take"),
+                new Case("LaunchBoundsOnParallel", """
+                        @LaunchBounds(maxItems = 64)
+                        public static void k(FloatArray y) { // ERROR
+                            for (@Parallel int i = 0; i < y.getSize(); i++) {
+                                y.set(i, 1f);
+                            }
+                        }
+                        """, "@LaunchBounds is for KernelContext kernels"),
+                new Case("LaunchBoundsZero", """
+                        @LaunchBounds(maxItems = 0)
+                        public static void k(KernelContext ctx, FloatArray y) { // ERROR
+                            y.set(ctx.globalIdx, 1f);
+                        }
+                        """, "@LaunchBounds needs maxItems and minGroups of at least 1, not 0 and 1"),
                 new Case("DoubleParameter", """
                         public static void k(FloatArray y, double d) { // ERROR
                             for (@Parallel int i = 0; i < y.getSize(); i++) {

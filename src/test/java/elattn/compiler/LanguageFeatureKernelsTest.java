@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import elattn.compiler.features.LanguageFeatureCases;
 import elattn.compiler.features.LanguageFeatureCases.ContextCase;
 import elattn.compiler.features.LanguageFeatureCases.ParallelCase;
+import elattn.compiler.features.LanguageFeatureKernels;
 import elattn.kernel.NativeArray;
 import elattn.runtime.JvmKernel;
 import elattn.runtime.Kernel;
@@ -56,7 +57,9 @@ class LanguageFeatureKernelsTest {
         Kernel k = Kernel.of(c.method());
         assertNull(k.jvm());
         assertEquals(true, k.openclSource().contains("__kernel void " + c.kernel() + "("));
-        assertEquals(true, k.cudaSource().contains("extern \"C\" __global__ void " + c.kernel() + "("));
+        String bounds = c.kernel().equals("reduceSum") ? "__launch_bounds__(" + LanguageFeatureKernels.GROUP + ", 2) " : "";
+        assertEquals(true, k.cudaSource().contains("extern \"C\" __global__ void " + bounds + c.kernel() + "("));
+        assertEquals(false, k.openclSource().contains("launch_bounds"));
     }
 
     @org.junit.jupiter.api.Test

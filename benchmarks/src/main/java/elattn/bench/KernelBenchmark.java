@@ -64,7 +64,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code -p sentences=32,128}; 4 * rows * 16 * 1024 * 1024 FLOP per call, 8.6 GFLOP at 32 sentences),
  * {@link #elSelf} over 64 keys of each row's ancestry ({@code -p rows=128,512}; 4 * rows * 16 * 64 *
  * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
- * they are for GPUs ({@code -p device=cuda:0}).
+ * they are for GPUs ({@code -p device=cuda:0}) {@link #elCross} also runs the variants of the blocked forms,
+ * {@code lean} ({@code Attention.scoresLean}: at most 128 registers, 4 work-groups per multiprocessor)
+ * and {@code narrow} ({@code Attention.scoresNarrow}: 256 items of 4 x 8 outputs), all in one run:
+ * <pre>
+ *   java ... org.openjdk.jmh.Main 'KernelBenchmark.elCross' -p device=cuda:0 -p sentences=128,256
+ * </pre>
  *
  * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores (B fp16, fp32 accumulation; {@code variant}
  * base: {@code Gemm.hgemmTensorCore}, A fp32; blocked2: {@code Gemm.hgemmTensorCore2}, A fp32; halfA:
@@ -396,8 +401,11 @@ public class KernelBenchmark {
         public String device;
         @Param({"32"})
         public int sentences;
-        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
-        @Param({"tiled", "new"})
+        /**
+         * tiled (the previous work-group forms), new (those AttentionLayer picks now: blocked), lean or
+         * narrow (Attention.scoresLean / scoresNarrow and their context kernels), or loop (CPU runs).
+         */
+        @Param({"tiled", "new", "lean", "narrow"})
         public String form;
 
         ExecutionPlan plan;
@@ -470,7 +478,8 @@ public class KernelBenchmark {
     /**
      * Scores, softmax and context of EL attention ({@code headStride} 0) of {@code rows} rows over
      * {@code states} in form {@code loop}, {@code tiled} or {@code new} (blocked where rows share
-     * tables, else the row forms), with the grids {@code AttentionLayer} gives them; executed once.
+     * tables, else the row forms), with the grids {@code AttentionLayer} gives them, or, where rows
+     * share tables, {@code lean} or {@code narrow} (the variants of the blocked forms); executed once.
      */
     static ExecutionPlan attentionPlan(String device, String form, boolean sharedByRows, int rows, FloatArray states,
             IntArray keyTable, IntArray rowMap, int keyStride, int keyCount) {
@@ -499,8 +508,21 @@ public class KernelBenchmark {
             scoresGrid = new long[] {tiles(keyCount) * e, tiles(rows * HEADS) * e, 1};
             contextGrid = new long[] {tiles(D) * e, tiles(rows * HEADS) * e, 1};
             local = new long[] {e, e, 1};
+        } else if (sharedByRows && form.equals("lean")) {
+            graph.task("scores", Attention::scoresLean, new KernelContext(), queries, states, keyTable, rowMap,
+                    scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
+            scoresGrid = Attention.blockedGrid(rows, HEADS, 0, keyCount);
+            contextGrid = Attention.blockedGrid(rows, HEADS, 0, D);
+            local = new long[] {Attention.BLOCK_GROUP, 1, 1};
+        } else if (sharedByRows && form.equals("narrow")) {
+            graph.task("scores", Attention::scoresNarrow, new KernelContext(), queries, states, keyTable, rowMap,
+                    scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
+            scoresGrid = Attention.narrowGrid(rows, HEADS, 0, keyCount);
+            contextGrid = Attention.narrowGrid(rows, HEADS, 0, D);
+            local = new long[] {Attention.NARROW_GROUP, 1, 1};
         } else if (!form.equals("new")) {
-            throw new IllegalArgumentException("form must be loop, tiled or new, not " + form);
+            throw new IllegalArgumentException("form must be loop, tiled or new (or, for elCross, lean or narrow), not "
+                    + form);
         } else if (sharedByRows) {
             graph.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable, rowMap,
                     scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
@@ -520,6 +542,12 @@ public class KernelBenchmark {
         if (form.equals("tiled")) {
             graph.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, rowMap, out,
                     rows, HEADS, D, 0, D, keyStride, keyCount);
+        } else if (form.equals("lean")) {
+            graph.task("context", Attention::contextLean, new KernelContext(), scores, states, keyTable, rowMap, out,
+                    rows, HEADS, D, 0, D, keyStride, keyCount);
+        } else if (form.equals("narrow")) {
+            graph.task("context", Attention::contextNarrow, new KernelContext(), scores, states, keyTable, rowMap,
+                    out, rows, HEADS, D, 0, D, keyStride, keyCount);
         } else if (sharedByRows) {
             graph.task("context", Attention::contextBlocked, new KernelContext(), scores, states, keyTable, rowMap,
                     out, rows, HEADS, D, 0, D, keyStride, keyCount);

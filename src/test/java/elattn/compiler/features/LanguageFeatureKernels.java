@@ -5,6 +5,7 @@ import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
+import elattn.kernel.LaunchBounds;
 import elattn.kernel.Parallel;
 
 /**
@@ -302,7 +303,11 @@ public final class LanguageFeatureKernels {
         }
     }
 
-    /** Work-group reduction: local memory, barriers, local and group ids; one partial sum per group. */
+    /**
+     * Work-group reduction: local memory, barriers, local and group ids; one partial sum per group.
+     * Its launch bounds are CUDA's {@code __launch_bounds__}, nothing in OpenCL C.
+     */
+    @LaunchBounds(maxItems = GROUP, minGroups = 2)
     public static void reduceSum(KernelContext ctx, FloatArray in, FloatArray partial) {
         float[] part = ctx.allocateFloatLocalArray(GROUP);
         int l = ctx.localIdx;

@@ -4,6 +4,7 @@ import elattn.kernel.FloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
+import elattn.kernel.LaunchBounds;
 import elattn.kernel.Parallel;
 
 /**
@@ -52,6 +53,10 @@ import elattn.kernel.Parallel;
  *       blocks of {@value #BLOCK_LANES} lanes x {@value #BLOCK_KEYS} keys (columns),
  *       {@value #MICRO} x {@value #MICRO} outputs per item, states staged once per block. A block makes one pass per run of lanes with one key
  *       table, so any tables are exact; a block whose lanes are one sentence's makes one.</li>
+ *   <li>{@link #scoresLean} / {@link #contextLean} and {@link #scoresNarrow} / {@link #contextNarrow}:
+ *       variants of the blocked forms with the same blocks and results, held to fewer registers per
+ *       item ({@code LaunchBounds}) for more resident work-groups, to be measured against them
+ *       ({@code KernelBenchmark.elCross}).</li>
  *   <li>{@link #scoresRows} / {@link #contextRows}: EL with a table per row (self-attention over
  *       each row's ancestry): a work-group per row (and block of keys, resp. columns) stages the row's
  *       states once for its heads, and the scores split the d-long reduction within the group, so
@@ -102,6 +107,18 @@ public final class Attention {
     private static final int COPY_ROWS = BLOCK_GROUP / DEPTH;
     private static final int LANE_LOADS = BLOCK_LANES / COPY_ROWS;
     private static final int KEY_LOADS = BLOCK_KEYS / COPY_ROWS;
+    /** Work-groups per multiprocessor the lean forms ask CUDA for: 4 x 128 items, at most 128 registers each. */
+    private static final int LEAN_GROUPS = 4;
+    /** Work-groups per multiprocessor the narrow forms ask CUDA for: 3 x 256 items, at most 80 registers each. */
+    private static final int NARROW_GROUPS = 3;
+    /** Work items of a work-group of {@link #scoresNarrow} and {@link #contextNarrow}. */
+    public static final int NARROW_GROUP = 256;
+    /** As COPY_ROWS, LANE_LOADS and KEY_LOADS for the narrow forms; and their state copies of a context step. */
+    private static final int NARROW_COPY_ROWS = NARROW_GROUP / DEPTH;
+    private static final int NARROW_LANE_LOADS = BLOCK_LANES / NARROW_COPY_ROWS;
+    private static final int NARROW_KEY_LOADS = BLOCK_KEYS / NARROW_COPY_ROWS;
+    private static final int NARROW_KEY_ROWS = NARROW_GROUP / BLOCK_KEYS;
+    private static final int NARROW_VALUE_LOADS = DEPTH / NARROW_KEY_ROWS;
 
     /** Work-group size of {@link #scoresRows} and {@link #contextRows}. */
     public static final int ROW_GROUP = 256;
@@ -706,6 +723,429 @@ public final class Attention {
     }
 
     /**
+     * {@link #scoresBlocked} with fewer registers, for more work-groups per multiprocessor: same
+     * blocks, items and results, launched the same way ({@link #blockedGrid}, local size
+     * {@code (BLOCK_GROUP, 1, 1)}). What it changes:
+     * <ul>
+     *   <li>the row offsets of the run's queries and of the block's states are kept in local memory
+     *       ({@code queryAt}, {@code keyAt}) and read per step, instead of 4 + 8 registers per item
+     *       (a barrier in the loop keeps the compiler from hoisting them back into registers);</li>
+     *   <li>the local tiles are double-buffered: a step stores the next step's tiles into the other
+     *       buffer after its arithmetic, one barrier per step instead of two;</li>
+     *   <li>a warp's items are 8 along the keys x 4 along the lanes ({@link #microKeys},
+     *       {@link #microLanes}), so its local reads of a column are 128 + 64 consecutive bytes, one
+     *       wavefront each (16 x 2 items read 256 bytes of keys).</li>
+     * </ul>
+     */
+    @LaunchBounds(maxItems = BLOCK_GROUP, minGroups = LEAN_GROUPS)
+    public static void scoresLean(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount, float scale) {
+        float[] tileQ = ctx.allocateFloatLocalArray(2 * DEPTH * LANE_STRIDE);
+        float[] tileK = ctx.allocateFloatLocalArray(2 * DEPTH * KEY_STRIDE);
+        int[] laneTable = ctx.allocateIntLocalArray(BLOCK_LANES);
+        // Where the run's query rows start (-1 outside the run), and the block's state rows (-1: no key).
+        int[] queryAt = ctx.allocateIntLocalArray(BLOCK_LANES);
+        int[] keyAt = ctx.allocateIntLocalArray(BLOCK_KEYS);
+        int lanesPerRow = headStride == 0 ? heads : 1;
+        int q0 = ctx.groupIdy * BLOCK_LANES;
+        int k0 = ctx.groupIdx * BLOCK_KEYS;
+        int live = Math.min(BLOCK_LANES, rows * lanesPerRow - q0);
+        if (live <= 0 || k0 >= keyCount) {
+            return;
+        }
+        int head = ctx.groupIdz;
+        int id = ctx.localIdx;
+        int tx = microKeys(id);
+        int ty = microLanes(id);
+        int copyRow = id / DEPTH;
+        int copyColumn = id % DEPTH;
+        if (id < BLOCK_LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
+        }
+        float[] acc = new float[MICRO * MICRO];
+        float[] ra = new float[MICRO];
+        float[] rb = new float[MICRO];
+        float[] nextQ = new float[LANE_LOADS];
+        float[] nextK = new float[KEY_LOADS];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            int slot = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+            keyAt[id] = slot >= 0 ? slot * stateWidth + head * headStride : -1;
+            if (id < BLOCK_LANES) {
+                queryAt[id] = id >= start && id < end ? query(q0 + id, lanesPerRow, heads, head) * width : -1;
+            }
+            ctx.localBarrier();
+            int stage = 0;
+            for (int c0 = -DEPTH; c0 < width; c0 += DEPTH) {
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    nextQ[l] = valueOrZero(queries, queryAt[copyRow + l * COPY_ROWS], c0 + DEPTH + copyColumn, width);
+                }
+                for (int l = 0; l < KEY_LOADS; l++) {
+                    nextK[l] = valueOrZero(states, keyAt[copyRow + l * COPY_ROWS], c0 + DEPTH + copyColumn, width);
+                }
+                if (c0 >= 0) {
+                    for (int p = 0; p < DEPTH; p++) {
+                        for (int i = 0; i < MICRO; i++) {
+                            ra[i] = tileQ[(stage * DEPTH + p) * LANE_STRIDE + i / RUN * (BLOCK_LANES / 2) + ty * RUN + i % RUN];
+                            rb[i] = tileK[(stage * DEPTH + p) * KEY_STRIDE + i / RUN * (BLOCK_KEYS / 2) + tx * RUN + i % RUN];
+                        }
+                        for (int i = 0; i < MICRO; i++) {
+                            for (int j = 0; j < MICRO; j++) {
+                                acc[i * MICRO + j] += ra[i] * rb[j];
+                            }
+                        }
+                    }
+                }
+                stage = 1 - stage;
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    tileQ[(stage * DEPTH + copyColumn) * LANE_STRIDE + copyRow + l * COPY_ROWS] = nextQ[l];
+                }
+                for (int l = 0; l < KEY_LOADS; l++) {
+                    tileK[(stage * DEPTH + copyColumn) * KEY_STRIDE + copyRow + l * COPY_ROWS] = nextK[l];
+                }
+                ctx.localBarrier();
+            }
+            for (int i = 0; i < MICRO; i++) {
+                int lane = i / RUN * (BLOCK_LANES / 2) + ty * RUN + i % RUN;
+                if (lane >= start && lane < end) {
+                    int qi = query(q0 + lane, lanesPerRow, heads, head);
+                    for (int j = 0; j < MICRO; j++) {
+                        int kk = j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN;
+                        if (k0 + kk < keyCount) {
+                            scores.set(qi * keyStride + k0 + kk,
+                                    keyAt[kk] >= 0 ? acc[i * MICRO + j] * scale : Float.NEGATIVE_INFINITY);
+                        }
+                    }
+                }
+                for (int j = 0; j < MICRO; j++) {
+                    acc[i * MICRO + j] = 0f;
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * {@link #contextBlocked} with fewer registers, changed as {@link #scoresLean} is: the run's
+     * probability rows in local memory ({@code probabilityAt}) instead of registers, double-buffered
+     * tiles with one barrier per step, warps of 8 x 4 items. Launched as {@link #contextBlocked}.
+     */
+    @LaunchBounds(maxItems = BLOCK_GROUP, minGroups = LEAN_GROUPS)
+    public static void contextLean(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount) {
+        float[] tileP = ctx.allocateFloatLocalArray(2 * DEPTH * LANE_STRIDE);
+        float[] tileV = ctx.allocateFloatLocalArray(2 * DEPTH * KEY_STRIDE);
+        int[] laneTable = ctx.allocateIntLocalArray(BLOCK_LANES);
+        // Where the run's probability rows start (-1 outside the run).
+        int[] probabilityAt = ctx.allocateIntLocalArray(BLOCK_LANES);
+        int lanesPerRow = headStride == 0 ? heads : 1;
+        int q0 = ctx.groupIdy * BLOCK_LANES;
+        int c0 = ctx.groupIdx * BLOCK_KEYS;
+        int live = Math.min(BLOCK_LANES, rows * lanesPerRow - q0);
+        if (live <= 0 || c0 >= width) {
+            return;
+        }
+        int head = ctx.groupIdz;
+        int id = ctx.localIdx;
+        int tx = microKeys(id);
+        int ty = microLanes(id);
+        int copyRow = id / DEPTH;
+        int copyKey = id % DEPTH;
+        int column = head * headStride + c0 + id;
+        boolean inside = c0 + id < width;
+        if (id < BLOCK_LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
+        }
+        float[] acc = new float[MICRO * MICRO];
+        float[] ra = new float[MICRO];
+        float[] rb = new float[MICRO];
+        float[] nextP = new float[LANE_LOADS];
+        float[] nextV = new float[DEPTH];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            if (id < BLOCK_LANES) {
+                probabilityAt[id] = id >= start && id < end ? query(q0 + id, lanesPerRow, heads, head) * keyStride : -1;
+            }
+            ctx.localBarrier();
+            int stage = 0;
+            for (int j0 = -DEPTH; j0 < keyCount; j0 += DEPTH) {
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    nextP[l] = valueOrZero(scores, probabilityAt[copyRow + l * COPY_ROWS], j0 + DEPTH + copyKey,
+                            keyCount);
+                }
+                for (int l = 0; l < DEPTH; l++) {
+                    nextV[l] = keyState(states, keyTable, table, j0 + DEPTH + l, keyCount, stateWidth, column, inside);
+                }
+                if (j0 >= 0) {
+                    for (int p = 0; p < DEPTH; p++) {
+                        for (int i = 0; i < MICRO; i++) {
+                            ra[i] = tileP[(stage * DEPTH + p) * LANE_STRIDE + i / RUN * (BLOCK_LANES / 2) + ty * RUN + i % RUN];
+                            rb[i] = tileV[(stage * DEPTH + p) * KEY_STRIDE + i / RUN * (BLOCK_KEYS / 2) + tx * RUN + i % RUN];
+                        }
+                        for (int i = 0; i < MICRO; i++) {
+                            for (int j = 0; j < MICRO; j++) {
+                                acc[i * MICRO + j] += ra[i] * rb[j];
+                            }
+                        }
+                    }
+                }
+                stage = 1 - stage;
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    tileP[(stage * DEPTH + copyKey) * LANE_STRIDE + copyRow + l * COPY_ROWS] = nextP[l];
+                }
+                for (int l = 0; l < DEPTH; l++) {
+                    tileV[(stage * DEPTH + l) * KEY_STRIDE + id] = nextV[l];
+                }
+                ctx.localBarrier();
+            }
+            for (int i = 0; i < MICRO; i++) {
+                int lane = i / RUN * (BLOCK_LANES / 2) + ty * RUN + i % RUN;
+                if (lane >= start && lane < end) {
+                    int qi = query(q0 + lane, lanesPerRow, heads, head);
+                    for (int j = 0; j < MICRO; j++) {
+                        int c = c0 + j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN;
+                        if (c < width) {
+                            out.set(qi * width + c, acc[i * MICRO + j]);
+                        }
+                    }
+                }
+                for (int j = 0; j < MICRO; j++) {
+                    acc[i * MICRO + j] = 0f;
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * {@link #scoresLean} with {@value #NARROW_GROUP} items of {@value #RUN} lanes x {@value #MICRO}
+     * keys (lanes {@code ty*4 + {0..3}}, keys as in {@link #scoresBlocked}): the same blocks of
+     * {@value #BLOCK_LANES} x {@value #BLOCK_KEYS}, with half the accumulators and copies per item,
+     * so twice the warps per block for about the registers of one. Launch
+     * {@link #narrowGrid}{@code (rows, heads, headStride, keyCount)} with local size
+     * {@code (NARROW_GROUP, 1, 1)}.
+     */
+    @LaunchBounds(maxItems = NARROW_GROUP, minGroups = NARROW_GROUPS)
+    public static void scoresNarrow(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount, float scale) {
+        float[] tileQ = ctx.allocateFloatLocalArray(2 * DEPTH * LANE_STRIDE);
+        float[] tileK = ctx.allocateFloatLocalArray(2 * DEPTH * KEY_STRIDE);
+        int[] laneTable = ctx.allocateIntLocalArray(BLOCK_LANES);
+        // Where the run's query rows start (-1 outside the run), and the block's state rows (-1: no key).
+        int[] queryAt = ctx.allocateIntLocalArray(BLOCK_LANES);
+        int[] keyAt = ctx.allocateIntLocalArray(BLOCK_KEYS);
+        int lanesPerRow = headStride == 0 ? heads : 1;
+        int q0 = ctx.groupIdy * BLOCK_LANES;
+        int k0 = ctx.groupIdx * BLOCK_KEYS;
+        int live = Math.min(BLOCK_LANES, rows * lanesPerRow - q0);
+        if (live <= 0 || k0 >= keyCount) {
+            return;
+        }
+        int head = ctx.groupIdz;
+        int id = ctx.localIdx;
+        int tx = microKeys(id);
+        int ty = microLanes(id);
+        int copyRow = id / DEPTH;
+        int copyColumn = id % DEPTH;
+        if (id < BLOCK_LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
+        }
+        float[] acc = new float[RUN * MICRO];
+        float[] ra = new float[RUN];
+        float[] rb = new float[MICRO];
+        float[] nextQ = new float[NARROW_LANE_LOADS];
+        float[] nextK = new float[NARROW_KEY_LOADS];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            if (id < BLOCK_KEYS) {
+                int slot = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+                keyAt[id] = slot >= 0 ? slot * stateWidth + head * headStride : -1;
+            }
+            if (id < BLOCK_LANES) {
+                queryAt[id] = id >= start && id < end ? query(q0 + id, lanesPerRow, heads, head) * width : -1;
+            }
+            ctx.localBarrier();
+            int stage = 0;
+            for (int c0 = -DEPTH; c0 < width; c0 += DEPTH) {
+                for (int l = 0; l < NARROW_LANE_LOADS; l++) {
+                    nextQ[l] = valueOrZero(queries, queryAt[copyRow + l * NARROW_COPY_ROWS], c0 + DEPTH + copyColumn,
+                            width);
+                }
+                for (int l = 0; l < NARROW_KEY_LOADS; l++) {
+                    nextK[l] = valueOrZero(states, keyAt[copyRow + l * NARROW_COPY_ROWS], c0 + DEPTH + copyColumn,
+                            width);
+                }
+                if (c0 >= 0) {
+                    for (int p = 0; p < DEPTH; p++) {
+                        for (int i = 0; i < RUN; i++) {
+                            ra[i] = tileQ[(stage * DEPTH + p) * LANE_STRIDE + ty * RUN + i];
+                        }
+                        for (int j = 0; j < MICRO; j++) {
+                            rb[j] = tileK[(stage * DEPTH + p) * KEY_STRIDE + j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN];
+                        }
+                        for (int i = 0; i < RUN; i++) {
+                            for (int j = 0; j < MICRO; j++) {
+                                acc[i * MICRO + j] += ra[i] * rb[j];
+                            }
+                        }
+                    }
+                }
+                stage = 1 - stage;
+                for (int l = 0; l < NARROW_LANE_LOADS; l++) {
+                    tileQ[(stage * DEPTH + copyColumn) * LANE_STRIDE + copyRow + l * NARROW_COPY_ROWS] = nextQ[l];
+                }
+                for (int l = 0; l < NARROW_KEY_LOADS; l++) {
+                    tileK[(stage * DEPTH + copyColumn) * KEY_STRIDE + copyRow + l * NARROW_COPY_ROWS] = nextK[l];
+                }
+                ctx.localBarrier();
+            }
+            for (int i = 0; i < RUN; i++) {
+                int lane = ty * RUN + i;
+                if (lane >= start && lane < end) {
+                    int qi = query(q0 + lane, lanesPerRow, heads, head);
+                    for (int j = 0; j < MICRO; j++) {
+                        int kk = j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN;
+                        if (k0 + kk < keyCount) {
+                            scores.set(qi * keyStride + k0 + kk,
+                                    keyAt[kk] >= 0 ? acc[i * MICRO + j] * scale : Float.NEGATIVE_INFINITY);
+                        }
+                    }
+                }
+                for (int j = 0; j < MICRO; j++) {
+                    acc[i * MICRO + j] = 0f;
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * {@link #contextLean} with {@value #NARROW_GROUP} items of {@value #RUN} lanes x {@value #MICRO}
+     * columns, as {@link #scoresNarrow}. Launch {@link #narrowGrid}{@code (rows, heads, headStride, width)}
+     * with local size {@code (NARROW_GROUP, 1, 1)}.
+     */
+    @LaunchBounds(maxItems = NARROW_GROUP, minGroups = NARROW_GROUPS)
+    public static void contextNarrow(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount) {
+        float[] tileP = ctx.allocateFloatLocalArray(2 * DEPTH * LANE_STRIDE);
+        float[] tileV = ctx.allocateFloatLocalArray(2 * DEPTH * KEY_STRIDE);
+        int[] laneTable = ctx.allocateIntLocalArray(BLOCK_LANES);
+        // Where the run's probability rows start (-1 outside the run).
+        int[] probabilityAt = ctx.allocateIntLocalArray(BLOCK_LANES);
+        int lanesPerRow = headStride == 0 ? heads : 1;
+        int q0 = ctx.groupIdy * BLOCK_LANES;
+        int c0 = ctx.groupIdx * BLOCK_KEYS;
+        int live = Math.min(BLOCK_LANES, rows * lanesPerRow - q0);
+        if (live <= 0 || c0 >= width) {
+            return;
+        }
+        int head = ctx.groupIdz;
+        int id = ctx.localIdx;
+        int tx = microKeys(id);
+        int ty = microLanes(id);
+        int copyRow = id / DEPTH;
+        int copyKey = id % DEPTH;
+        // This item's states: keys valueKey + NARROW_KEY_ROWS * l of a step, at column c0 + valueColumn.
+        int valueKey = id / BLOCK_KEYS;
+        int valueColumn = id % BLOCK_KEYS;
+        int column = head * headStride + c0 + valueColumn;
+        boolean inside = c0 + valueColumn < width;
+        if (id < BLOCK_LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
+        }
+        float[] acc = new float[RUN * MICRO];
+        float[] ra = new float[RUN];
+        float[] rb = new float[MICRO];
+        float[] nextP = new float[NARROW_LANE_LOADS];
+        float[] nextV = new float[NARROW_VALUE_LOADS];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            if (id < BLOCK_LANES) {
+                probabilityAt[id] = id >= start && id < end ? query(q0 + id, lanesPerRow, heads, head) * keyStride : -1;
+            }
+            ctx.localBarrier();
+            int stage = 0;
+            for (int j0 = -DEPTH; j0 < keyCount; j0 += DEPTH) {
+                for (int l = 0; l < NARROW_LANE_LOADS; l++) {
+                    nextP[l] = valueOrZero(scores, probabilityAt[copyRow + l * NARROW_COPY_ROWS], j0 + DEPTH + copyKey,
+                            keyCount);
+                }
+                for (int l = 0; l < NARROW_VALUE_LOADS; l++) {
+                    nextV[l] = keyState(states, keyTable, table, j0 + DEPTH + valueKey + l * NARROW_KEY_ROWS, keyCount,
+                            stateWidth, column, inside);
+                }
+                if (j0 >= 0) {
+                    for (int p = 0; p < DEPTH; p++) {
+                        for (int i = 0; i < RUN; i++) {
+                            ra[i] = tileP[(stage * DEPTH + p) * LANE_STRIDE + ty * RUN + i];
+                        }
+                        for (int j = 0; j < MICRO; j++) {
+                            rb[j] = tileV[(stage * DEPTH + p) * KEY_STRIDE + j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN];
+                        }
+                        for (int i = 0; i < RUN; i++) {
+                            for (int j = 0; j < MICRO; j++) {
+                                acc[i * MICRO + j] += ra[i] * rb[j];
+                            }
+                        }
+                    }
+                }
+                stage = 1 - stage;
+                for (int l = 0; l < NARROW_LANE_LOADS; l++) {
+                    tileP[(stage * DEPTH + copyKey) * LANE_STRIDE + copyRow + l * NARROW_COPY_ROWS] = nextP[l];
+                }
+                for (int l = 0; l < NARROW_VALUE_LOADS; l++) {
+                    tileV[(stage * DEPTH + valueKey + l * NARROW_KEY_ROWS) * KEY_STRIDE + valueColumn] = nextV[l];
+                }
+                ctx.localBarrier();
+            }
+            for (int i = 0; i < RUN; i++) {
+                int lane = ty * RUN + i;
+                if (lane >= start && lane < end) {
+                    int qi = query(q0 + lane, lanesPerRow, heads, head);
+                    for (int j = 0; j < MICRO; j++) {
+                        int c = c0 + j / RUN * (BLOCK_KEYS / 2) + tx * RUN + j % RUN;
+                        if (c < width) {
+                            out.set(qi * width + c, acc[i * MICRO + j]);
+                        }
+                    }
+                }
+                for (int j = 0; j < MICRO; j++) {
+                    acc[i * MICRO + j] = 0f;
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
      * Raw scaled scores as {@link #scoresTiled} leaves them, for EL ({@code headStride} 0) with a key
      * table per row (decoder self-attention over each row's ancestry): a work-group stages one row's
      * states once for its {@value #ROW_LANES} heads, so any table is exact with nothing to fall back
@@ -887,6 +1327,20 @@ public final class Attention {
         }
     }
 
+    /** Items of a warp of the lean and narrow forms along the keys (columns); the rest of the warp's 32 go along the lanes. */
+    private static final int WARP_KEY_ITEMS = 8;
+
+    /** The key (column) item of work item {@code id} of the lean and narrow forms: warps are 8 key items x 4 lane items. */
+    private static int microKeys(int id) {
+        return id / KernelContext.WARP % (KEY_ITEMS / WARP_KEY_ITEMS) * WARP_KEY_ITEMS + id % WARP_KEY_ITEMS;
+    }
+
+    /** The lane item of work item {@code id} of the lean and narrow forms (see {@link #microKeys}). */
+    private static int microLanes(int id) {
+        return id / KernelContext.WARP / (KEY_ITEMS / WARP_KEY_ITEMS) * (KernelContext.WARP / WARP_KEY_ITEMS)
+                + id % KernelContext.WARP / WARP_KEY_ITEMS;
+    }
+
     /** The (row, head) index {@code r * heads + h} of a lane: lane r*heads+h (EL), or lane r of head {@code head} (MHA). */
     private static int query(int lane, int lanesPerRow, int heads, int head) {
         return lanesPerRow == 1 ? lane * heads + head : lane;
@@ -919,8 +1373,21 @@ public final class Attention {
      * Host-side helper, not a kernel.
      */
     public static long[] blockedGrid(int rows, int heads, int headStride, int n) {
+        return blockGrid(rows, heads, headStride, n, BLOCK_GROUP);
+    }
+
+    /**
+     * The global size of {@link #scoresNarrow} ({@code n = keyCount}) or {@link #contextNarrow}
+     * ({@code n = width}): the blocks of {@link #blockedGrid}, local size {@code (NARROW_GROUP, 1, 1)}.
+     * Host-side helper, not a kernel.
+     */
+    public static long[] narrowGrid(int rows, int heads, int headStride, int n) {
+        return blockGrid(rows, heads, headStride, n, NARROW_GROUP);
+    }
+
+    private static long[] blockGrid(int rows, int heads, int headStride, int n, int group) {
         int lanes = rows * (headStride == 0 ? heads : 1);
-        return new long[] {blocks(n, BLOCK_KEYS) * BLOCK_GROUP, blocks(lanes, BLOCK_LANES), headStride == 0 ? 1 : heads};
+        return new long[] {blocks(n, BLOCK_KEYS) * group, blocks(lanes, BLOCK_LANES), headStride == 0 ? 1 : heads};
     }
 
     /**

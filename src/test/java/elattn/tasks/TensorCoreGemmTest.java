@@ -15,7 +15,6 @@ import elattn.runtime.DataTransferMode;
 import elattn.runtime.KernelBuildException;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
-import elattn.runtime.WorkerGrid2D;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
 import java.util.stream.Stream;
@@ -25,9 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The tensor-core intrinsic {@link KernelContext#mma16816} and the GEMM kernels built on it
- * ({@link Gemm#hgemmTensorCore}, {@link Gemm#hgemmTensorCore2}, {@link Gemm#hgemmTensorCoreHalf}) on the
- * devices that run them (CUDA, compute capability 8.0+, and the JVM's emulation) against products
- * computed here, and the refusal to build on OpenCL. The CUDA cases run only when CUDA devices are
+ * ({@link Gemm#hgemmTensorCore}, {@link Gemm#hgemmTensorCoreHalf}) on the devices that run them
+ * (CUDA, compute capability 8.0+, and the JVM's emulation) against products computed here, and the
+ * refusal to build on OpenCL. The CUDA cases run only when CUDA devices are
  * asked for: {@code -Delattn.test.devices=jvm,cuda -Dtest=TensorCoreGemmTest}.
  */
 class TensorCoreGemmTest {
@@ -85,10 +84,10 @@ class TensorCoreGemmTest {
 
     /**
      * The tensor-core GEMM kernels, each as a task of {@code C = A B^T} on host data (A given in
-     * fp32; the fp16-A kernel gets it rounded to fp16, as the others round it when staging).
+     * fp32; the fp16-A kernel gets it rounded to fp16, as the fp32-A kernel rounds it when staging).
      */
     enum Variant {
-        BASE, BLOCKED2, HALF_A;
+        FP32_A, HALF_A;
 
         TaskGraph graph(float[] a, HalfFloatArray b, FloatArray c, int m, int n, int k) {
             TaskGraph graph = new TaskGraph("g");
@@ -98,24 +97,16 @@ class TensorCoreGemmTest {
                         .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, m, n, k);
             } else {
                 FloatArray fa = FloatArray.fromArray(a);
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, c);
-                if (this == BASE) {
-                    graph.task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, c, m, n, k);
-                } else {
-                    graph.task("mm", Gemm::hgemmTensorCore2, new KernelContext(), fa, b, c, m, n, k);
-                }
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, c)
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, c, m, n, k);
             }
             return graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        }
-
-        WorkerGrid2D grid(int m, int n) {
-            return this == BASE ? Gemm.tensorCoreGrid(m, n) : Gemm.tensorCore2Grid(m, n);
         }
 
         float[] run(TestDevice device, float[] a, HalfFloatArray b, int m, int n, int k) {
             FloatArray c = new FloatArray(m * n);
             c.init(Float.NaN); // every element must be written
-            executeOnce(device, graph(a, b, c, m, n, k), "g.mm", grid(m, n));
+            executeOnce(device, graph(a, b, c, m, n, k), "g.mm", Gemm.tensorCoreGrid(m, n));
             return c.toHeapArray();
         }
     }

@@ -64,19 +64,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code -p sentences=32,128}; 4 * rows * 16 * 1024 * 1024 FLOP per call, 8.6 GFLOP at 32 sentences),
  * {@link #elSelf} over 64 keys of each row's ancestry ({@code -p rows=128,512}; 4 * rows * 16 * 64 *
  * 1024 FLOP, 0.54 GFLOP at 128 rows). Work-group forms run a thread per work item on the JVM device:
- * they are for GPUs ({@code -p device=cuda:0}) {@link #elCross} also runs the variants of the blocked forms,
- * {@code lean} ({@code Attention.scoresLean}: at most 128 registers, 4 work-groups per multiprocessor)
- * and {@code narrow} ({@code Attention.scoresNarrow}: 256 items of 4 x 8 outputs), all in one run:
- * <pre>
- *   java ... org.openjdk.jmh.Main 'KernelBenchmark.elCross' -p device=cuda:0 -p sentences=128,256
- * </pre>
+ * they are for GPUs ({@code -p device=cuda:0}).
  *
- * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores (B fp16, fp32 accumulation; {@code variant}
- * base: {@code Gemm.hgemmTensorCore}, A fp32; blocked2: {@code Gemm.hgemmTensorCore2}, A fp32; halfA:
- * {@code Gemm.hgemmTensorCoreHalf}, A fp16) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137
- * GFLOP; GFLOP/s = 2 n^3 / time), to compare with {@code sgemm}'s blocked form and cuBLAS. CUDA only
- * (compute capability 8.0+): its {@code device} defaults to {@code cuda:0}; on OpenCL the kernel
- * refuses to build, and the JVM runs it through mma16816's emulation, a thread per work item.
+ * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores (B fp16, fp32 accumulation;
+ * {@code variant} fp32A: {@code Gemm.hgemmTensorCore}, A fp32; halfA: {@code Gemm.hgemmTensorCoreHalf},
+ * A fp16) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137 GFLOP; GFLOP/s = 2 n^3 /
+ * time), to compare with {@code sgemm}'s blocked form and cuBLAS. CUDA only (compute capability
+ * 8.0+): its {@code device} defaults to {@code cuda:0}; on OpenCL the kernels refuse to build, and
+ * the JVM runs them through mma16816's emulation, a thread per work item.
  *
  * <p>Choose devices with {@code -p device=jvm,opencl:0,cuda:0}.
  */
@@ -130,9 +125,9 @@ public class KernelBenchmark {
 
     /**
      * {@code C = A B^T} of n x n matrices on tensor cores, B fp16, by one of the kernels ({@code variant},
-     * not {@code form}, so that one run with sgemm's {@code -p form=blocked} measures all of them):
-     * {@code base} {@code Gemm.hgemmTensorCore} (A fp32), {@code blocked2} {@code Gemm.hgemmTensorCore2}
-     * (A fp32), {@code halfA} {@code Gemm.hgemmTensorCoreHalf} (A fp16).
+     * not {@code form}, so that one run with sgemm's {@code -p form=blocked} measures both):
+     * {@code fp32A} {@code Gemm.hgemmTensorCore} (A fp32), {@code halfA} {@code Gemm.hgemmTensorCoreHalf}
+     * (A fp16).
      */
     @State(Scope.Benchmark)
     public static class TensorCoreState {
@@ -140,7 +135,7 @@ public class KernelBenchmark {
         public String device;
         @Param({"1024", "4096"})
         public int n;
-        @Param({"base", "blocked2", "halfA"})
+        @Param({"fp32A", "halfA"})
         public String variant;
 
         ExecutionPlan plan;
@@ -152,19 +147,16 @@ public class KernelBenchmark {
             FloatArray c = new FloatArray(n * n);
             TaskGraph graph = new TaskGraph("hgemm");
             switch (variant) {
-                case "base" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
+                case "fp32A" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
                         .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, n, n, n);
-                case "blocked2" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
-                        .task("mm", Gemm::hgemmTensorCore2, new KernelContext(), a, b, c, n, n, n);
                 case "halfA" -> {
                     HalfFloatArray ha = HalfFloatArray.fromArray(a.toHeapArray());
                     graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
                             .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, n, n, n);
                 }
-                default -> throw new IllegalArgumentException("variant must be base, blocked2 or halfA, not " + variant);
+                default -> throw new IllegalArgumentException("variant must be fp32A or halfA, not " + variant);
             }
-            plan = plan(graph, "hgemm.mm", variant.equals("base") ? Gemm.tensorCoreGrid(n, n) : Gemm.tensorCore2Grid(n, n),
-                    device);
+            plan = plan(graph, "hgemm.mm", Gemm.tensorCoreGrid(n, n), device);
         }
 
         @TearDown(Level.Trial)
@@ -401,11 +393,8 @@ public class KernelBenchmark {
         public String device;
         @Param({"32"})
         public int sentences;
-        /**
-         * tiled (the previous work-group forms), new (those AttentionLayer picks now: blocked), lean or
-         * narrow (Attention.scoresLean / scoresNarrow and their context kernels), or loop (CPU runs).
-         */
-        @Param({"tiled", "new", "lean", "narrow"})
+        /** tiled (the previous work-group forms), new (those AttentionLayer picks now) or loop (CPU runs). */
+        @Param({"tiled", "new"})
         public String form;
 
         ExecutionPlan plan;
@@ -478,8 +467,7 @@ public class KernelBenchmark {
     /**
      * Scores, softmax and context of EL attention ({@code headStride} 0) of {@code rows} rows over
      * {@code states} in form {@code loop}, {@code tiled} or {@code new} (blocked where rows share
-     * tables, else the row forms), with the grids {@code AttentionLayer} gives them, or, where rows
-     * share tables, {@code lean} or {@code narrow} (the variants of the blocked forms); executed once.
+     * tables, else the row forms), with the grids {@code AttentionLayer} gives them; executed once.
      */
     static ExecutionPlan attentionPlan(String device, String form, boolean sharedByRows, int rows, FloatArray states,
             IntArray keyTable, IntArray rowMap, int keyStride, int keyCount) {
@@ -508,21 +496,8 @@ public class KernelBenchmark {
             scoresGrid = new long[] {tiles(keyCount) * e, tiles(rows * HEADS) * e, 1};
             contextGrid = new long[] {tiles(D) * e, tiles(rows * HEADS) * e, 1};
             local = new long[] {e, e, 1};
-        } else if (sharedByRows && form.equals("lean")) {
-            graph.task("scores", Attention::scoresLean, new KernelContext(), queries, states, keyTable, rowMap,
-                    scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
-            scoresGrid = Attention.blockedGrid(rows, HEADS, 0, keyCount);
-            contextGrid = Attention.blockedGrid(rows, HEADS, 0, D);
-            local = new long[] {Attention.BLOCK_GROUP, 1, 1};
-        } else if (sharedByRows && form.equals("narrow")) {
-            graph.task("scores", Attention::scoresNarrow, new KernelContext(), queries, states, keyTable, rowMap,
-                    scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
-            scoresGrid = Attention.narrowGrid(rows, HEADS, 0, keyCount);
-            contextGrid = Attention.narrowGrid(rows, HEADS, 0, D);
-            local = new long[] {Attention.NARROW_GROUP, 1, 1};
         } else if (!form.equals("new")) {
-            throw new IllegalArgumentException("form must be loop, tiled or new (or, for elCross, lean or narrow), not "
-                    + form);
+            throw new IllegalArgumentException("form must be loop, tiled or new, not " + form);
         } else if (sharedByRows) {
             graph.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable, rowMap,
                     scores, rows, HEADS, D, 0, D, keyStride, keyCount, scale);
@@ -542,12 +517,6 @@ public class KernelBenchmark {
         if (form.equals("tiled")) {
             graph.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, rowMap, out,
                     rows, HEADS, D, 0, D, keyStride, keyCount);
-        } else if (form.equals("lean")) {
-            graph.task("context", Attention::contextLean, new KernelContext(), scores, states, keyTable, rowMap, out,
-                    rows, HEADS, D, 0, D, keyStride, keyCount);
-        } else if (form.equals("narrow")) {
-            graph.task("context", Attention::contextNarrow, new KernelContext(), scores, states, keyTable, rowMap,
-                    out, rows, HEADS, D, 0, D, keyStride, keyCount);
         } else if (sharedByRows) {
             graph.task("context", Attention::contextBlocked, new KernelContext(), scores, states, keyTable, rowMap,
                     out, rows, HEADS, D, 0, D, keyStride, keyCount);

@@ -89,13 +89,13 @@ final class AttentionLayer {
         }
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
-        CrossKernels cross = CrossKernels.chosen();
         if (el && keys.sharedByRows()) {
-            g.task(scoresTask, cross.scores, new KernelContext(), queries, keys.keys(), keys.keyTable(),
+            g.task(scoresTask, Attention::scoresBlocked, new KernelContext(), queries, keys.keys(), keys.keyTable(),
                     keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount,
                     scale);
             launches.add(g, scoresTask,
-                    () -> cross.grid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)), cross.group, 1, 1);
+                    () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
+                    Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
             g.task(scoresTask, Attention::scoresRows, new KernelContext(), queries, keys.keys(), keys.keyTable(),
                     keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount, scale);
@@ -119,9 +119,10 @@ final class AttentionLayer {
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
         if (el && keys.sharedByRows()) {
-            g.task(contextTask, cross.context, new KernelContext(), scores, keys.values(), keys.keyTable(),
+            g.task(contextTask, Attention::contextBlocked, new KernelContext(), scores, keys.values(), keys.keyTable(),
                     keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
-            launches.add(g, contextTask, () -> cross.grid(rows.get(), heads, headStride, width), cross.group, 1, 1);
+            launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
+                    Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
             g.task(contextTask, Attention::contextRows, new KernelContext(), scores, keys.values(), keys.keyTable(),
                     keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);

@@ -49,18 +49,17 @@ class AttentionTiledTest {
 
     /** The kernel chains: the loop forms and each work-group scores / softmax / context triple. */
     enum Form {
-        LOOP, TILED, BLOCKED, LEAN, NARROW, ROWS, RAW;
+        LOOP, TILED, BLOCKED, ROWS, RAW;
 
         /**
-         * The row forms are EL's only ({@code headStride} 0). The blocked forms (and their lean and
-         * narrow variants) are correct for any tables, but make a pass per run of lanes with one
-         * table: they are tested, as used, where rows share tables (on the JVM device, a thread per
-         * work item, a pass per lane takes long).
+         * The row forms are EL's only ({@code headStride} 0). The blocked forms are correct for any
+         * tables, but make a pass per run of lanes with one table: they are tested, as used, where
+         * rows share tables (on the JVM device, a thread per work item, a pass per lane takes long).
          */
         boolean supports(Shape s) {
             return switch (this) {
                 case ROWS -> s.headStride() == 0;
-                case BLOCKED, LEAN, NARROW -> s.tables() == Tables.PER_SENTENCE;
+                case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
                 default -> true;
             };
         }
@@ -169,10 +168,6 @@ class AttentionTiledTest {
                     scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case BLOCKED -> g.task("scores", Attention::scoresBlocked, new KernelContext(), queries, states, keyTable,
                     map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
-            case LEAN -> g.task("scores", Attention::scoresLean, new KernelContext(), queries, states, keyTable, map,
-                    scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
-            case NARROW -> g.task("scores", Attention::scoresNarrow, new KernelContext(), queries, states, keyTable,
-                    map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
@@ -187,10 +182,6 @@ class AttentionTiledTest {
             case TILED -> g.task("context", Attention::contextTiled, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
             case BLOCKED -> g.task("context", Attention::contextBlocked, new KernelContext(), scores, states, keyTable,
-                    map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
-            case LEAN -> g.task("context", Attention::contextLean, new KernelContext(), scores, states, keyTable, map,
-                    out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
-            case NARROW -> g.task("context", Attention::contextNarrow, new KernelContext(), scores, states, keyTable,
                     map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
             case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
@@ -214,17 +205,11 @@ class AttentionTiledTest {
                 plan.withGrid("attention.context", new WorkerGrid3D(tiles(s.width()) * e, tiles(lanes) * e, z)
                         .setLocalWork(e, e, 1));
             }
-            case BLOCKED, LEAN -> {
+            case BLOCKED -> {
                 plan.withGrid("attention.scores", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
-                        s.keyCount()), Attention.BLOCK_GROUP));
+                        s.keyCount())));
                 plan.withGrid("attention.context", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
-                        s.width()), Attention.BLOCK_GROUP));
-            }
-            case NARROW -> {
-                plan.withGrid("attention.scores", grid3(Attention.narrowGrid(s.rows(), s.heads(), s.headStride(),
-                        s.keyCount()), Attention.NARROW_GROUP));
-                plan.withGrid("attention.context", grid3(Attention.narrowGrid(s.rows(), s.heads(), s.headStride(),
-                        s.width()), Attention.NARROW_GROUP));
+                        s.width())));
             }
             case ROWS -> {
                 long[] scores = Attention.rowGrid(s.rows(), s.heads(), s.keyCount(), Attention.ROW_KEYS);
@@ -239,9 +224,9 @@ class AttentionTiledTest {
         }
     }
 
-    private static WorkerGrid grid3(long[] global, int group) {
+    private static WorkerGrid grid3(long[] global) {
         return new WorkerGrid3D(global[0], global[1], global[2])
-                .setLocalWork(group, 1, 1);
+                .setLocalWork(Attention.BLOCK_GROUP, 1, 1);
     }
 
     private static long tiles(int n) {

@@ -25,11 +25,10 @@ import elattn.runtime.WorkerGrid3D;
  * many work-groups; strided and batched so that one kernel serves {@code Linear} and EL-attention's
  * per-head projections ({@code ElAttention}).
  *
- * <p>{@link #hgemmTensorCore} is {@code C = A W^T} with fp16 weights on CUDA tensor cores
- * ({@link KernelContext#mma16816}); it builds on CUDA only (compute capability 8.0+), where
- * {@link #weightsBlockedHalf} is the portable kernel of the same product. {@link #hgemmTensorCore2}
- * (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are its restructured forms, to be measured
- * against it ({@code KernelBenchmark.tensorCore}).
+ * <p>{@link #hgemmTensorCore} (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are
+ * {@code C = A W^T} with fp16 weights on CUDA tensor cores ({@link KernelContext#mma16816}); they
+ * build on CUDA only (compute capability 8.0+), where {@link #weightsBlockedHalf} is the portable
+ * kernel of the same product ({@code KernelBenchmark.tensorCore} measures them).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */
@@ -71,51 +70,31 @@ public final class Gemm {
     /** k-rows copied per pass when read along n (MID consecutive columns per k-row): 4. */
     private static final int MID_K_PER_PASS = MID_THREADS * MID_THREADS / MID;
 
-    /** Rows of A and C one work-group of {@link #hgemmTensorCore} computes. */
-    public static final int TC_BLOCK_M = 128;
-    /** Columns of C (rows of B) one work-group of {@link #hgemmTensorCore} computes. */
-    public static final int TC_BLOCK_N = 64;
-    /** Work items of a work-group of {@link #hgemmTensorCore}: 4 warps, 2 x 2, each a 64 x 32 part of the block. */
-    public static final int TC_THREADS = 4 * KernelContext.WARP;
-    /** Depth (along k) of the A and B tiles staged in local memory per step of {@link #hgemmTensorCore}. */
-    private static final int TC_BLOCK_K = 32;
-    /** A tile row of {@link #hgemmTensorCore} holds TC_BLOCK_K k-values as fp16 pairs, one int each. */
+    /** Rows and columns of C one work-group of {@link #hgemmTensorCore} and {@link #hgemmTensorCoreHalf} computes. */
+    public static final int TC_BLOCK = 128;
+    /** Work items of their work-groups: 8 warps, 2 down x 4 across, each a 64 x 32 part of the block. */
+    public static final int TC_THREADS = 8 * KernelContext.WARP;
+    /**
+     * Depth (along k) of the tiles staged per step: one mma16816 k, so the products of a step are
+     * straight-line code with the loads (a k of 32 needs 168 registers, one work-group per SM).
+     */
+    private static final int TC_BLOCK_K = 16;
+    /** fp16 pairs per tile row. */
     private static final int TC_PAIRS = TC_BLOCK_K / 2;
+    /** Row stride in ints: 12 = 3 * 4, so the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
+    private static final int TC_STRIDE = TC_PAIRS + 4;
+    /** Ints of one A or B tile (TC_BLOCK rows of TC_STRIDE); each is double-buffered. */
+    private static final int TC_TILE = TC_BLOCK * TC_STRIDE;
+    /** Tile rows the 256 items copy in one pass, each item one pair: 256 / 8 = 32. */
+    private static final int TC_ROWS_PER_PASS = TC_THREADS / TC_PAIRS;
+    /** Pairs of the A tile and of the B tile each item copies per step: 4 each. */
+    private static final int TC_LOADS = TC_BLOCK / TC_ROWS_PER_PASS;
+    /** Rows and columns of the block one warp computes. */
     private static final int TC_WARP_M = 64;
     private static final int TC_WARP_N = 32;
     /** 16 x 8 mma tiles of a warp's part, down and across: 4 x 4, 4 accumulators each. */
     private static final int TC_TILES_M = TC_WARP_M / 16;
     private static final int TC_TILES_N = TC_WARP_N / 8;
-    /**
-     * Row stride, in ints, of the local tiles: 4 ints of padding make it 4 modulo the 32 banks, so a
-     * warp's fragment reads (pair t of row g, for g < 8, t < 4) hit 32 different banks.
-     */
-    private static final int TC_STRIDE = TC_PAIRS + 4;
-    /** Tile rows the 128 items copy in one pass, each item one pair: 128 / 16 = 8. */
-    private static final int TC_ROWS_PER_PASS = TC_THREADS / TC_PAIRS;
-    /** Pairs of the A tile (TC_BLOCK_M rows) and of the B tile (TC_BLOCK_N rows) each item copies per step: 16 and 8. */
-    private static final int TC_A_LOADS = TC_BLOCK_M / TC_ROWS_PER_PASS;
-    private static final int TC_B_LOADS = TC_BLOCK_N / TC_ROWS_PER_PASS;
-
-    /** Rows and columns of C one work-group of {@link #hgemmTensorCore2} and {@link #hgemmTensorCoreHalf} computes. */
-    public static final int TC2_BLOCK = 128;
-    /** Work items of their work-groups: 8 warps, 2 down x 4 across, each a 64 x 32 part of the block. */
-    public static final int TC2_THREADS = 8 * KernelContext.WARP;
-    /**
-     * Depth (along k) of the tiles staged per step: one mma16816 k, so the products of a step are
-     * straight-line code with the loads (a k of 32 needs 168 registers, one work-group per SM).
-     */
-    private static final int TC2_BLOCK_K = 16;
-    /** fp16 pairs per tile row. */
-    private static final int TC2_PAIRS = TC2_BLOCK_K / 2;
-    /** Row stride in ints: 12 = 3 * 4, so the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
-    private static final int TC2_STRIDE = TC2_PAIRS + 4;
-    /** Ints of one A or B tile (TC2_BLOCK rows of TC2_STRIDE); each is double-buffered. */
-    private static final int TC2_TILE = TC2_BLOCK * TC2_STRIDE;
-    /** Tile rows the 256 items copy in one pass, each item one pair: 256 / 8 = 32. */
-    private static final int TC2_ROWS_PER_PASS = TC2_THREADS / TC2_PAIRS;
-    /** Pairs of the A tile and of the B tile each item copies per step: 4 each. */
-    private static final int TC2_LOADS = TC2_BLOCK / TC2_ROWS_PER_PASS;
 
     private Gemm() {
     }
@@ -414,148 +393,75 @@ public final class Gemm {
     }
 
     /**
-     * {@code C = A B^T} on tensor cores: A (m x k, fp32) and B (n x k, fp16, e.g. an nn.Linear
-     * weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products summed in fp32
-     * ({@link KernelContext#mma16816}). CUDA only (compute capability 8.0+): on OpenCL, and on older
-     * GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one product,
-     * {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of the
-     * same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
+     * {@code C = A B^T} on tensor cores: A (m x k, fp32, e.g. activations) and B (n x k, fp16, e.g.
+     * an nn.Linear weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products
+     * summed in fp32 ({@link KernelContext#mma16816}). CUDA only (compute capability 8.0+): on
+     * OpenCL, and on older GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one
+     * product, {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of
+     * the same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
      *
-     * <p>Launch the grid of {@link #tensorCoreGrid}: work-group {@code (gx, gy)} of
-     * {@value #TC_THREADS} items computes the {@value #TC_BLOCK_M} x {@value #TC_BLOCK_N} block of C
-     * at rows {@code gy * TC_BLOCK_M}, columns {@code gx * TC_BLOCK_N}; any m, n, k are correct
-     * (tiles past the edges are zero-padded, stores guarded). Per step of 32 along k the items copy
-     * an A tile (128 x 32) and a B tile (64 x 32) into local memory as fp16 pairs
-     * ({@link KernelMath#packHalf2}), k-contiguous rows, read from global memory (16 items per row,
-     * 2 consecutive k-values each) during the previous step's products. Warp {@code w} owns rows
-     * {@code (w / 2) * 64 ..+63} and columns {@code (w % 2) * 32 ..+31} of the block: per 16
-     * k-values, 4 x 4 mma16816 calls on its 16 x 8 tiles, each item keeping 4 accumulators per tile
-     * (64); the stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol}.
-     */
-    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
-            int k) {
-        int[] tileA = ctx.allocateIntLocalArray(TC_BLOCK_M * TC_STRIDE);
-        int[] tileB = ctx.allocateIntLocalArray(TC_BLOCK_N * TC_STRIDE);
-        int id = ctx.localIdx;
-        int row0 = ctx.groupIdy * TC_BLOCK_M;
-        int col0 = ctx.groupIdx * TC_BLOCK_N;
-        int warp = id / KernelContext.WARP;
-        int warpRow = warp / 2 * TC_WARP_M;
-        int warpCol = warp % 2 * TC_WARP_N;
-        // This item's share of the copies: pair loadPair (k-values 2 loadPair, 2 loadPair + 1) of tile
-        // rows loadRow + 8 * l.
-        int loadPair = id % TC_PAIRS;
-        int loadRow = id / TC_PAIRS;
-        float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
-        // The next step's tile pairs, read from global memory while this step computes.
-        int[] nextA = new int[TC_A_LOADS];
-        int[] nextB = new int[TC_B_LOADS];
-        for (int l = 0; l < TC_A_LOADS; l++) {
-            nextA[l] = pairOfA(a, row0 + loadRow + l * TC_ROWS_PER_PASS, m, 2 * loadPair, k);
-        }
-        for (int l = 0; l < TC_B_LOADS; l++) {
-            nextB[l] = pairOfB(b, col0 + loadRow + l * TC_ROWS_PER_PASS, n, 2 * loadPair, k);
-        }
-        for (int t = 0; t < k; t += TC_BLOCK_K) {
-            for (int l = 0; l < TC_A_LOADS; l++) {
-                tileA[(loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair] = nextA[l];
-            }
-            for (int l = 0; l < TC_B_LOADS; l++) {
-                tileB[(loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair] = nextB[l];
-            }
-            ctx.localBarrier();
-            for (int l = 0; l < TC_A_LOADS; l++) {
-                nextA[l] = pairOfA(a, row0 + loadRow + l * TC_ROWS_PER_PASS, m, t + TC_BLOCK_K + 2 * loadPair, k);
-            }
-            for (int l = 0; l < TC_B_LOADS; l++) {
-                nextB[l] = pairOfB(b, col0 + loadRow + l * TC_ROWS_PER_PASS, n, t + TC_BLOCK_K + 2 * loadPair, k);
-            }
-            for (int p = 0; p < TC_PAIRS; p += 8) {
-                for (int i = 0; i < TC_TILES_M; i++) {
-                    for (int j = 0; j < TC_TILES_N; j++) {
-                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, (warpRow + i * 16) * TC_STRIDE + p,
-                                TC_STRIDE, tileB, (warpCol + j * 8) * TC_STRIDE + p, TC_STRIDE);
-                    }
-                }
-            }
-            ctx.localBarrier();
-        }
-        for (int i = 0; i < TC_TILES_M; i++) {
-            for (int j = 0; j < TC_TILES_N; j++) {
-                for (int e = 0; e < 4; e++) {
-                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
-                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
-                    if (row < m && col < n) {
-                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * {@link #hgemmTensorCore}'s product ({@code C = A B^T}, A fp32 rounded to fp16, B fp16, fp32
-     * sums), restructured for throughput; launch the grid of {@link #tensorCore2Grid}. Work-group
-     * {@code (gx, gy)} of {@value #TC2_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4
-     * mma16816 tiles) computes the {@value #TC2_BLOCK} x {@value #TC2_BLOCK} block of C at rows
-     * {@code gy * TC2_BLOCK}, columns {@code gx * TC2_BLOCK}: twice hgemmTensorCore's block, so each
-     * element staged from global memory feeds twice the products. Per step of {@value #TC2_BLOCK_K}
-     * along k:
+     * <p>Launch the grid of {@link #tensorCoreGrid}; any m, n, k are correct. Work-group
+     * {@code (gx, gy)} of {@value #TC_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4
+     * mma16816 tiles, 4 accumulators each) computes the {@value #TC_BLOCK} x {@value #TC_BLOCK}
+     * block of C at rows {@code gy * TC_BLOCK}, columns {@code gx * TC_BLOCK}. Per step of
+     * {@value #TC_BLOCK_K} along k:
      * <ol>
      * <li>the items write the values read during the previous step into local tile buffer
-     * {@code step % 2} as fp16 pairs, k-values past {@code k} as 0;</li>
+     * {@code step % 2} as fp16 pairs ({@link KernelMath#packHalf2}), k-contiguous rows, k-values
+     * past {@code k} as 0;</li>
      * <li>one barrier: with two buffers a step's writes never touch the tiles being read, so one
-     * barrier per step suffices (hgemmTensorCore has two);</li>
+     * barrier per step suffices;</li>
      * <li>the items read the next step's values from global memory into registers, unconverted and
      * unconditionally: rows past {@code m} ({@code n}) read row {@code m - 1} ({@code n - 1}), whose
      * products land only in the discarded rows (columns) of C, and k-values past {@code k} read
      * {@code k - 1}, zeroed in step 1. No branch separates these loads from the products, and their
-     * values are first used after the products (hgemmTensorCore converts each right after its
-     * guarded load), so the products hide the loads' latency;</li>
+     * values are first used after the products, so the products hide the loads' latency;</li>
      * <li>each warp's 16 mma16816 on the buffer.</li>
      * </ol>
-     * CUDA only, as hgemmTensorCore; the portable kernel of the product is {@link #weightsBlockedHalf}.
-     * {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A.
+     * The stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol}, guarded.
+     * {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A. Against a first form of 128 x 64
+     * blocks of 4 warps, k steps of 32 in one buffer and guarded loads converted at once, this
+     * structure took a 4096^3 product on an H200 from 3.09 to 1.28 ms (docs/benchmarks.md).
      */
-    public static void hgemmTensorCore2(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
+    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
             int k) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * TC2_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
         int id = ctx.localIdx;
-        int row0 = ctx.groupIdy * TC2_BLOCK;
-        int col0 = ctx.groupIdx * TC2_BLOCK;
+        int row0 = ctx.groupIdy * TC_BLOCK;
+        int col0 = ctx.groupIdx * TC_BLOCK;
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies pair loadPair of tile rows loadRow + TC2_ROWS_PER_PASS * l, l < TC2_LOADS.
-        int loadPair = id % TC2_PAIRS;
-        int loadRow = id / TC2_PAIRS;
+        // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
+        int loadPair = id % TC_PAIRS;
+        int loadRow = id / TC_PAIRS;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
         // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
-        float[] nextA = new float[2 * TC2_LOADS];
-        float[] nextB = new float[2 * TC2_LOADS];
-        for (int l = 0; k > 0 && l < 2 * TC2_LOADS; l++) {
+        float[] nextA = new float[2 * TC_LOADS];
+        float[] nextB = new float[2 * TC_LOADS];
+        for (int l = 0; k > 0 && l < 2 * TC_LOADS; l++) {
             int p = Math.min(2 * loadPair + l % 2, k - 1);
-            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
-            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
         }
-        for (int t = 0; t < k; t += TC2_BLOCK_K) {
-            int buffer = t / TC2_BLOCK_K % 2 * TC2_TILE;
+        for (int t = 0; t < k; t += TC_BLOCK_K) {
+            int buffer = t / TC_BLOCK_K % 2 * TC_TILE;
             int p0 = t + 2 * loadPair;
-            for (int l = 0; l < TC2_LOADS; l++) {
-                int at = buffer + (loadRow + l * TC2_ROWS_PER_PASS) * TC2_STRIDE + loadPair;
+            for (int l = 0; l < TC_LOADS; l++) {
+                int at = buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair;
                 tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
                 tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
             }
             ctx.localBarrier();
-            for (int l = 0; l < 2 * TC2_LOADS; l++) {
-                int p = Math.min(t + TC2_BLOCK_K + 2 * loadPair + l % 2, k - 1);
-                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
-                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            for (int l = 0; l < 2 * TC_LOADS; l++) {
+                int p = Math.min(t + TC_BLOCK_K + 2 * loadPair + l % 2, k - 1);
+                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
             }
             for (int i = 0; i < TC_TILES_M; i++) {
                 for (int j = 0; j < TC_TILES_N; j++) {
-                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC2_STRIDE,
-                            TC2_STRIDE, tileB, buffer + (warpCol + j * 8) * TC2_STRIDE, TC2_STRIDE);
+                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC_STRIDE,
+                            TC_STRIDE, tileB, buffer + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
                 }
             }
         }
@@ -571,53 +477,54 @@ public final class Gemm {
             }
         }
     }
+
     /**
-     * {@link #hgemmTensorCore2} with fp16 A: {@code C = A B^T}, A (m x k) and B (n x k) fp16, C
+     * {@link #hgemmTensorCore} with fp16 A: {@code C = A B^T}, A (m x k) and B (n x k) fp16, C
      * (m x n) fp32, fp32 sums, for activations kept in fp16. The same kernel line for line (the
      * language has no generics and passes no private arrays to device functions, so the two cannot
      * share the body); only A's loads differ: half the bytes, no rounding of A. Same grid
-     * ({@link #tensorCore2Grid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
+     * ({@link #tensorCoreGrid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
      * portable product.
      */
     public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
             int k) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * TC2_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * TC2_TILE);
+        int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
         int id = ctx.localIdx;
-        int row0 = ctx.groupIdy * TC2_BLOCK;
-        int col0 = ctx.groupIdx * TC2_BLOCK;
+        int row0 = ctx.groupIdy * TC_BLOCK;
+        int col0 = ctx.groupIdx * TC_BLOCK;
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies pair loadPair of tile rows loadRow + TC2_ROWS_PER_PASS * l, l < TC2_LOADS.
-        int loadPair = id % TC2_PAIRS;
-        int loadRow = id / TC2_PAIRS;
+        // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
+        int loadPair = id % TC_PAIRS;
+        int loadRow = id / TC_PAIRS;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
         // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
-        float[] nextA = new float[2 * TC2_LOADS];
-        float[] nextB = new float[2 * TC2_LOADS];
-        for (int l = 0; k > 0 && l < 2 * TC2_LOADS; l++) {
+        float[] nextA = new float[2 * TC_LOADS];
+        float[] nextB = new float[2 * TC_LOADS];
+        for (int l = 0; k > 0 && l < 2 * TC_LOADS; l++) {
             int p = Math.min(2 * loadPair + l % 2, k - 1);
-            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
-            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
         }
-        for (int t = 0; t < k; t += TC2_BLOCK_K) {
-            int buffer = t / TC2_BLOCK_K % 2 * TC2_TILE;
+        for (int t = 0; t < k; t += TC_BLOCK_K) {
+            int buffer = t / TC_BLOCK_K % 2 * TC_TILE;
             int p0 = t + 2 * loadPair;
-            for (int l = 0; l < TC2_LOADS; l++) {
-                int at = buffer + (loadRow + l * TC2_ROWS_PER_PASS) * TC2_STRIDE + loadPair;
+            for (int l = 0; l < TC_LOADS; l++) {
+                int at = buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair;
                 tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
                 tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
             }
             ctx.localBarrier();
-            for (int l = 0; l < 2 * TC2_LOADS; l++) {
-                int p = Math.min(t + TC2_BLOCK_K + 2 * loadPair + l % 2, k - 1);
-                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, m - 1) * k + p);
-                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC2_ROWS_PER_PASS, n - 1) * k + p);
+            for (int l = 0; l < 2 * TC_LOADS; l++) {
+                int p = Math.min(t + TC_BLOCK_K + 2 * loadPair + l % 2, k - 1);
+                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
             }
             for (int i = 0; i < TC_TILES_M; i++) {
                 for (int j = 0; j < TC_TILES_N; j++) {
-                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC2_STRIDE,
-                            TC2_STRIDE, tileB, buffer + (warpCol + j * 8) * TC2_STRIDE, TC2_STRIDE);
+                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC_STRIDE,
+                            TC_STRIDE, tileB, buffer + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
                 }
             }
         }
@@ -633,38 +540,16 @@ public final class Gemm {
             }
         }
     }
-    /** Elements (row, p) and (row, p + 1) of a row-major rows x cols fp32 matrix as an fp16 pair, 0 outside it. */
-    private static int pairOfA(FloatArray x, int row, int rows, int p, int cols) {
-        return KernelMath.packHalf2(elementOrZero(x, row, rows, p, cols), elementOrZero(x, row, rows, p + 1, cols));
-    }
-
-    /** Elements (row, p) and (row, p + 1) of a row-major rows x cols fp16 matrix as a pair, 0 outside it. */
-    private static int pairOfB(HalfFloatArray x, int row, int rows, int p, int cols) {
-        return KernelMath.packHalf2(halfWeightOrZero(x, 0, row, rows, cols, p, cols, 1),
-                halfWeightOrZero(x, 0, row, rows, cols, p + 1, cols, 1));
-    }
 
     /**
-     * The launch grid of {@link #hgemmTensorCore} for an m x n product: one work-group of
-     * {@value #TC_THREADS} items (x) per TC_BLOCK_M x TC_BLOCK_N block of C, column blocks along x,
-     * row blocks along y. Host-side helper, not a kernel.
-     */
-    public static WorkerGrid2D tensorCoreGrid(int m, int n) {
-        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC_BLOCK_N - 1) / TC_BLOCK_N * TC_THREADS,
-                (m + TC_BLOCK_M - 1) / TC_BLOCK_M);
-        grid.setLocalWork(TC_THREADS, 1, 1);
-        return grid;
-    }
-
-    /**
-     * The launch grid of {@link #hgemmTensorCore2} and {@link #hgemmTensorCoreHalf} for an m x n
-     * product: one work-group of {@value #TC2_THREADS} items (x) per TC2_BLOCK x TC2_BLOCK block of
+     * The launch grid of {@link #hgemmTensorCore} and {@link #hgemmTensorCoreHalf} for an m x n
+     * product: one work-group of {@value #TC_THREADS} items (x) per TC_BLOCK x TC_BLOCK block of
      * C, column blocks along x, row blocks along y. Host-side helper, not a kernel.
      */
-    public static WorkerGrid2D tensorCore2Grid(int m, int n) {
-        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC2_BLOCK - 1) / TC2_BLOCK * TC2_THREADS,
-                (m + TC2_BLOCK - 1) / TC2_BLOCK);
-        grid.setLocalWork(TC2_THREADS, 1, 1);
+    public static WorkerGrid2D tensorCoreGrid(int m, int n) {
+        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC_BLOCK - 1) / TC_BLOCK * TC_THREADS,
+                (m + TC_BLOCK - 1) / TC_BLOCK);
+        grid.setLocalWork(TC_THREADS, 1, 1);
         return grid;
     }
 

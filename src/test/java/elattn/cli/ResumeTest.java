@@ -3,8 +3,11 @@ package elattn.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * A JSONL job resumed after an interruption loses and duplicates no record and ends with exactly
@@ -43,6 +48,20 @@ class ResumeTest {
         assertEquals(0, r.code(), r.toString());
         expected = Files.readString(out);
         assertEquals(RECORDS, expected.lines().count());
+    }
+
+    /**
+     * The class path of the command and its libraries, wherever they were loaded from: under Maven
+     * {@code java.class.path} has them, under the JUnit console launcher ({@code --class-path}, as on
+     * the GPU machine) only the launcher's jar is there.
+     */
+    private static String childClassPath() throws URISyntaxException {
+        List<String> entries = new ArrayList<>();
+        for (Class<?> c : List.of(Main.class, CommandLine.class, Gson.class, LoggerFactory.class)) {
+            entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        entries.add(System.getProperty("java.class.path"));
+        return String.join(File.pathSeparator, entries);
     }
 
     private static String[] job(Path out, String... extra) {
@@ -91,7 +110,7 @@ class ResumeTest {
     void jobKilledMidwayResumesToTheSameOutput() throws Exception {
         Path out = tmp.resolve("killed.jsonl");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-cp", childClassPath(), Main.class.getName()));
         command.addAll(List.of(job(out)));
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();

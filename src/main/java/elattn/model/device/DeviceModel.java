@@ -433,13 +433,17 @@ public final class DeviceModel implements StepModel {
             for (int r = 0; r < n; r++) {
                 b.forced.set(r, forced[r]);
             }
-            // The device looks up each row's bans by binary search: send them sorted by row.
-            Integer[] order = new Integer[bannedRows.length];
-            Arrays.setAll(order, i -> i);
-            Arrays.sort(order, (x, y) -> Integer.compare(bannedRows[x], bannedRows[y]));
-            for (int i = 0; i < order.length; i++) {
-                b.bannedRows.set(i, bannedRows[order[i]]);
-                b.bannedTokens.set(i, request.bannedTokens()[order[i]]);
+            // The device looks up each row's bans by binary search: send them sorted by row (row and
+            // index packed in one long, so the per-step sort boxes nothing).
+            long[] byRow = new long[bannedRows.length];
+            for (int i = 0; i < byRow.length; i++) {
+                byRow[i] = (long) bannedRows[i] << 32 | i;
+            }
+            Arrays.sort(byRow);
+            for (int i = 0; i < byRow.length; i++) {
+                int from = (int) byRow[i];
+                b.bannedRows.set(i, bannedRows[from]);
+                b.bannedTokens.set(i, request.bannedTokens()[from]);
             }
             b.bannedCount.set(bannedRows.length);
         }

@@ -3,10 +3,12 @@ package elattn.model.device;
 import elattn.kernel.FloatArray;
 import elattn.kernel.NativeArray;
 import elattn.model.Activation;
+import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.runtime.TaskFunctions;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.Activations;
+import elattn.tasks.Residual;
 
 /**
  * The tasks of a feed-forward sublayer:
@@ -23,6 +25,19 @@ final class FeedForwardLayer {
         weights.linear(g, name + "_fc1", input, layer.fc1(), io.hidden(), io.rows());
         g.task(name + "_act", kernel(activation), io.hidden(), io.rowsTimesFfn());
         weights.linear(g, name + "_fc2", io.hidden(), layer.fc2(), io.y(), io.rows());
+    }
+
+    /**
+     * The rest of a pre-norm (GPT-2) block once its attention output is in {@code y}, the same in the
+     * decode step and the prompt's one pass: {@code x += y; x += MLP(LN_2(x))}.
+     */
+    static <A extends NativeArray> void addPreNormTail(TaskGraph g, String p, LayerIo io, DeviceWeights<A> weights,
+            ModelWeights.Layer<A> layer, ModelConfig config) {
+        g.task(p + "_selfAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
+        weights.launches().layerNorm(g, p + "_ln2", io.x(), io.normed(), weights.vector(layer.ffnNorm().weight()),
+                weights.vector(layer.ffnNorm().bias()), io.rows(), config.dModel(), (float) config.layerNormEps());
+        add(g, p + "_ffn", io, io.normed(), weights, layer, config.activation());
+        g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
     }
 
     /** The activation as a kernel, chosen once from the configuration (no per-element branch on the device). */

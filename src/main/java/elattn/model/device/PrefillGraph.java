@@ -6,7 +6,6 @@ import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.TaskGraph;
-import elattn.tasks.Residual;
 import elattn.tasks.attention.History;
 import java.util.List;
 
@@ -76,11 +75,7 @@ final class PrefillGraph {
             }
             AttentionLayer.attend(g, p + "_self", io, io.normed(), w, self, keys, AttentionMode.MHA,
                     config.decoderHeads(), d);
-            g.task(p + "_selfAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
-            w.launches().layerNorm(g, p + "_ln2", io.x(), io.normed(), w.vector(layer.ffnNorm().weight()),
-                    w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
-            FeedForwardLayer.add(g, p + "_ffn", io, io.normed(), w, layer, config.activation());
-            g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
+            FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config);
         }
         return g.snapshot();
     }

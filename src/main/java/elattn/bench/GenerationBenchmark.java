@@ -12,6 +12,7 @@ import elattn.generate.GenerationResult;
 import elattn.generate.Generator;
 import elattn.kernel.FloatArray;
 import elattn.model.ModelWeights;
+import elattn.model.Precision;
 import elattn.model.device.AttentionMode;
 import elattn.model.device.CacheBytes;
 import elattn.model.device.DeviceModel;
@@ -75,14 +76,20 @@ public final class GenerationBenchmark {
      * @param searchCap        the largest batch a search considers
      * @param searchResolution a search stops when its gap is at most this fraction of the batch
      * @param keepTokens       keep every run's generated tokens in the report (tests)
+     * @param precision        storage of the weight matrices ({@link Precision#FP32} or {@link Precision#FP16})
+     * @param tensorCores      run the big products on tensor cores ({@link DeviceModel#tensorCores}; fp16 only)
      */
     public record Settings(String device, List<Shape> shapes, List<AttentionMode> modes, long seed, double initStd,
             Duration runLimit, Duration searchLimit, Duration totalLimit, int searchCap, double searchResolution,
-            boolean keepTokens) {
+            boolean keepTokens, Precision<?> precision, boolean tensorCores) {
 
         public Settings {
             shapes = List.copyOf(shapes);
             modes = List.copyOf(modes);
+            Objects.requireNonNull(precision, "precision");
+            if (tensorCores && precision != Precision.FP16) {
+                throw new IllegalArgumentException("tensor cores multiply fp16 weights: use --dtype fp16");
+            }
             Objects.requireNonNull(runLimit, "runLimit");
             Objects.requireNonNull(searchLimit, "searchLimit");
             Objects.requireNonNull(totalLimit, "totalLimit");
@@ -95,37 +102,48 @@ public final class GenerationBenchmark {
         public static Settings defaults() {
             return new Settings(null, List.of(Shape.bartLarge(), Shape.gpt2Medium()),
                     List.of(AttentionMode.EL, AttentionMode.MHA), 1234, 0.02, Duration.ofMinutes(10),
-                    Duration.ofMinutes(3), Duration.ofDays(1), 1 << 16, 1.0 / 16, false);
+                    Duration.ofMinutes(3), Duration.ofDays(1), 1 << 16, 1.0 / 16, false, Precision.FP32, false);
         }
 
         public Settings withDevice(String id) {
             return new Settings(id, shapes, modes, seed, initStd, runLimit, searchLimit, totalLimit, searchCap,
-                    searchResolution, keepTokens);
+                    searchResolution, keepTokens, precision, tensorCores);
         }
 
         public Settings withShapes(List<Shape> newShapes) {
             return new Settings(device, newShapes, modes, seed, initStd, runLimit, searchLimit, totalLimit, searchCap,
-                    searchResolution, keepTokens);
+                    searchResolution, keepTokens, precision, tensorCores);
         }
 
         public Settings withModes(List<AttentionMode> newModes) {
             return new Settings(device, shapes, newModes, seed, initStd, runLimit, searchLimit, totalLimit, searchCap,
-                    searchResolution, keepTokens);
+                    searchResolution, keepTokens, precision, tensorCores);
         }
 
         public Settings withLimits(Duration run, Duration search, Duration total) {
             return new Settings(device, shapes, modes, seed, initStd, run, search, total, searchCap, searchResolution,
-                    keepTokens);
+                    keepTokens, precision, tensorCores);
         }
 
         public Settings withSearchCap(int cap) {
             return new Settings(device, shapes, modes, seed, initStd, runLimit, searchLimit, totalLimit, cap,
-                    searchResolution, keepTokens);
+                    searchResolution, keepTokens, precision, tensorCores);
+        }
+
+        /** Weights stored in {@code newPrecision}, and the big products on tensor cores if {@code cores}. */
+        public Settings withArithmetic(Precision<?> newPrecision, boolean cores) {
+            return new Settings(device, shapes, modes, seed, initStd, runLimit, searchLimit, totalLimit, searchCap,
+                    searchResolution, keepTokens, newPrecision, cores);
+        }
+
+        /** The label of the arithmetic in reports: fp32, fp16 (fp16 weights, fp32 math) or fp16-tc. */
+        public String arithmetic() {
+            return precision + (tensorCores ? "-tc" : "");
         }
 
         public Settings withKeepTokens(boolean keep) {
             return new Settings(device, shapes, modes, seed, initStd, runLimit, searchLimit, totalLimit, searchCap,
-                    searchResolution, keep);
+                    searchResolution, keep, precision, tensorCores);
         }
 
         /** The settings as JSON, for the report. */
@@ -158,7 +176,9 @@ public final class GenerationBenchmark {
             o.add("modes", m);
             o.addProperty("seed", seed);
             o.addProperty("init_std", initStd);
-            o.addProperty("precision", "fp32");
+            o.addProperty("precision", precision.toString());
+            o.addProperty("tensor_cores", tensorCores);
+            o.addProperty("arithmetic", arithmetic());
             o.addProperty("run_limit_s", runLimit.toSeconds());
             o.addProperty("search_limit_s", searchLimit.toSeconds());
             o.addProperty("total_limit_s", totalLimit.toSeconds());
@@ -171,12 +191,14 @@ public final class GenerationBenchmark {
     public static Report run(Settings settings) {
         Device device = device(settings.device());
         long totalDeadline = deadline(settings.totalLimit());
-        LOG.info("generation benchmark on {} ({}, {} MiB)", device.id(), device.name(), device.globalMemoryBytes() >> 20);
+        LOG.info("generation benchmark on {} ({}, {} MiB), {}", device.id(), device.name(),
+                device.globalMemoryBytes() >> 20, settings.arithmetic());
         List<Run> runs = new ArrayList<>();
         List<Search> searches = new ArrayList<>();
         for (Shape shape : settings.shapes()) {
             long t = System.nanoTime();
-            ModelWeights<FloatArray> weights = RandomWeights.of(shape.config(), settings.seed(), settings.initStd());
+            ModelWeights<?> weights = RandomWeights.of(shape.config(), settings.seed(), settings.initStd(),
+                    settings.precision());
             LOG.info("{}: random weights in {} ms", shape.name(), (System.nanoTime() - t) / 1_000_000);
             Map<AttentionMode, Integer> largestRun = new LinkedHashMap<>();
             for (int batch : shape.batches()) {
@@ -207,7 +229,7 @@ public final class GenerationBenchmark {
                 searches);
     }
 
-    private static Search searchLargest(Shape shape, ModelWeights<FloatArray> weights, Device device,
+    private static Search searchLargest(Shape shape, ModelWeights<?> weights, Device device,
             AttentionMode mode, int first, Settings settings, long deadline) {
         int cap = ArrayLimits.largestBatch(shape, mode, settings.searchCap());
         String capReason = cap < settings.searchCap()
@@ -231,7 +253,7 @@ public final class GenerationBenchmark {
      * One generation of {@code tokens} new tokens per sentence, after a two-token warm-up on the same
      * plan if {@code warmUp}; never throws for device trouble, reports it.
      */
-    static Run generate(Shape shape, ModelWeights<FloatArray> weights, Device device, AttentionMode mode, int batch,
+    static Run generate(Shape shape, ModelWeights<?> weights, Device device, AttentionMode mode, int batch,
             int tokens, boolean warmUp, Settings settings, long deadline) {
         var tooLarge = ArrayLimits.check(shape, mode, batch);
         if (tooLarge.isPresent()) {
@@ -240,7 +262,7 @@ public final class GenerationBenchmark {
         Batch input = shape.batch(batch, settings.seed());
         GenerationConfig generation = shape.generation(tokens);
         DeviceModel model = new DeviceModel(shape.config(), weights, device, mode, shape.maxSteps(), shape.beams())
-                .retainDeviceMemory(warmUp);
+                .retainDeviceMemory(warmUp).tensorCores(settings.tensorCores());
         ProfiledModel profiled = new ProfiledModel(model, deadline);
         Status status = Status.OK;
         String message = null;
@@ -347,6 +369,8 @@ public final class GenerationBenchmark {
               --run-limit-s S        time limit of one generation (default 600)
               --search-limit-s S     time limit of one largest-batch search (default 180)
               --total-limit-s S      skip what is left after this (default: none)
+              --dtype fp32|fp16      storage of the weight matrices (default fp32)
+              --tensor-cores BOOL    big products on tensor cores, fp16 operands (needs --dtype fp16)
               --json FILE            the report as JSON (default generation.json)
               --markdown FILE        the tables as markdown (also printed)
             """;
@@ -364,6 +388,8 @@ public final class GenerationBenchmark {
         Duration run = s.runLimit();
         Duration search = s.searchLimit();
         Duration total = s.totalLimit();
+        Precision<?> precision = s.precision();
+        boolean tensorCores = s.tensorCores();
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help")) {
@@ -390,6 +416,12 @@ public final class GenerationBenchmark {
                 case "--total-limit-s" -> total = Duration.ofSeconds(Long.parseLong(value));
                 case "--json" -> json = Path.of(value);
                 case "--markdown" -> markdown = Path.of(value);
+                case "--dtype" -> precision = switch (value) {
+                    case "fp32" -> Precision.FP32;
+                    case "fp16" -> Precision.FP16;
+                    default -> throw new IllegalArgumentException("--dtype is fp32 or fp16, not " + value);
+                };
+                case "--tensor-cores" -> tensorCores = Boolean.parseBoolean(value);
                 default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -401,7 +433,8 @@ public final class GenerationBenchmark {
             }
             selected.add(shape);
         }
-        Report report = run(s.withShapes(selected).withLimits(run, search, total));
+        Report report = run(s.withShapes(selected).withLimits(run, search, total).withArithmetic(precision,
+                tensorCores));
         Files.writeString(json, report.toJson());
         String md = report.toMarkdown();
         if (markdown != null) {

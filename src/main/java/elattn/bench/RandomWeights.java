@@ -1,6 +1,8 @@
 package elattn.bench;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
+import elattn.kernel.NativeArray;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.model.ModelWeights.Attention;
@@ -12,6 +14,7 @@ import elattn.model.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -23,7 +26,7 @@ import java.util.stream.IntStream;
  * number of new tokens anyway, so an early EOS cannot shorten a run.
  *
  * <p>Each array gets its own random stream (seed and array index), so the arrays fill in
- * parallel and the same seed gives the same weights.
+ * parallel and the same seed gives the same weights; in fp16 they are those values rounded.
  */
 public final class RandomWeights {
     private RandomWeights() {
@@ -31,42 +34,69 @@ public final class RandomWeights {
 
     /** The weights of {@code config} for {@code seed}, in fp32. */
     public static ModelWeights<FloatArray> of(ModelConfig config, long seed, double std) {
-        Filler f = new Filler(config.dModel());
-        FloatArray tokens = f.random(config.vocabSize(), config.dModel());
-        Stack<FloatArray> encoder = config.encoderDecoder()
+        return of(config, seed, std, Precision.FP32);
+    }
+
+    /** The weights of {@code config} for {@code seed}, stored in {@code precision}. */
+    public static <A extends NativeArray> ModelWeights<A> of(ModelConfig config, long seed, double std,
+            Precision<A> precision) {
+        Filler<A> f = new Filler<>(config.dModel(), storage(precision));
+        A tokens = f.random(config.vocabSize(), config.dModel());
+        Stack<A> encoder = config.encoderDecoder()
                 ? f.stack(config, tokens, config.encoderLayers(), config.encoderFfn(), false) : null;
-        Stack<FloatArray> decoder = f.stack(config, tokens, config.decoderLayers(), config.decoderFfn(),
+        Stack<A> decoder = f.stack(config, tokens, config.decoderLayers(), config.decoderFfn(),
                 config.encoderDecoder());
-        ModelWeights<FloatArray> weights = new ModelWeights<>(Precision.FP32, encoder, decoder, tokens,
-                new FloatArray(config.vocabSize()));
+        ModelWeights<A> weights = new ModelWeights<>(precision, encoder, decoder, tokens,
+                f.storage.allocate().apply(config.vocabSize()));
         float bound = (float) (std * Math.sqrt(3));
         IntStream.range(0, f.randomArrays.size()).parallel().forEach(i -> {
-            FloatArray a = f.randomArrays.get(i);
+            A a = f.randomArrays.get(i);
             SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
             for (int j = 0, n = a.getSize(); j < n; j++) {
-                a.set(j, (random.nextFloat() * 2 - 1) * bound);
+                f.storage.set().set(a, j, (random.nextFloat() * 2 - 1) * bound);
             }
         });
         return weights;
     }
 
-    /** Allocates the arrays of the structure; collects those to fill with random values. */
-    private static final class Filler {
-        final int d;
-        final List<FloatArray> randomArrays = new ArrayList<>();
+    /** How arrays of one precision are made (zero-filled) and written. */
+    private record Storage<A extends NativeArray>(IntFunction<A> allocate, Setter<A> set) {
+    }
 
-        Filler(int d) {
+    private interface Setter<A> {
+        void set(A array, int index, float value);
+    }
+
+    @SuppressWarnings("unchecked") // the two Precision constants fix A: FP32 is FloatArray, FP16 HalfFloatArray
+    private static <A extends NativeArray> Storage<A> storage(Precision<A> precision) {
+        if (precision == Precision.FP32) {
+            return (Storage<A>) new Storage<FloatArray>(FloatArray::new, FloatArray::set);
+        }
+        if (precision == Precision.FP16) {
+            return (Storage<A>) new Storage<HalfFloatArray>(HalfFloatArray::new, HalfFloatArray::set);
+        }
+        throw new IllegalArgumentException("no random weights in " + precision);
+    }
+
+    /** Allocates the arrays of the structure; collects those to fill with random values. */
+    private static final class Filler<A extends NativeArray> {
+        final int d;
+        final Storage<A> storage;
+        final List<A> randomArrays = new ArrayList<>();
+
+        Filler(int d, Storage<A> storage) {
             this.d = d;
+            this.storage = storage;
         }
 
-        FloatArray random(int rows, int cols) {
-            FloatArray a = new FloatArray(Math.multiplyExact(rows, cols));
+        A random(int rows, int cols) {
+            A a = storage.allocate().apply(Math.multiplyExact(rows, cols));
             randomArrays.add(a);
             return a;
         }
 
-        Stack<FloatArray> stack(ModelConfig config, FloatArray tokens, int layerCount, int ffn, boolean cross) {
-            List<Layer<FloatArray>> layers = new ArrayList<>();
+        Stack<A> stack(ModelConfig config, A tokens, int layerCount, int ffn, boolean cross) {
+            List<Layer<A>> layers = new ArrayList<>();
             for (int l = 0; l < layerCount; l++) {
                 layers.add(new Layer<>(attention(), norm(), cross ? attention() : null, cross ? norm() : null,
                         linear(ffn, d), linear(d, ffn), norm()));
@@ -75,18 +105,20 @@ public final class RandomWeights {
                     List.copyOf(layers), config.finalLayerNorm() ? norm() : null);
         }
 
-        Attention<FloatArray> attention() {
+        Attention<A> attention() {
             return new Attention<>(linear(d, d), linear(d, d), linear(d, d), linear(d, d));
         }
 
-        Linear<FloatArray> linear(int out, int in) {
-            return new Linear<>(random(out, in), new FloatArray(out), out, in);
+        Linear<A> linear(int out, int in) {
+            return new Linear<>(random(out, in), storage.allocate().apply(out), out, in);
         }
 
-        LayerNorm<FloatArray> norm() {
-            FloatArray gain = new FloatArray(d);
-            gain.init(1f);
-            return new LayerNorm<>(gain, new FloatArray(d));
+        LayerNorm<A> norm() {
+            A gain = storage.allocate().apply(d);
+            for (int i = 0; i < d; i++) {
+                storage.set().set(gain, i, 1f);
+            }
+            return new LayerNorm<>(gain, storage.allocate().apply(d));
         }
     }
 }

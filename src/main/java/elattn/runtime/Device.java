@@ -21,6 +21,15 @@ public interface Device {
     boolean isGpu();
 
     /**
+     * Whether kernels that use tensor cores ({@code KernelContext.mma16816}) build and run here:
+     * CUDA devices of compute capability 8.0 and later, and the JVM (mma16816's Java form, for
+     * tests). OpenCL has no such instruction.
+     */
+    default boolean hasTensorCores() {
+        return false;
+    }
+
+    /**
      * Opens a session: a context and an in-order queue on this device, in which an
      * {@link ExecutionPlan} keeps its buffers and compiled kernels.
      */

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TensorCoreGemmTest {
     /** The requested devices of the backends that run mma16816. */
     static Stream<TestDevice> mmaDevices() {
-        return TestDevices.devices().filter(d -> backend(d).equals("jvm") || backend(d).equals("cuda"));
+        return TestDevices.tensorCoreDevices();
     }
 
     static Stream<TestDevice> openClDevices() {
@@ -83,30 +83,34 @@ class TensorCoreGemmTest {
     }
 
     /**
-     * The tensor-core GEMM kernels, each as a task of {@code C = A B^T} on host data (A given in
-     * fp32; the fp16-A kernel gets it rounded to fp16, as the fp32-A kernel rounds it when staging).
+     * The tensor-core GEMM kernels, each as a task of {@code C = A B^T + bias} on host data (A given
+     * in fp32; the fp16-A kernel gets it rounded to fp16, as the fp32-A kernel rounds it when
+     * staging; a null bias is none).
      */
     enum Variant {
         FP32_A, HALF_A;
 
-        TaskGraph graph(float[] a, HalfFloatArray b, FloatArray c, int m, int n, int k) {
+        TaskGraph graph(float[] a, HalfFloatArray b, float[] bias, FloatArray c, int m, int n, int k) {
             TaskGraph graph = new TaskGraph("g");
+            FloatArray biasArray = FloatArray.fromArray(bias != null ? bias : new float[1]);
+            int biased = bias != null ? 1 : 0;
             if (this == HALF_A) {
                 HalfFloatArray ha = HalfFloatArray.fromArray(a);
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
-                        .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, m, n, k);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, biasArray, c)
+                        .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, biasArray, biased, c, m, n,
+                                k);
             } else {
                 FloatArray fa = FloatArray.fromArray(a);
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, c)
-                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, c, m, n, k);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, biasArray, c)
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, biasArray, biased, c, m, n, k);
             }
             return graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         }
 
-        float[] run(TestDevice device, float[] a, HalfFloatArray b, int m, int n, int k) {
+        float[] run(TestDevice device, float[] a, HalfFloatArray b, float[] bias, int m, int n, int k) {
             FloatArray c = new FloatArray(m * n);
             c.init(Float.NaN); // every element must be written
-            executeOnce(device, graph(a, b, c, m, n, k), "g.mm", Gemm.tensorCoreGrid(m, n));
+            executeOnce(device, graph(a, b, bias, c, m, n, k), "g.mm", Gemm.tensorCoreGrid(m, n));
             return c.toHeapArray();
         }
     }
@@ -125,8 +129,9 @@ class TensorCoreGemmTest {
 
     /**
      * Small integers (exact in fp16, products and sums exact in fp32) over two blocks in m and n and
-     * k not a multiple of the steps: every element of C must come out exactly, so a tile staged at
-     * the wrong place, a fragment of the wrong buffer or a k-value past k counted shows.
+     * k not a multiple of the steps, plus an integer bias: every element of C must come out exactly,
+     * so a tile staged at the wrong place, a fragment of the wrong buffer, a k-value past k counted
+     * or a bias of the wrong column shows.
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("variants")
@@ -142,17 +147,21 @@ class TensorCoreGemmTest {
         for (int i = 0; i < b.length; i++) {
             b[i] = (i * 5 + i / k * 3) % 9 - 4;
         }
+        float[] bias = new float[n];
+        for (int j = 0; j < n; j++) {
+            bias[j] = j % 7 - 3;
+        }
         float[] expected = new float[m * n];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                float sum = 0;
+                float sum = bias[j];
                 for (int p = 0; p < k; p++) {
                     sum += a[i * k + p] * b[j * k + p];
                 }
                 expected[i * n + j] = sum;
             }
         }
-        assertArrayEquals(expected, variant.run(device, a, HalfFloatArray.fromArray(b), m, n, k),
+        assertArrayEquals(expected, variant.run(device, a, HalfFloatArray.fromArray(b), bias, m, n, k),
                 variant + " on " + device);
     }
 
@@ -161,7 +170,7 @@ class TensorCoreGemmTest {
     void gemmMatchesTheProduct(TestDevice device, Variant variant, int m, int n, int k) {
         FloatArray a = randomFloats(m * k, 11);
         HalfFloatArray b = randomHalfs(n * k, 12);
-        float[] actual = variant.run(device, a.toHeapArray(), b, m, n, k);
+        float[] actual = variant.run(device, a.toHeapArray(), b, null, m, n, k);
         // The tensor cores see A rounded to fp16: against that product only fp32 summation differs.
         assertClose(product(a, b, m, n, k, true), actual, 1e-3f, variant + " on " + device);
         // Against the fp32 product, the fp16 rounding of A costs about 2^-11 relative.
@@ -182,7 +191,7 @@ class TensorCoreGemmTest {
         HalfFloatArray b = randomHalfs(16, 2);
         FloatArray c = new FloatArray(16);
         TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b)
-                .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, 4, 4, 4)
+                .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, 0, c, 4, 4, 4)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         KernelBuildException e = assertThrows(KernelBuildException.class,
                 () -> executeOnce(device, graph, "g.mm", Gemm.tensorCoreGrid(4, 4)));

@@ -63,6 +63,21 @@ public final class TestDevices {
         return out.stream();
     }
 
+    /**
+     * The requested devices that run tensor-core kernels ({@link Device#hasTensorCores}): the JVM and
+     * CUDA devices of compute capability 8.0+; a requested jvm or cuda device that is missing stays
+     * in (skipped, or failed in CI, as above).
+     */
+    public static Stream<TestDevice> tensorCoreDevices() {
+        return devices().filter(TestDevices::hasTensorCores);
+    }
+
+    /** Whether {@code d} runs tensor-core kernels (a missing device: whether its backend can). */
+    public static boolean hasTensorCores(TestDevice d) {
+        return d.device() != null ? d.device().hasTensorCores()
+                : d.label().startsWith("jvm") || d.label().startsWith("cuda");
+    }
+
     private static TestDevice byId(String id) {
         return Devices.all().stream().filter(d -> d.id().equals(id)).findFirst()
                 .map(d -> new TestDevice(d.id() + " " + d.name(), d, null))

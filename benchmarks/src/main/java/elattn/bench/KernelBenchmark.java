@@ -148,11 +148,12 @@ public class KernelBenchmark {
             TaskGraph graph = new TaskGraph("hgemm");
             switch (variant) {
                 case "fp32A" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
-                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, n, n, n);
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, 0, c, n, n, n);
                 case "halfA" -> {
                     HalfFloatArray ha = HalfFloatArray.fromArray(a.toHeapArray());
                     graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
-                            .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, n, n, n);
+                            .task("mm", Gemm::hgemmTensorCoreHalf, new KernelContext(), ha, b, c, 0, c, n,
+                                    n, n);
                 }
                 default -> throw new IllegalArgumentException("variant must be fp32A or halfA, not " + variant);
             }

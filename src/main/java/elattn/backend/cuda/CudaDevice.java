@@ -67,6 +67,11 @@ final class CudaDevice implements Device {
         return true;
     }
 
+    @Override
+    public boolean hasTensorCores() {
+        return computeCapability >= 80;
+    }
+
     /** Compute capability as {@code 10*major+minor} (90 for an H100). */
     int computeCapability() {
         return computeCapability;

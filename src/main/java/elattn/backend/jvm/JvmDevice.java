@@ -43,6 +43,11 @@ final class JvmDevice implements Device {
     }
 
     @Override
+    public boolean hasTensorCores() {
+        return true;
+    }
+
+    @Override
     public DeviceSession open() {
         return new JvmSession(this);
     }

@@ -9,6 +9,7 @@ import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
 import elattn.tasks.attention.Attention;
 import elattn.tasks.attention.History;
+import elattn.tasks.attention.TensorCoreAttention;
 
 /**
  * The tasks of one attention sublayer, in either {@link AttentionMode}. The keys are a
@@ -23,6 +24,7 @@ import elattn.tasks.attention.History;
  * states ({@link #attention}; see {@link Attention}):
  * <pre>
  *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
+ *       ... with tensor cores:                                           TensorCoreAttention.scores ─► softmaxGroup ─► .context
  *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
  *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
  *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
@@ -89,7 +91,15 @@ final class AttentionLayer {
         }
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
-        if (el && keys.sharedByRows()) {
+        boolean tensorCores = el && keys.sharedByRows() && launches.tensorCores();
+        if (tensorCores) {
+            g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.keys(),
+                    keys.keyTable(), keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount,
+                    scale);
+            launches.add(g, scoresTask,
+                    () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
+                    Attention.BLOCK_GROUP, 1, 1);
+        } else if (el && keys.sharedByRows()) {
             g.task(scoresTask, Attention::scoresBlocked, new KernelContext(), queries, keys.keys(), keys.keyTable(),
                     keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount,
                     scale);
@@ -118,7 +128,12 @@ final class AttentionLayer {
                 keyCount);
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
-        if (el && keys.sharedByRows()) {
+        if (tensorCores) {
+            g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.values(),
+                    keys.keyTable(), keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+            launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
+                    Attention.BLOCK_GROUP, 1, 1);
+        } else if (el && keys.sharedByRows()) {
             g.task(contextTask, Attention::contextBlocked, new KernelContext(), scores, keys.values(), keys.keyTable(),
                     keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),

@@ -70,6 +70,8 @@ public final class DeviceModel implements StepModel {
     private final int maxSteps;
     private final int maxBeams;
     private KernelForms forms;
+    /** Whether the big products and EL's cross-attention run on tensor cores ({@link #tensorCores(boolean)}). */
+    private boolean tensorCores;
     /** See {@link KernelLaunches#TILED_MIN_BLOCKS}; lowered by tests to run the tiled linear on small models. */
     private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
@@ -125,6 +127,9 @@ public final class DeviceModel implements StepModel {
      */
     public DeviceModel kernelForms(KernelForms newForms) {
         Objects.requireNonNull(newForms, "forms");
+        if (tensorCores && newForms != KernelForms.GROUP) {
+            throw new IllegalStateException("tensor cores run in the work-group forms; turn tensorCores off first");
+        }
         if (newForms != forms) {
             if (run != null) {
                 throw new IllegalStateException("kernelForms cannot change while a batch runs; close() it first");
@@ -133,6 +138,52 @@ public final class DeviceModel implements StepModel {
             forms = newForms;
         }
         return this;
+    }
+
+    /**
+     * With {@code true}, the products that dominate generation run on tensor cores
+     * ({@code KernelContext.mma16816}: operands rounded to fp16, products summed in fp32): every
+     * linear big enough for a register-blocked form ({@code Gemm.hgemmTensorCore}: the encoder's, a
+     * decode step's over hundreds of rows, the LM head) and EL's cross-attention scores and context
+     * ({@code TensorCoreAttention}). The rest (layer norms, softmax, self-attention, EL's per-head
+     * projections, the per-output forms of small steps) stays fp32. Default off: with it, outputs
+     * are no longer those of fp32 arithmetic on the stored weights, but within fp16 rounding of them
+     * (as HF transformers' fp16 models are), and sequences may differ where two candidates nearly tie.
+     *
+     * <p>Needs fp16 weights ({@link Precision#FP16}: the weights are the tensor cores' fp16 operand),
+     * the work-group forms, and a device that has tensor cores ({@link Device#hasTensorCores}: CUDA
+     * compute capability 8.0+, or the JVM's emulation for tests). Returns this model.
+     */
+    public DeviceModel tensorCores(boolean on) {
+        if (on == tensorCores) {
+            return this;
+        }
+        if (run != null) {
+            throw new IllegalStateException("tensorCores cannot change while a batch runs; close() it first");
+        }
+        if (on) {
+            if (!device.hasTensorCores()) {
+                throw new IllegalArgumentException(device.id() + " (" + device.name() + ") has no tensor cores: they"
+                        + " need a CUDA device of compute capability 8.0 or later (Ampere, Hopper); run without"
+                        + " tensor cores here");
+            }
+            if (precision() != Precision.FP16) {
+                throw new IllegalArgumentException("tensor cores multiply fp16 weights, and these are "
+                        + precision() + ": load the model with fp16 weights (--dtype fp16)");
+            }
+            if (forms != KernelForms.GROUP) {
+                throw new IllegalArgumentException("tensor cores run in the work-group forms, and this model uses "
+                        + forms + ": set kernelForms(GROUP) first");
+            }
+        }
+        release();
+        tensorCores = on;
+        return this;
+    }
+
+    /** Whether the big products run on tensor cores ({@link #tensorCores(boolean)}). */
+    public boolean tensorCores() {
+        return tensorCores;
     }
 
     /** Linears of at least this many 128 x 128 blocks take the tiled form (tests: 1 runs it everywhere). */
@@ -256,7 +307,7 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            Buffers b = new Buffers(layout, new KernelLaunches(forms, tiledMinBlocks, blockedMinBlocks));
+            Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
                 graphs.add(EncoderGraph.build(layout,

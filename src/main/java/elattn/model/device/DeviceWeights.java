@@ -100,6 +100,17 @@ final class DeviceWeights<A extends NativeArray> {
                         Linear.tiledGrid(1, 1).getLocalWork());
             }
             case BLOCKED -> weightsBlocked(g, name, x, in, weight, in, true, vector(bias), y, out, rows, out, in, 1);
+            case TENSOR_CORE -> {
+                if (kernels.tensorCoreLinear() == null) {
+                    throw new IllegalStateException("tensor cores multiply fp16 weights; these are "
+                            + weights.precision());
+                }
+                g.task(name, kernels.tensorCoreLinear(), new KernelContext(), x, weight, vector(bias), 1, y, rows, out,
+                        in);
+                launches().add(g, name,
+                        () -> Gemm.tensorCoreGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
+                        Gemm.tensorCoreGrid(1, 1).getLocalWork());
+            }
             case PER_OUTPUT -> {
                 g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
                 launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,

@@ -43,6 +43,11 @@ final class KernelLaunches {
         /** 64 x 64 register blocks: {@link Gemm#weightsBlocked}. */
         BLOCKED,
         /**
+         * Tensor cores, 128 x 128 blocks ({@link Gemm#hgemmTensorCore}): plain linears with fp16
+         * weights, in plans that use tensor cores, where TILED or BLOCKED would be taken.
+         */
+        TENSOR_CORE,
+        /**
          * One work-group per output and a few rows ({@link Linear#forwardGroup},
          * {@link ElAttention#projectHeadsGroup}); the loop form where a product has none (expandQuery).
          */
@@ -68,16 +73,23 @@ final class KernelLaunches {
     static final long BLOCKED_MIN_BLOCKS = 32;
 
     private final KernelForms forms;
+    private final boolean tensorCores;
     private final long tiledMinBlocks;
     private final long blockedMinBlocks;
     private final List<Launch> launches = new ArrayList<>();
 
     /**
+     * @param tensorCores      whether the big products and EL's cross-attention run on tensor cores
+     *                         (work-group forms only; see {@link DeviceModel#tensorCores})
      * @param tiledMinBlocks   see {@link #TILED_MIN_BLOCKS}
      * @param blockedMinBlocks see {@link #BLOCKED_MIN_BLOCKS} (tests lower both to run every form on small models)
      */
-    KernelLaunches(KernelForms forms, long tiledMinBlocks, long blockedMinBlocks) {
+    KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks) {
+        if (tensorCores && forms != KernelForms.GROUP) {
+            throw new IllegalArgumentException("tensor-core kernels are work-group forms: use KernelForms.GROUP");
+        }
         this.forms = forms;
+        this.tensorCores = tensorCores;
         this.tiledMinBlocks = tiledMinBlocks;
         this.blockedMinBlocks = blockedMinBlocks;
     }
@@ -87,6 +99,11 @@ final class KernelLaunches {
         return forms == KernelForms.GROUP;
     }
 
+    /** Whether the graphs run their big products on tensor cores (fp16 operands, fp32 sums). */
+    boolean tensorCores() {
+        return tensorCores;
+    }
+
     /**
      * The form of {@code batch} products of up to {@code rows x cols} outputs each, the one rule for
      * every product with a weight matrix (linears, EL's expandQuery and projectHeads, any
@@ -94,19 +111,20 @@ final class KernelLaunches {
      * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
      * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
      * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
-     * {@link ProductForm#PER_OUTPUT}.
+     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product with a tiled form (a plain
+     * linear) that would be TILED or BLOCKED is {@link ProductForm#TENSOR_CORE}.
      */
     ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
         if (!group()) {
             return ProductForm.LOOP;
         }
+        ProductForm form = ProductForm.PER_OUTPUT;
         if (tiledForm && blocks(rows, Gemm.BLOCK) * blocks(cols, Gemm.BLOCK) * batch >= tiledMinBlocks) {
-            return ProductForm.TILED;
+            form = ProductForm.TILED;
+        } else if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
+            form = ProductForm.BLOCKED;
         }
-        if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
-            return ProductForm.BLOCKED;
-        }
-        return ProductForm.PER_OUTPUT;
+        return tensorCores && tiledForm && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
     }
 
     /**

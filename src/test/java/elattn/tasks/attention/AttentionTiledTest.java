@@ -47,9 +47,12 @@ class AttentionTiledTest {
 
     enum Tables { PER_SENTENCE, ANCESTRY, PER_ROW }
 
-    /** The kernel chains: the loop forms and each work-group scores / softmax / context triple. */
+    /**
+     * The kernel chains: the loop forms and each work-group scores / softmax / context triple
+     * ({@link TensorCoreAttention}'s on the devices with tensor cores).
+     */
     enum Form {
-        LOOP, TILED, BLOCKED, ROWS, RAW;
+        LOOP, TILED, BLOCKED, ROWS, RAW, TENSOR_CORE;
 
         /**
          * The row forms are EL's only ({@code headStride} 0). The blocked forms are correct for any
@@ -60,10 +63,18 @@ class AttentionTiledTest {
             return switch (this) {
                 case ROWS -> s.headStride() == 0;
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
+                case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE && s.headStride() == 0;
                 default -> true;
             };
         }
     }
+
+    /**
+     * Error allowed of the tensor-core forms, relative to max(1, |expected|): their products round
+     * queries, states and probabilities to fp16 (11 significant bits); a lane or key out of place
+     * errs by the size of the values.
+     */
+    private static final float TENSOR_CORE_TOLERANCE = 1e-2f;
 
     /** Rows past the live ones in every row-indexed buffer. */
     private static final int SPARE_ROWS = 2;
@@ -85,7 +96,8 @@ class AttentionTiledTest {
                 // MHA cross-attention over per-row copies: no table agrees with another.
                 new Shape("mha-copies", 66, 2, 8, 8, 16, 65, 65, Tables.PER_ROW));
         return TestDevices.devices().flatMap(d -> shapes.stream().flatMap(s -> Arrays.stream(Form.values())
-                .filter(f -> f.supports(s)).map(f -> Arguments.of(d, s, f))));
+                .filter(f -> f.supports(s) && (f != Form.TENSOR_CORE || TestDevices.hasTensorCores(d)))
+                .map(f -> Arguments.of(d, s, f))));
     }
 
     private final Random random = new Random(7);
@@ -146,7 +158,8 @@ class AttentionTiledTest {
         }
         float[] all = out.toHeapArray();
         int live = s.rows() * s.heads() * s.width();
-        assertClose(expected, Arrays.copyOf(all, live), 1e-5f, form + " forms, " + s + " on " + device);
+        assertClose(expected, Arrays.copyOf(all, live), form == Form.TENSOR_CORE ? TENSOR_CORE_TOLERANCE : 1e-5f,
+                form + " forms, " + s + " on " + device);
         for (int i = live; i < all.length; i++) {
             assertTrue(Float.isNaN(all[i]), form + " forms, " + s + " on " + device + ": wrote past the rows at " + i);
         }
@@ -170,6 +183,8 @@ class AttentionTiledTest {
                     map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
+            case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, states,
+                    keyTable, map, scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
         }
@@ -185,6 +200,8 @@ class AttentionTiledTest {
                     map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
             case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
+            case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, states,
+                    keyTable, map, out, rows, heads, width, stateWidth, keyStride, keyCount);
         }
     }
 
@@ -205,7 +222,7 @@ class AttentionTiledTest {
                 plan.withGrid("attention.context", new WorkerGrid3D(tiles(s.width()) * e, tiles(lanes) * e, z)
                         .setLocalWork(e, e, 1));
             }
-            case BLOCKED -> {
+            case BLOCKED, TENSOR_CORE -> {
                 plan.withGrid("attention.scores", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
                         s.keyCount())));
                 plan.withGrid("attention.context", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),

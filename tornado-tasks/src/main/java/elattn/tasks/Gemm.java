@@ -393,9 +393,11 @@ public final class Gemm {
     }
 
     /**
-     * {@code C = A B^T} on tensor cores: A (m x k, fp32, e.g. activations) and B (n x k, fp16, e.g.
-     * an nn.Linear weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products
-     * summed in fp32 ({@link KernelContext#mma16816}). CUDA only (compute capability 8.0+): on
+     * {@code C = A B^T + bias} on tensor cores: A (m x k, fp32, e.g. activations) and B (n x k, fp16,
+     * e.g. an nn.Linear weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products
+     * summed in fp32 ({@link KernelContext#mma16816}); {@code bias} (n floats) is read only when
+     * {@code biased != 0}, so that as a linear it is {@code y = x W^T + b} over {@code m} live rows
+     * (work-groups past them return at once). CUDA only (compute capability 8.0+): on
      * OpenCL, and on older GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one
      * product, {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of
      * the same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
@@ -423,13 +425,16 @@ public final class Gemm {
      * blocks of 4 warps, k steps of 32 in one buffer and guarded loads converted at once, this
      * structure took a 4096^3 product on an H200 from 3.09 to 1.28 ms (docs/benchmarks.md).
      */
-    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
-            int k) {
+    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray bias, int biased,
+            FloatArray c, int m, int n, int k) {
         int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
         int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
         int id = ctx.localIdx;
         int row0 = ctx.groupIdy * TC_BLOCK;
         int col0 = ctx.groupIdx * TC_BLOCK;
+        if (row0 >= m || col0 >= n) {
+            return;
+        }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
         // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
@@ -471,7 +476,7 @@ public final class Gemm {
                     int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
                     int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
                     if (row < m && col < n) {
-                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(col) : 0f));
                     }
                 }
             }
@@ -479,20 +484,23 @@ public final class Gemm {
     }
 
     /**
-     * {@link #hgemmTensorCore} with fp16 A: {@code C = A B^T}, A (m x k) and B (n x k) fp16, C
+     * {@link #hgemmTensorCore} with fp16 A: {@code C = A B^T + bias}, A (m x k) and B (n x k) fp16, C
      * (m x n) fp32, fp32 sums, for activations kept in fp16. The same kernel line for line (the
      * language has no generics and passes no private arrays to device functions, so the two cannot
      * share the body); only A's loads differ: half the bytes, no rounding of A. Same grid
      * ({@link #tensorCoreGrid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
      * portable product.
      */
-    public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray c, int m, int n,
-            int k) {
+    public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray bias,
+            int biased, FloatArray c, int m, int n, int k) {
         int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
         int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
         int id = ctx.localIdx;
         int row0 = ctx.groupIdy * TC_BLOCK;
         int col0 = ctx.groupIdx * TC_BLOCK;
+        if (row0 >= m || col0 >= n) {
+            return;
+        }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
         // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
@@ -534,7 +542,7 @@ public final class Gemm {
                     int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
                     int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
                     if (row < m && col < n) {
-                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e]);
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(col) : 0f));
                     }
                 }
             }

@@ -1,0 +1,266 @@
+package elattn.tasks.attention;
+
+import elattn.kernel.FloatArray;
+import elattn.kernel.IntArray;
+import elattn.kernel.KernelContext;
+import elattn.kernel.KernelMath;
+
+/**
+ * EL cross-attention's two d-long products on tensor cores: {@link Attention#scoresBlocked} and
+ * {@link Attention#contextBlocked} with operands rounded to fp16 and products summed in fp32
+ * ({@link KernelContext#mma16816}). They are most of a decode step's arithmetic (for bart-large at
+ * 256 sentences x 4 beams, 824 GFLOP per step: every one of a sentence's 4 beams x 16 heads reads
+ * all of its H), so they are what tensor cores are for. CUDA only (compute capability 8.0+; the
+ * JVM runs mma16816's Java form); the blocked kernels are the portable fp32 forms.
+ *
+ * <p>Same block shape, grid ({@link Attention#blockedGrid} with {@code headStride} 0) and local size
+ * ({@link Attention#BLOCK_GROUP} = 128 items, 4 warps) as the blocked kernels: a work-group computes
+ * {@value #LANES} lanes (a sentence's 4 beams x 16 heads; lane {@code r * heads + h}) against
+ * {@value #KEYS} keys (scores) or columns (context), and makes one pass per run of lanes with one key
+ * table, so any tables are exact. The 4 warps split the block 2 x 2, each 32 lanes x 64 keys
+ * (columns) as 2 x 8 mma tiles. Per step of {@value #DEPTH} along the reduction, as
+ * {@code Gemm.hgemmTensorCore}: the items write the values read during the previous step into tile
+ * buffer {@code step % 2} as fp16 pairs, one barrier, read the next step's values into registers,
+ * then each warp does its 16 mma16816.
+ *
+ * <pre>
+ *   scores:  queries[lanes, c..c+16)       ──► tileA (lanes x 16) ─┐
+ *            states[slot(k0..), c..c+16)   ──► tileB (keys x 16)  ─┴─► mma ─► acc ─► scores (scaled, -inf masked)
+ *   context: p[lanes, j..j+16)             ──► tileA (lanes x 16) ─┐
+ *            states[slot(j..j+16), c0..]ᵀ  ──► tileB (cols x 16)  ─┴─► mma ─► acc ─► out
+ * </pre>
+ */
+public final class TensorCoreAttention {
+    /** Lanes of a block: {@link Attention#BLOCK_LANES}. */
+    private static final int LANES = Attention.BLOCK_LANES;
+    /** Keys (columns) of a block: {@link Attention#BLOCK_KEYS}. */
+    private static final int KEYS = Attention.BLOCK_KEYS;
+    /** Work items: {@link Attention#BLOCK_GROUP}, 4 warps. */
+    private static final int ITEMS = Attention.BLOCK_GROUP;
+    /** Reduction depth per step: one mma16816 k. */
+    private static final int DEPTH = 16;
+    /** fp16 pairs per tile row. */
+    private static final int PAIRS = DEPTH / 2;
+    /** Tile row stride in ints: 12, so the 8 rows of a fragment read start in 8 distinct groups of 4 banks. */
+    private static final int STRIDE = PAIRS + 4;
+    /** Ints of one buffer of the lane tile and of the key (column) tile; each is double-buffered. */
+    private static final int LANE_TILE = LANES * STRIDE;
+    private static final int KEY_TILE = KEYS * STRIDE;
+    /** Tile rows the items copy per pass, one pair each: 128 / 8 = 16; and the passes per tile. */
+    private static final int COPY_ROWS = ITEMS / PAIRS;
+    private static final int LANE_LOADS = LANES / COPY_ROWS;
+    private static final int KEY_LOADS = KEYS / COPY_ROWS;
+    /** A warp's part of the block: 32 lanes x 64 keys, 2 x 8 tiles of 16 x 8. */
+    private static final int WARP_LANES = 32;
+    private static final int WARP_KEYS = 64;
+    private static final int TILES_M = WARP_LANES / 16;
+    private static final int TILES_N = WARP_KEYS / 8;
+
+    private TensorCoreAttention() {
+    }
+
+    /**
+     * Raw scaled scores of EL lanes over their sentence's states, as {@link Attention#scoresBlocked}
+     * leaves them ({@code -infinity} for no key), on tensor cores. Launch
+     * {@link Attention#blockedGrid}{@code (rows, heads, 0, keyCount)} with local size
+     * {@code (BLOCK_GROUP, 1, 1)}.
+     */
+    public static void scores(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int stateWidth, int keyStride,
+            int keyCount, float scale) {
+        int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
+        int[] laneTable = ctx.allocateIntLocalArray(LANES);
+        int[] tileSlot = ctx.allocateIntLocalArray(KEYS);
+        int q0 = ctx.groupIdy * LANES;
+        int k0 = ctx.groupIdx * KEYS;
+        int live = Math.min(LANES, rows * heads - q0);
+        if (live <= 0 || k0 >= keyCount) {
+            return;
+        }
+        int id = ctx.localIdx;
+        int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
+        int warpKey = id / KernelContext.WARP % 2 * WARP_KEYS;
+        int copyPair = id % PAIRS;
+        int copyRow = id / PAIRS;
+        if (id < LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / heads) * keyStride : -1;
+        }
+        float[] acc = new float[TILES_M * TILES_N * 4];
+        // Entry 2 l + h: column 2 copyPair + h of the item's tile row l, as read.
+        float[] nextA = new float[2 * LANE_LOADS];
+        float[] nextB = new float[2 * KEY_LOADS];
+        int[] queryAt = new int[LANE_LOADS];
+        int[] keyAt = new int[KEY_LOADS];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            tileSlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+            ctx.localBarrier();
+            for (int l = 0; l < LANE_LOADS; l++) {
+                int lane = copyRow + l * COPY_ROWS;
+                queryAt[l] = lane >= start && lane < end ? (q0 + lane) * width : -1;
+            }
+            for (int l = 0; l < KEY_LOADS; l++) {
+                int slot = tileSlot[copyRow + l * COPY_ROWS];
+                keyAt[l] = slot >= 0 ? slot * stateWidth : -1;
+            }
+            for (int l = 0; l < 2 * LANE_LOADS; l++) {
+                nextA[l] = valueOrZero(queries, queryAt[l / 2], 2 * copyPair + l % 2, width);
+            }
+            for (int l = 0; l < 2 * KEY_LOADS; l++) {
+                nextB[l] = valueOrZero(states, keyAt[l / 2], 2 * copyPair + l % 2, width);
+            }
+            for (int c0 = 0; c0 < width; c0 += DEPTH) {
+                int laneBuffer = c0 / DEPTH % 2 * LANE_TILE;
+                int keyBuffer = c0 / DEPTH % 2 * KEY_TILE;
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    tileA[laneBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
+                            KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
+                }
+                for (int l = 0; l < KEY_LOADS; l++) {
+                    tileB[keyBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
+                            KernelMath.packHalf2(nextB[2 * l], nextB[2 * l + 1]);
+                }
+                ctx.localBarrier();
+                for (int l = 0; l < 2 * LANE_LOADS; l++) {
+                    nextA[l] = valueOrZero(queries, queryAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
+                }
+                for (int l = 0; l < 2 * KEY_LOADS; l++) {
+                    nextB[l] = valueOrZero(states, keyAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
+                }
+                for (int i = 0; i < TILES_M; i++) {
+                    for (int j = 0; j < TILES_N; j++) {
+                        ctx.mma16816(acc, (i * TILES_N + j) * 4, tileA, laneBuffer + (warpLane + i * 16) * STRIDE,
+                                STRIDE, tileB, keyBuffer + (warpKey + j * 8) * STRIDE, STRIDE);
+                    }
+                }
+            }
+            for (int i = 0; i < TILES_M; i++) {
+                for (int j = 0; j < TILES_N; j++) {
+                    for (int e = 0; e < 4; e++) {
+                        int t = (i * TILES_N + j) * 4 + e;
+                        int lane = warpLane + i * 16 + ctx.mmaRow(e);
+                        int key = warpKey + j * 8 + ctx.mmaCol(e);
+                        if (lane >= start && lane < end && k0 + key < keyCount) {
+                            scores.set((q0 + lane) * keyStride + k0 + key,
+                                    tileSlot[key] >= 0 ? acc[t] * scale : Float.NEGATIVE_INFINITY);
+                        }
+                        acc[t] = 0f;
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * {@code out[lane, c] = sum_j p[lane, j] * states[slot_j, c]} for EL lanes over their sentence's
+     * states, as {@link Attention#contextBlocked}, on tensor cores. Launch
+     * {@link Attention#blockedGrid}{@code (rows, heads, 0, width)} with local size
+     * {@code (BLOCK_GROUP, 1, 1)}. Item {@code id} copies column {@code c0 + id} of the step's 16
+     * states (a warp reads 32 consecutive floats of a state) and packs them as the 8 pairs of its
+     * tile row, the transpose mma16816's B operand wants.
+     */
+    public static void context(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray out, int rows, int heads, int width, int stateWidth, int keyStride,
+            int keyCount) {
+        int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
+        int[] laneTable = ctx.allocateIntLocalArray(LANES);
+        int q0 = ctx.groupIdy * LANES;
+        int c0 = ctx.groupIdx * KEYS;
+        int live = Math.min(LANES, rows * heads - q0);
+        if (live <= 0 || c0 >= width) {
+            return;
+        }
+        int id = ctx.localIdx;
+        int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
+        int warpColumn = id / KernelContext.WARP % 2 * WARP_KEYS;
+        int copyPair = id % PAIRS;
+        int copyRow = id / PAIRS;
+        int column = c0 + id;
+        if (id < LANES) {
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / heads) * keyStride : -1;
+        }
+        float[] acc = new float[TILES_M * TILES_N * 4];
+        float[] nextA = new float[2 * LANE_LOADS];
+        // Entry j: this item's column of the step's key j.
+        float[] nextB = new float[DEPTH];
+        int[] probabilityAt = new int[LANE_LOADS];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            for (int l = 0; l < LANE_LOADS; l++) {
+                int lane = copyRow + l * COPY_ROWS;
+                probabilityAt[l] = lane >= start && lane < end ? (q0 + lane) * keyStride : -1;
+            }
+            for (int l = 0; l < 2 * LANE_LOADS; l++) {
+                nextA[l] = valueOrZero(scores, probabilityAt[l / 2], 2 * copyPair + l % 2, keyCount);
+            }
+            for (int j = 0; j < DEPTH; j++) {
+                nextB[j] = keyState(states, keyTable, table, j, keyCount, stateWidth, column, width);
+            }
+            for (int j0 = 0; j0 < keyCount; j0 += DEPTH) {
+                int laneBuffer = j0 / DEPTH % 2 * LANE_TILE;
+                int columnBuffer = j0 / DEPTH % 2 * KEY_TILE;
+                for (int l = 0; l < LANE_LOADS; l++) {
+                    tileA[laneBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
+                            KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
+                }
+                for (int q = 0; q < PAIRS; q++) {
+                    tileB[columnBuffer + id * STRIDE + q] = KernelMath.packHalf2(nextB[2 * q], nextB[2 * q + 1]);
+                }
+                ctx.localBarrier();
+                for (int l = 0; l < 2 * LANE_LOADS; l++) {
+                    nextA[l] = valueOrZero(scores, probabilityAt[l / 2], j0 + DEPTH + 2 * copyPair + l % 2, keyCount);
+                }
+                for (int j = 0; j < DEPTH; j++) {
+                    nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, column, width);
+                }
+                for (int i = 0; i < TILES_M; i++) {
+                    for (int j = 0; j < TILES_N; j++) {
+                        ctx.mma16816(acc, (i * TILES_N + j) * 4, tileA, laneBuffer + (warpLane + i * 16) * STRIDE,
+                                STRIDE, tileB, columnBuffer + (warpColumn + j * 8) * STRIDE, STRIDE);
+                    }
+                }
+            }
+            for (int i = 0; i < TILES_M; i++) {
+                for (int j = 0; j < TILES_N; j++) {
+                    for (int e = 0; e < 4; e++) {
+                        int t = (i * TILES_N + j) * 4 + e;
+                        int lane = warpLane + i * 16 + ctx.mmaRow(e);
+                        int c = c0 + warpColumn + j * 8 + ctx.mmaCol(e);
+                        if (lane >= start && lane < end && c < width) {
+                            out.set((q0 + lane) * width + c, acc[t]);
+                        }
+                        acc[t] = 0f;
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /** {@code x[at + c]}, or 0 where there is no such value ({@code at} negative or {@code c >= bound}): the padding of edge tiles. */
+    private static float valueOrZero(FloatArray x, int at, int c, int bound) {
+        return at >= 0 && c < bound ? x.get(at + c) : 0f;
+    }
+
+    /** Column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
+    private static float keyState(FloatArray states, IntArray keyTable, int table, int key, int keyCount,
+            int stateWidth, int column, int width) {
+        int slot = key < keyCount ? keyTable.get(table + key) : -1;
+        return slot >= 0 && column < width ? states.get(slot * stateWidth + column) : 0f;
+    }
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Merges the generation benchmark's JSON (GenerationBenchmark) and the HF baseline's (hf_baseline.py),
 both from one run on one GPU, into the markdown table of docs/benchmarks.md: samples/s (peak GiB)
-per shape and batch, with the ratios issue 5 sets targets for.
+per shape and batch, with the ratios issue 5 sets targets for (el / mha and el / HF stock fp16, for
+each of our reports on the first report's device: one per arithmetic, fp32, fp16 or fp16-tc).
 
-Usage: python3 benchmarks/merge_results.py ours.json hf.json [ours-opencl.json] > table.md
+Usage: python3 benchmarks/merge_results.py ours.json hf.json [more-of-ours.json ...] > table.md
 """
 import json
 import sys
@@ -19,13 +20,19 @@ def cell(r):
     return r.get("status", "-").replace("_", " ")
 
 
+def arithmetic(report):
+    """fp32, fp16 (fp16 weights, fp32 math) or fp16-tc (tensor cores); reports from before the option: fp32."""
+    return report.get("settings", {}).get("arithmetic", "fp32")
+
+
 def main():
     ours = [json.load(open(p)) for p in sys.argv[1:2] + sys.argv[3:]]
     hf = json.load(open(sys.argv[2]))
     ours_cols = []
     for o in ours:
         for mode in ("el", "mha"):
-            ours_cols.append((f"ours {mode} fp32, {o['device']}", o, mode))
+            ours_cols.append((f"ours {mode} {arithmetic(o)}, {o['device']}", o, mode))
+    ratioed = [o for o in ours if o["device"] == ours[0]["device"]]
     hf_cols = [("HF stock fp16", "float16", False), ("HF + EL fp16", "float16", True),
                ("HF stock fp32", "float32", False), ("HF + EL fp32", "float32", True)]
     shapes = []
@@ -40,15 +47,17 @@ def main():
                          | {r["batch"] for r in hf["runs"] if r["shape"] == shape})
         cols = [c[0] for c in ours_cols] + [c[0] for c in hf_cols]
         print(f"**{shape}**\n")
-        print("| batch | " + " | ".join(cols) + " | el / mha | el / HF stock fp16 |")
-        print("|---" * (len(cols) + 3) + "|")
+        ratio_cols = [f"el / mha, {arithmetic(o)} | el {arithmetic(o)} / HF stock fp16" for o in ratioed]
+        print("| batch | " + " | ".join(cols + ratio_cols) + " |")
+        print("|---" * (len(cols) + 1 + 2 * len(ratioed)) + "|")
         for b in batches:
-            cells, el, mha = [], None, None
+            cells = []
+            speed = {}
             for _, o, mode in ours_cols:
                 r = next((r for r in o["runs"] if r["shape"] == shape and r["batch"] == b and r["mode"] == mode), None)
                 cells.append(cell(r))
-                if o is ours[0] and r and r.get("samples_per_s"):
-                    el, mha = (r["samples_per_s"], mha) if mode == "el" else (el, r["samples_per_s"])
+                if r and r.get("samples_per_s"):
+                    speed[(id(o), mode)] = r["samples_per_s"]
             stock16 = None
             for _, dtype, is_el in hf_cols:
                 r = next((r for r in hf["runs"] if r["shape"] == shape and r["batch"] == b and r["dtype"] == dtype
@@ -57,12 +66,15 @@ def main():
                 if r and dtype == "float16" and not is_el and r.get("samples_per_s"):
                     stock16 = r["samples_per_s"]
             ratio = lambda x, y: f"{x / y:.2f}x" if x and y else "-"
-            print(f"| {b} | " + " | ".join(cells) + f" | {ratio(el, mha)} | {ratio(el, stock16)} |")
+            for o in ratioed:
+                el, mha = speed.get((id(o), "el")), speed.get((id(o), "mha"))
+                cells += [ratio(el, mha), ratio(el, stock16)]
+            print(f"| {b} | " + " | ".join(cells) + " |")
         for o in ours:
             for s in o.get("largest_batch", []):
                 if s["shape"] == shape:
                     bound = "" if s["complete"] else "at least "
-                    print(f"\nLargest batch, ours {s['mode']} on {o['device']}: {bound}{s['largest_batch']}"
+                    print(f"\nLargest batch, ours {s['mode']} {arithmetic(o)} on {o['device']}: {bound}{s['largest_batch']}"
                           f" ({s['reason']})")
         print()
 

@@ -184,7 +184,7 @@ class TensorCoreGemmTest {
         assertTrue(Math.sqrt(error / norm) < 1e-2, "relative error " + Math.sqrt(error / norm) + " on " + device);
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("openClDevices")
     void openClRefusesToBuildIt(TestDevice device) {
         FloatArray a = randomFloats(16, 1);

@@ -24,7 +24,7 @@ import elattn.tasks.attention.TensorCoreAttention;
  * states ({@link #attention}; see {@link Attention}):
  * <pre>
  *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
- *       ... with tensor cores:                                           TensorCoreAttention.scores ─► softmaxGroup ─► .context
+ *  EL or MHA, one table per sentence, with tensor cores:               TensorCoreAttention.scores ─► softmaxGroup ─► .context
  *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
  *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
  *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
@@ -45,12 +45,24 @@ final class AttentionLayer {
      * of {@code keys} and {@code values} (one array, H, for EL).
      *
      * @param keyCount     an {@code Integer} or, for a growing history, an {@code IntParam}
-     * @param sharedByRows whether the rows of a sentence share one key table (cross-attention over
-     *                     the sentence's H, the encoder); false where each row has its own (a beam's
-     *                     ancestry, MHA's per-row copies of the encoder output)
+     * @param sharing      who shares a key table
      */
     record Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride,
-            Object keyCount, boolean sharedByRows) {
+            Object keyCount, KeySharing sharing) {
+        /** Whether the rows of a sentence share (a prefix of) one key table. */
+        boolean sharedByRows() {
+            return sharing != KeySharing.NONE;
+        }
+    }
+
+    /** Who shares a key table, which decides the attention kernels ({@link #attention}). */
+    enum KeySharing {
+        /** Each row has its own table: a beam's ancestry (decoder self-attention), MHA's per-row copies. */
+        NONE,
+        /** The rows of a sentence share one table: cross-attention over the sentence's source, the encoder. */
+        SENTENCE,
+        /** The rows of a sentence have prefixes of one table: a causal prompt pass. */
+        PREFIX
     }
 
     /** Adds the tasks of {@code y = Attention(input)} over {@code keys}. */
@@ -91,11 +103,11 @@ final class AttentionLayer {
         }
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
-        boolean tensorCores = el && keys.sharedByRows() && launches.tensorCores();
+        boolean tensorCores = keys.sharing() == KeySharing.SENTENCE && launches.tensorCores();
         if (tensorCores) {
             g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.keys(),
-                    keys.keyTable(), keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount,
-                    scale);
+                    keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,
+                    keys.keyStride(), keyCount, scale);
             launches.add(g, scoresTask,
                     () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
                     Attention.BLOCK_GROUP, 1, 1);
@@ -130,7 +142,8 @@ final class AttentionLayer {
                 Attention.SOFTMAX_GROUP);
         if (tensorCores) {
             g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.values(),
-                    keys.keyTable(), keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+                    keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth,
+                    keys.keyStride(), keyCount);
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el && keys.sharedByRows()) {

@@ -97,7 +97,7 @@ final class DecoderGraph {
             FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
             FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
             AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
-                    layout.maxSteps, b.keyCount, false);
+                    layout.maxSteps, b.keyCount, AttentionLayer.KeySharing.NONE);
             if (config.preNorm()) {
                 preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {
@@ -135,9 +135,9 @@ final class DecoderGraph {
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
-                        layout.srcWidth, true)
+                        layout.srcWidth, AttentionLayer.KeySharing.SENTENCE)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
-                        layout.srcWidth, layout.srcWidth, false);
+                        layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.NONE);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
         w.launches().residualLayerNorm(g, p + "_crossNorm", io.x(), io.y(), io.x(),
                 w.vector(layer.crossNorm().weight()), w.vector(layer.crossNorm().bias()), io.rows(), d, eps);

@@ -61,7 +61,7 @@ final class EncoderGraph {
                     w.vector(stack.embeddingNorm().bias()), io.rows(), d, eps);
         }
         AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.chunkKeys, b.chunkRowSentence,
-                layout.srcWidth, layout.srcWidth, true);
+                layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.SENTENCE);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);

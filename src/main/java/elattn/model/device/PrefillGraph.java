@@ -54,7 +54,7 @@ final class PrefillGraph {
         // Shared: a prompt row's rows come latest step first, so a block's first row lists every key
         // the others do (BatchLayout.prefillKeys); the tiled kernels are exact for any lists anyway.
         AttentionLayer.Keys keys = new AttentionLayer.Keys(io.k(), io.v(), b.prefillKeys, b.prefillIdentity,
-                layout.prefillSteps, layout.prefillSteps, true);
+                layout.prefillSteps, layout.prefillSteps, AttentionLayer.KeySharing.PREFIX);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);

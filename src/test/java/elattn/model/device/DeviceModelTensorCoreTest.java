@@ -120,7 +120,7 @@ class DeviceModelTensorCoreTest {
         return TestDevices.devices().filter(d -> !TestDevices.hasTensorCores(d));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("devicesWithout")
     void refusedWhereThereAreNoTensorCores(TestDevice device) {
         try (DeviceModel model = OracleModels.halfModel("bart", device.get(), AttentionMode.EL, 1)

@@ -63,7 +63,7 @@ class AttentionTiledTest {
             return switch (this) {
                 case ROWS -> s.headStride() == 0;
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
-                case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE && s.headStride() == 0;
+                case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE;
                 default -> true;
             };
         }
@@ -184,7 +184,7 @@ class AttentionTiledTest {
             case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
             case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, states,
-                    keyTable, map, scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
+                    keyTable, map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
         }
@@ -201,7 +201,7 @@ class AttentionTiledTest {
             case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
             case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, states,
-                    keyTable, map, out, rows, heads, width, stateWidth, keyStride, keyCount);
+                    keyTable, map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
         }
     }
 

@@ -6,18 +6,20 @@ import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
 
 /**
- * EL cross-attention's two d-long products on tensor cores: {@link Attention#scoresBlocked} and
- * {@link Attention#contextBlocked} with operands rounded to fp16 and products summed in fp32
- * ({@link KernelContext#mma16816}). They are most of a decode step's arithmetic (for bart-large at
- * 256 sentences x 4 beams, 824 GFLOP per step: every one of a sentence's 4 beams x 16 heads reads
- * all of its H), so they are what tensor cores are for. CUDA only (compute capability 8.0+; the
- * JVM runs mma16816's Java form); the blocked kernels are the portable fp32 forms.
+ * Attention over key tables shared by a sentence's rows, on tensor cores: {@link Attention#scoresBlocked}
+ * and {@link Attention#contextBlocked} with operands rounded to fp16 and products summed in fp32
+ * ({@link KernelContext#mma16816}). For EL cross-attention ({@code headStride} 0) these are most of
+ * a decode step's arithmetic (bart-large at 256 sentences x 4 beams: 824 GFLOP per step, every one
+ * of a sentence's 4 beams x 16 heads reads all of its H); for the encoder's MHA ({@code headStride}
+ * = dh) they are most of the encoder's. CUDA only (compute capability 8.0+; the JVM runs
+ * mma16816's Java form); the blocked and tiled kernels are the portable fp32 forms.
  *
- * <p>Same block shape, grid ({@link Attention#blockedGrid} with {@code headStride} 0) and local size
+ * <p>Same block shape, grid ({@link Attention#blockedGrid}) and local size
  * ({@link Attention#BLOCK_GROUP} = 128 items, 4 warps) as the blocked kernels: a work-group computes
- * {@value #LANES} lanes (a sentence's 4 beams x 16 heads; lane {@code r * heads + h}) against
- * {@value #KEYS} keys (scores) or columns (context), and makes one pass per run of lanes with one key
- * table, so any tables are exact. The 4 warps split the block 2 x 2, each 32 lanes x 64 keys
+ * {@value #LANES} lanes (EL: a sentence's 4 beams x 16 heads, lane {@code r * heads + h}; MHA: rows
+ * {@code r} of head {@code z}) against {@value #KEYS} keys (scores) or columns (context), and
+ * makes one pass per run of lanes with one key table, so any tables are exact (and fast where a
+ * block's lanes share one). The 4 warps split the block 2 x 2, each 32 lanes x 64 keys
  * (columns) as 2 x 8 mma tiles. Per step of {@value #DEPTH} along the reduction, as
  * {@code Gemm.hgemmTensorCore}: the items write the values read during the previous step into tile
  * buffer {@code step % 2} as fp16 pairs, one barrier, read the next step's values into registers,
@@ -60,31 +62,34 @@ public final class TensorCoreAttention {
     }
 
     /**
-     * Raw scaled scores of EL lanes over their sentence's states, as {@link Attention#scoresBlocked}
-     * leaves them ({@code -infinity} for no key), on tensor cores. Launch
-     * {@link Attention#blockedGrid}{@code (rows, heads, 0, keyCount)} with local size
+     * Raw scaled scores, as {@link Attention#scoresBlocked} leaves them ({@code -infinity} for no
+     * key), on tensor cores. Launch
+     * {@link Attention#blockedGrid}{@code (rows, heads, headStride, keyCount)} with local size
      * {@code (BLOCK_GROUP, 1, 1)}.
      */
     public static void scores(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
-            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int stateWidth, int keyStride,
-            int keyCount, float scale) {
+            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount, float scale) {
         int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
         int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
         int[] tileSlot = ctx.allocateIntLocalArray(KEYS);
+        int lanesPerRow = headStride == 0 ? heads : 1;
         int q0 = ctx.groupIdy * LANES;
         int k0 = ctx.groupIdx * KEYS;
-        int live = Math.min(LANES, rows * heads - q0);
+        int live = Math.min(LANES, rows * lanesPerRow - q0);
         if (live <= 0 || k0 >= keyCount) {
             return;
         }
+        int head = ctx.groupIdz;
+        int column0 = head * headStride;
         int id = ctx.localIdx;
         int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
         int warpKey = id / KernelContext.WARP % 2 * WARP_KEYS;
         int copyPair = id % PAIRS;
         int copyRow = id / PAIRS;
         if (id < LANES) {
-            laneTable[id] = id < live ? rowMap.get((q0 + id) / heads) * keyStride : -1;
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
         // Entry 2 l + h: column 2 copyPair + h of the item's tile row l, as read.
@@ -104,11 +109,11 @@ public final class TensorCoreAttention {
             ctx.localBarrier();
             for (int l = 0; l < LANE_LOADS; l++) {
                 int lane = copyRow + l * COPY_ROWS;
-                queryAt[l] = lane >= start && lane < end ? (q0 + lane) * width : -1;
+                queryAt[l] = lane >= start && lane < end ? query(q0 + lane, lanesPerRow, heads, head) * width : -1;
             }
             for (int l = 0; l < KEY_LOADS; l++) {
                 int slot = tileSlot[copyRow + l * COPY_ROWS];
-                keyAt[l] = slot >= 0 ? slot * stateWidth : -1;
+                keyAt[l] = slot >= 0 ? slot * stateWidth + column0 : -1;
             }
             for (int l = 0; l < 2 * LANE_LOADS; l++) {
                 nextA[l] = valueOrZero(queries, queryAt[l / 2], 2 * copyPair + l % 2, width);
@@ -148,7 +153,7 @@ public final class TensorCoreAttention {
                         int lane = warpLane + i * 16 + ctx.mmaRow(e);
                         int key = warpKey + j * 8 + ctx.mmaCol(e);
                         if (lane >= start && lane < end && k0 + key < keyCount) {
-                            scores.set((q0 + lane) * keyStride + k0 + key,
+                            scores.set(query(q0 + lane, lanesPerRow, heads, head) * keyStride + k0 + key,
                                     tileSlot[key] >= 0 ? acc[t] * scale : Float.NEGATIVE_INFINITY);
                         }
                         acc[t] = 0f;
@@ -160,33 +165,36 @@ public final class TensorCoreAttention {
     }
 
     /**
-     * {@code out[lane, c] = sum_j p[lane, j] * states[slot_j, c]} for EL lanes over their sentence's
-     * states, as {@link Attention#contextBlocked}, on tensor cores. Launch
-     * {@link Attention#blockedGrid}{@code (rows, heads, 0, width)} with local size
+     * {@code out[lane, c] = sum_j p[lane, j] * states[slot_j, head * headStride + c]}, as
+     * {@link Attention#contextBlocked}, on tensor cores. Launch
+     * {@link Attention#blockedGrid}{@code (rows, heads, headStride, width)} with local size
      * {@code (BLOCK_GROUP, 1, 1)}. Item {@code id} copies column {@code c0 + id} of the step's 16
      * states (a warp reads 32 consecutive floats of a state) and packs them as the 8 pairs of its
      * tile row, the transpose mma16816's B operand wants.
      */
     public static void context(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
-            IntArray rowMap, FloatArray out, int rows, int heads, int width, int stateWidth, int keyStride,
-            int keyCount) {
+            IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride, int stateWidth,
+            int keyStride, int keyCount) {
         int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
         int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
+        int lanesPerRow = headStride == 0 ? heads : 1;
         int q0 = ctx.groupIdy * LANES;
         int c0 = ctx.groupIdx * KEYS;
-        int live = Math.min(LANES, rows * heads - q0);
+        int live = Math.min(LANES, rows * lanesPerRow - q0);
         if (live <= 0 || c0 >= width) {
             return;
         }
+        int head = ctx.groupIdz;
         int id = ctx.localIdx;
         int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
         int warpColumn = id / KernelContext.WARP % 2 * WARP_KEYS;
         int copyPair = id % PAIRS;
         int copyRow = id / PAIRS;
         int column = c0 + id;
+        int stateColumn = head * headStride + column;
         if (id < LANES) {
-            laneTable[id] = id < live ? rowMap.get((q0 + id) / heads) * keyStride : -1;
+            laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
         float[] nextA = new float[2 * LANE_LOADS];
@@ -203,13 +211,14 @@ public final class TensorCoreAttention {
             }
             for (int l = 0; l < LANE_LOADS; l++) {
                 int lane = copyRow + l * COPY_ROWS;
-                probabilityAt[l] = lane >= start && lane < end ? (q0 + lane) * keyStride : -1;
+                probabilityAt[l] = lane >= start && lane < end
+                        ? query(q0 + lane, lanesPerRow, heads, head) * keyStride : -1;
             }
             for (int l = 0; l < 2 * LANE_LOADS; l++) {
                 nextA[l] = valueOrZero(scores, probabilityAt[l / 2], 2 * copyPair + l % 2, keyCount);
             }
             for (int j = 0; j < DEPTH; j++) {
-                nextB[j] = keyState(states, keyTable, table, j, keyCount, stateWidth, column, width);
+                nextB[j] = keyState(states, keyTable, table, j, keyCount, stateWidth, stateColumn, column < width);
             }
             for (int j0 = 0; j0 < keyCount; j0 += DEPTH) {
                 int laneBuffer = j0 / DEPTH % 2 * LANE_TILE;
@@ -226,7 +235,8 @@ public final class TensorCoreAttention {
                     nextA[l] = valueOrZero(scores, probabilityAt[l / 2], j0 + DEPTH + 2 * copyPair + l % 2, keyCount);
                 }
                 for (int j = 0; j < DEPTH; j++) {
-                    nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, column, width);
+                    nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, stateColumn,
+                            column < width);
                 }
                 for (int i = 0; i < TILES_M; i++) {
                     for (int j = 0; j < TILES_N; j++) {
@@ -242,7 +252,7 @@ public final class TensorCoreAttention {
                         int lane = warpLane + i * 16 + ctx.mmaRow(e);
                         int c = c0 + warpColumn + j * 8 + ctx.mmaCol(e);
                         if (lane >= start && lane < end && c < width) {
-                            out.set((q0 + lane) * width + c, acc[t]);
+                            out.set(query(q0 + lane, lanesPerRow, heads, head) * width + c, acc[t]);
                         }
                         acc[t] = 0f;
                     }
@@ -259,8 +269,13 @@ public final class TensorCoreAttention {
 
     /** Column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
     private static float keyState(FloatArray states, IntArray keyTable, int table, int key, int keyCount,
-            int stateWidth, int column, int width) {
+            int stateWidth, int column, boolean inside) {
         int slot = key < keyCount ? keyTable.get(table + key) : -1;
-        return slot >= 0 && column < width ? states.get(slot * stateWidth + column) : 0f;
+        return slot >= 0 && inside ? states.get(slot * stateWidth + column) : 0f;
+    }
+
+    /** The (row, head) index {@code r * heads + h} of a lane: lane r*heads+h (EL), or lane r of head {@code head} (MHA). */
+    private static int query(int lane, int lanesPerRow, int heads, int head) {
+        return lanesPerRow == 1 ? lane * heads + head : lane;
     }
 }

@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the kernel compiler makes of {@code KernelContext.mma16816} ({@link Gemm#weightsTensorCore}):
+ * What the kernel compiler makes of {@code KernelContext.mma16816} ({@link Gemm#hgemmTensorCore}):
  * inline PTX mma.sync behind an sm_80 guard in CUDA C, and OpenCL C that refuses to build, saying
  * why. With nvcc on the path the CUDA C of it and of {@link Gemm#hgemmTensorCoreHalf} is compiled
  * for sm_80 (it builds) and sm_75 (the guard stops it with its message).
  */
 class TensorCoreSourceTest {
     private static final String MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
-    private static final String REFUSAL = "kernel elattn.tasks.Gemm.weightsTensorCore uses KernelContext.mma16816"
+    private static final String REFUSAL = "kernel elattn.tasks.Gemm.hgemmTensorCore uses KernelContext.mma16816"
             + " (tensor cores), which is CUDA-only";
 
     @TempDir
@@ -43,7 +43,7 @@ class TensorCoreSourceTest {
 
     @Test
     void cudaSourceHasTheTensorCoreInstructionBehindAnArchitectureGuard() throws IOException {
-        String cu = source("weightsTensorCore", ".cu");
+        String cu = source("hgemmTensorCore", ".cu");
         assertTrue(cu.contains(MMA), cu);
         assertTrue(cu.contains("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800\n#error"), cu);
         assertTrue(cu.contains(
@@ -52,7 +52,7 @@ class TensorCoreSourceTest {
 
     @Test
     void openClSourceRefusesToBuildFirst() throws IOException {
-        String cl = source("weightsTensorCore", ".cl");
+        String cl = source("hgemmTensorCore", ".cl");
         String firstDirective = cl.lines().filter(l -> l.startsWith("#")).findFirst().orElse("");
         assertTrue(firstDirective.startsWith("#error \"" + REFUSAL), cl);
         assertFalse(cl.contains("mma.sync"), cl);
@@ -68,13 +68,13 @@ class TensorCoreSourceTest {
     void nvccBuildsItForSm80AndStopsForSm75() throws Exception {
         Assumptions.assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, "nvcc"))), "nvcc is not installed");
-        for (String kernel : List.of("hgemmTensorCoreHalf", "weightsTensorCore")) {
+        for (String kernel : List.of("hgemmTensorCoreHalf", "hgemmTensorCore")) {
             Path source = Files.writeString(work.resolve(kernel + ".cu"), source(kernel, ".cu"));
             Result sm80 = nvcc(source, "sm_80");
             assertEquals(0, sm80.exit(), kernel + ": " + sm80.output());
             assertTrue(Files.readString(work.resolve("sm_80.ptx")).contains(MMA), kernel);
         }
-        Path cu = work.resolve("weightsTensorCore.cu");
+        Path cu = work.resolve("hgemmTensorCore.cu");
         Result sm75 = nvcc(cu, "sm_75");
         assertNotEquals(0, sm75.exit());
         assertTrue(sm75.output().contains("which needs compute capability 8.0 or newer"), sm75.output());

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The tensor-core intrinsic {@link KernelContext#mma16816} and the GEMM kernels built on it
- * ({@link Gemm#weightsTensorCore}, {@link Gemm#hgemmTensorCoreHalf}) on the devices that run them
+ * ({@link Gemm#hgemmTensorCore}, {@link Gemm#hgemmTensorCoreHalf}) on the devices that run them
  * (CUDA, compute capability 8.0+, and the JVM's emulation) against products computed here, and the
  * refusal to build on OpenCL. The CUDA cases run only when CUDA devices are
  * asked for: {@code -Delattn.test.devices=jvm,cuda -Dtest=TensorCoreGemmTest}.
@@ -102,8 +102,7 @@ class TensorCoreGemmTest {
             } else {
                 FloatArray fa = FloatArray.fromArray(a);
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, fa, b, biasArray, c)
-                        .task("mm", Gemm::weightsTensorCore, new KernelContext(), fa, k, b, k, 1, biasArray, biased,
-                                c, n, m, n, k);
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), fa, b, biasArray, biased, c, m, n, k);
             }
             return graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         }
@@ -111,7 +110,7 @@ class TensorCoreGemmTest {
         float[] run(TestDevice device, float[] a, HalfFloatArray b, float[] bias, int m, int n, int k) {
             FloatArray c = new FloatArray(m * n);
             c.init(Float.NaN); // every element must be written
-            executeOnce(device, graph(a, b, bias, c, m, n, k), "g.mm", Gemm.tensorCoreGrid(m, n, 1));
+            executeOnce(device, graph(a, b, bias, c, m, n, k), "g.mm", Gemm.tensorCoreGrid(m, n));
             return c.toHeapArray();
         }
     }
@@ -185,60 +184,6 @@ class TensorCoreGemmTest {
         assertTrue(Math.sqrt(error / norm) < 1e-2, "relative error " + Math.sqrt(error / norm) + " on " + device);
     }
 
-    static Stream<Arguments> byOutputCases() {
-        return mmaDevices().flatMap(d -> Stream.of(Arguments.of(d, true), Arguments.of(d, false)));
-    }
-
-    /**
-     * {@link Gemm#weightsTensorCore} as EL's per-head projections use it, 3 products (heads) with
-     * strided A and C and a bias, W read by output (projectHeads: m = 37 rows, n = 20 = dh, k = 70 =
-     * d) or by depth (expandQuery: n = 70, k = 20, no bias), against {@link Gemm#weightsBlocked}'s
-     * addressing computed here on A rounded to fp16, so only the order of the fp32 sums differs.
-     */
-    @ParameterizedTest(name = "{0} byOutput={1}")
-    @MethodSource("byOutputCases")
-    void batchedProductsFollowWeightsBlockedAddressing(TestDevice device, boolean byOutput) {
-        int heads = 3;
-        int m = 37;
-        int n = byOutput ? 20 : 70;
-        int k = byOutput ? 70 : 20;
-        int lda = byOutput ? heads * 70 : 70;
-        int ldw = 70;
-        int ldc = byOutput ? 70 : heads * 70;
-        FloatArray a = randomFloats(m * lda + heads * k, 31);
-        HalfFloatArray w = randomHalfs(heads * Math.max(n, k) * ldw, 32);
-        FloatArray bias = randomFloats(heads * n, 33);
-        FloatArray c = new FloatArray(m * ldc + heads * n);
-        c.init(Float.NaN);
-        float[] expected = c.toHeapArray();
-        for (int z = 0; z < heads; z++) {
-            for (int r = 0; r < m; r++) {
-                for (int j = 0; j < n; j++) {
-                    double sum = byOutput ? bias.get(z * n + j) : 0;
-                    for (int p = 0; p < k; p++) {
-                        float x = Float.float16ToFloat(Float.floatToFloat16(a.get(z * k + r * lda + p)));
-                        sum += x * (double) w.get(byOutput ? (z * n + j) * ldw + p : (z * k + p) * ldw + j);
-                    }
-                    expected[z * n + r * ldc + j] = (float) sum;
-                }
-            }
-        }
-        TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, w, bias, c)
-                .task("mm", Gemm::weightsTensorCore, new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0, bias,
-                        byOutput ? 1 : 0, c, ldc, m, n, k)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        executeOnce(device, graph, "g.mm", Gemm.tensorCoreGrid(m, n, heads));
-        float[] actual = c.toHeapArray();
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.isNaN(expected[i])) {
-                assertTrue(Float.isNaN(actual[i]), "wrote outside the products at " + i + " on " + device);
-                expected[i] = 0;
-                actual[i] = 0;
-            }
-        }
-        assertClose(expected, actual, 1e-3f, "byOutput " + byOutput + " on " + device);
-    }
-
     @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("openClDevices")
     void openClRefusesToBuildIt(TestDevice device) {
@@ -246,10 +191,10 @@ class TensorCoreGemmTest {
         HalfFloatArray b = randomHalfs(16, 2);
         FloatArray c = new FloatArray(16);
         TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b)
-                .task("mm", Gemm::weightsTensorCore, new KernelContext(), a, 4, b, 4, 1, c, 0, c, 4, 4, 4, 4)
+                .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, 0, c, 4, 4, 4)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         KernelBuildException e = assertThrows(KernelBuildException.class,
-                () -> executeOnce(device, graph, "g.mm", Gemm.tensorCoreGrid(4, 4, 1)));
+                () -> executeOnce(device, graph, "g.mm", Gemm.tensorCoreGrid(4, 4)));
         assertTrue(e.getMessage().contains("uses KernelContext.mma16816 (tensor cores), which is CUDA-only"),
                 e.getMessage());
     }

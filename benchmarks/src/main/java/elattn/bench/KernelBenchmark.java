@@ -67,7 +67,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * they are for GPUs ({@code -p device=cuda:0}).
  *
  * <p>{@link #tensorCore}: {@code C = A B^T} on CUDA tensor cores (B fp16, fp32 accumulation;
- * {@code variant} fp32A: {@code Gemm.weightsTensorCore}, A fp32; halfA: {@code Gemm.hgemmTensorCoreHalf},
+ * {@code variant} fp32A: {@code Gemm.hgemmTensorCore}, A fp32; halfA: {@code Gemm.hgemmTensorCoreHalf},
  * A fp16) for n x n x n, n = 1024 and 4096 (2 n^3 FLOP a call: 2.1 and 137 GFLOP; GFLOP/s = 2 n^3 /
  * time), to compare with {@code sgemm}'s blocked form and cuBLAS. CUDA only (compute capability
  * 8.0+): its {@code device} defaults to {@code cuda:0}; on OpenCL the kernels refuse to build, and
@@ -126,7 +126,7 @@ public class KernelBenchmark {
     /**
      * {@code C = A B^T} of n x n matrices on tensor cores, B fp16, by one of the kernels ({@code variant},
      * not {@code form}, so that one run with sgemm's {@code -p form=blocked} measures both):
-     * {@code fp32A} {@code Gemm.weightsTensorCore} (A fp32, one product as a linear without bias), {@code halfA} {@code Gemm.hgemmTensorCoreHalf}
+     * {@code fp32A} {@code Gemm.hgemmTensorCore} (A fp32), {@code halfA} {@code Gemm.hgemmTensorCoreHalf}
      * (A fp16).
      */
     @State(Scope.Benchmark)
@@ -148,8 +148,7 @@ public class KernelBenchmark {
             TaskGraph graph = new TaskGraph("hgemm");
             switch (variant) {
                 case "fp32A" -> graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b, c)
-                        .task("mm", Gemm::weightsTensorCore, new KernelContext(), a, n, b, n, 1, c, 0, c, n, n,
-                                n, n);
+                        .task("mm", Gemm::hgemmTensorCore, new KernelContext(), a, b, c, 0, c, n, n, n);
                 case "halfA" -> {
                     HalfFloatArray ha = HalfFloatArray.fromArray(a.toHeapArray());
                     graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ha, b, c)
@@ -158,7 +157,7 @@ public class KernelBenchmark {
                 }
                 default -> throw new IllegalArgumentException("variant must be fp32A or halfA, not " + variant);
             }
-            plan = plan(graph, "hgemm.mm", Gemm.tensorCoreGrid(n, n, 1), device);
+            plan = plan(graph, "hgemm.mm", Gemm.tensorCoreGrid(n, n), device);
         }
 
         @TearDown(Level.Trial)

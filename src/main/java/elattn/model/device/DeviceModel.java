@@ -143,12 +143,11 @@ public final class DeviceModel implements StepModel {
     /**
      * With {@code true}, the products that dominate generation run on tensor cores
      * ({@code KernelContext.mma16816}: operands rounded to fp16, products summed in fp32): every
-     * product with a weight matrix big enough for a register-blocked form
-     * ({@code Gemm.weightsTensorCore}: the encoder's linears; a decode step's linears and EL's
-     * per-head projections over hundreds of rows; the LM head) and the scores and context of
-     * attention over key tables a sentence's rows share ({@code TensorCoreAttention}: EL's
-     * cross-attention, the encoder's self-attention). The rest (layer norms, softmax, decoder
-     * self-attention, the per-output forms of small steps) stays fp32. Default off: with it, outputs
+     * linear big enough for a register-blocked form ({@code Gemm.hgemmTensorCore}: the encoder's, a
+     * decode step's over hundreds of rows, the LM head) and the scores and context of attention over
+     * key tables a sentence's rows share ({@code TensorCoreAttention}: EL's cross-attention, the
+     * encoder's self-attention). The rest (layer norms, softmax, decoder self-attention, EL's
+     * per-head projections, the per-output forms of small steps) stays fp32. Default off: with it, outputs
      * are no longer those of fp32 arithmetic on the stored weights, but within fp16 rounding of them
      * (as HF transformers' fp16 models are), and sequences may differ where two candidates nearly tie.
      *

@@ -92,16 +92,25 @@ final class DeviceWeights<A extends NativeArray> {
 
     /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#productForm} picks. */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        KernelLaunches.ProductForm form = productForm(out, 1, true);
-        switch (form) {
+        switch (productForm(out, 1, true)) {
             case TILED -> {
                 g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
                 launches().add(g, name,
                         () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
                         Linear.tiledGrid(1, 1).getLocalWork());
             }
-            case BLOCKED, TENSOR_CORE -> weightsProduct(g, name, form, x, in, weight, in, true, vector(bias), y, out,
-                    rows, out, in, 1);
+            case BLOCKED -> weightsBlocked(g, name, x, in, weight, in, true, vector(bias), y, out, rows, out, in, 1);
+            case TENSOR_CORE -> {
+                if (kernels.tensorCoreLinear() == null) {
+                    throw new IllegalStateException("tensor cores multiply fp16 weights; these are "
+                            + weights.precision());
+                }
+                g.task(name, kernels.tensorCoreLinear(), new KernelContext(), x, weight, vector(bias), 1, y, rows, out,
+                        in);
+                launches().add(g, name,
+                        () -> Gemm.tensorCoreGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
+                        Gemm.tensorCoreGrid(1, 1).getLocalWork());
+            }
             case PER_OUTPUT -> {
                 g.task(name, kernels.linearGroup(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
                 launches().add(g, name, () -> new long[] {(long) out * Linear.GROUP,
@@ -125,9 +134,8 @@ final class DeviceWeights<A extends NativeArray> {
      */
     void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
             int d) {
-        KernelLaunches.ProductForm form = productForm(d, heads, false);
-        if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE) {
-            weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
+        if (productForm(d, heads, false) == KernelLaunches.ProductForm.BLOCKED) {
+            weightsBlocked(g, name, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
         } else {
             g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
         }
@@ -140,10 +148,9 @@ final class DeviceWeights<A extends NativeArray> {
      */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        KernelLaunches.ProductForm form = productForm(headDim, heads, false);
-        switch (form) {
-            case BLOCKED, TENSOR_CORE -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
-                    vector(v.bias()), out, d, rows, headDim, d, heads);
+        switch (productForm(headDim, heads, false)) {
+            case BLOCKED -> weightsBlocked(g, name, context, heads * d, v.weight(), d, true, vector(v.bias()), out, d,
+                    rows, headDim, d, heads);
             case PER_OUTPUT -> {
                 g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()),
                         out, rows, heads, headDim, d);
@@ -161,24 +168,18 @@ final class DeviceWeights<A extends NativeArray> {
     }
 
     /**
-     * Adds the precision's {@link Gemm#weightsBlocked}, or with {@code form} TENSOR_CORE
-     * {@link Gemm#weightsTensorCore}, over {@code rows} live rows with its grid; the arguments are the
-     * kernel's (see there), {@code bias} null for none, {@code batch} the number of products.
+     * Adds the precision's {@link Gemm#weightsBlocked} over {@code rows} live rows with its grid; the
+     * arguments are the kernel's (see there), {@code bias} null for none, {@code batch} the number of
+     * products.
      */
-    private void weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda,
-            A w, int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k,
-            int batch) {
-        boolean tensorCore = form == KernelLaunches.ProductForm.TENSOR_CORE;
-        if (tensorCore && kernels.weightsTensorCore() == null) {
-            throw new IllegalStateException("tensor cores multiply fp16 weights; these are " + weights.precision());
-        }
+    private void weightsBlocked(TaskGraph g, String name, FloatArray a, int lda, A w, int ldw, boolean byOutput,
+            FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
         // Without a bias, a stands in for the array the kernel does not read.
-        g.task(name, tensorCore ? kernels.weightsTensorCore() : kernels.weightsBlocked(), new KernelContext(), a, lda,
-                w, ldw, byOutput ? 1 : 0, bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
-        launches().add(g, name, () -> {
-            int live = Math.max(1, KernelLaunches.value(rows));
-            return (tensorCore ? Gemm.tensorCoreGrid(live, n, batch) : Gemm.weightsGrid(live, n, batch)).getGlobalWork();
-        }, (tensorCore ? Gemm.tensorCoreGrid(1, 1, 1) : Gemm.weightsGrid(1, 1, 1)).getLocalWork());
+        g.task(name, kernels.weightsBlocked(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0,
+                bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
+        launches().add(g, name,
+                () -> Gemm.weightsGrid(Math.max(1, KernelLaunches.value(rows)), n, batch).getGlobalWork(),
+                Gemm.weightsGrid(1, 1, 1).getLocalWork());
     }
 
     /**

@@ -43,8 +43,8 @@ final class KernelLaunches {
         /** 64 x 64 register blocks: {@link Gemm#weightsBlocked}. */
         BLOCKED,
         /**
-         * Tensor cores, 128 x 128 blocks ({@link Gemm#weightsTensorCore}): in plans that use tensor
-         * cores (fp16 weights), where TILED or BLOCKED would be taken.
+         * Tensor cores, 128 x 128 blocks ({@link Gemm#hgemmTensorCore}): plain linears with fp16
+         * weights, in plans that use tensor cores, where TILED or BLOCKED would be taken.
          */
         TENSOR_CORE,
         /**
@@ -111,8 +111,8 @@ final class KernelLaunches {
      * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
      * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
      * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
-     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product that would be TILED or
-     * BLOCKED is {@link ProductForm#TENSOR_CORE}.
+     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product with a tiled form (a plain
+     * linear) that would be TILED or BLOCKED is {@link ProductForm#TENSOR_CORE}.
      */
     ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
         if (!group()) {
@@ -124,7 +124,7 @@ final class KernelLaunches {
         } else if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
             form = ProductForm.BLOCKED;
         }
-        return tensorCores && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
+        return tensorCores && tiledForm && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
     }
 
     /**

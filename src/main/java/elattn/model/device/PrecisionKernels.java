@@ -38,8 +38,8 @@ import java.util.function.Function;
  *                     {@link ElAttention#projectHeadsHalf}
  * @param projectHeadsGroup its per-output work-group form for decode steps over few rows:
  *                     {@link ElAttention#projectHeadsGroup} / {@link ElAttention#projectHeadsGroupHalf}
- * @param weightsTensorCore {@code weightsBlocked} on tensor cores ({@link Gemm#weightsTensorCore}: A
- *                     rounded to fp16, fp32 sums), for fp16 weights only; null for fp32 weights
+ * @param tensorCoreLinear {@code y = x Wᵀ + b} on tensor cores ({@link Gemm#hgemmTensorCore}: x rounded to
+ *                     fp16, fp32 sums), for fp16 weights only; null for fp32 weights
  * @param widen        a weight vector (bias, layer-norm gain/shift) as fp32, the form every vector
  *                     takes on the device: the array itself for fp32, an exact widened copy for fp16
  */
@@ -54,8 +54,8 @@ record PrecisionKernels<A extends NativeArray>(
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,
         Task9<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer>
                 projectHeadsGroup,
-        Task13<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
-                Integer, Integer, Integer> weightsTensorCore,
+        Task9<KernelContext, FloatArray, A, FloatArray, Integer, FloatArray, Integer, Integer, Integer>
+                tensorCoreLinear,
         Function<A, FloatArray> widen) {
 
     static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,
@@ -64,7 +64,7 @@ record PrecisionKernels<A extends NativeArray>(
     static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
             Linear::forwardTiledHalf, Linear::forwardGroupHalf, Gemm::weightsBlockedHalf,
             Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
-            ElAttention::projectHeadsGroupHalf, Gemm::weightsTensorCore,
+            ElAttention::projectHeadsGroupHalf, Gemm::hgemmTensorCore,
             h -> FloatArray.fromArray(h.toHeapArray()));
 
     /** The kernels for weights stored in {@code precision}. */

@@ -58,9 +58,9 @@ class DeviceModelTensorCoreTest {
     }
 
     /**
-     * The rule ({@link KernelLaunches#productForm}): with tensor cores, a product that would take a
-     * register-blocked form (128 x 128 or 64 x 64; a linear, or EL's per-head products) takes the
-     * tensor-core form; a small one keeps the per-output form.
+     * The rule ({@link KernelLaunches#productForm}): with tensor cores, a plain linear that would take
+     * a register-blocked form (128 x 128 or 64 x 64) takes the tensor-core form; a small one keeps
+     * the per-output form, and EL's per-head products (no tensor-core form) keep theirs.
      */
     @Test
     void formsFollowTheSwitch() {
@@ -71,8 +71,7 @@ class DeviceModelTensorCoreTest {
         assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(512, 1024, 1, true));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(512, 1024, 1, true));
         assertEquals(KernelLaunches.ProductForm.PER_OUTPUT, cores.productForm(4, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(1024, 64, 16, false));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 64, 16, false));
+        assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.productForm(1024, 1024, 16, false));
         assertThrows(IllegalArgumentException.class, () -> new KernelLaunches(KernelForms.LOOP, true, 128, 32));
     }
 

@@ -25,11 +25,10 @@ import elattn.runtime.WorkerGrid3D;
  * many work-groups; strided and batched so that one kernel serves {@code Linear} and EL-attention's
  * per-head projections ({@code ElAttention}).
  *
- * <p>{@link #weightsTensorCore} is {@link #weightsBlockedHalf} on CUDA tensor cores
- * ({@link KernelContext#mma16816}): fp16 weights, fp32 A rounded to fp16, fp32 sums; it builds on
- * CUDA only (compute capability 8.0+), where {@link #weightsBlockedHalf} is the portable kernel of
- * the same products. {@link #hgemmTensorCoreHalf} is its one product {@code C = A W^T + bias}
- * with fp16 A ({@code KernelBenchmark.tensorCore} measures both).
+ * <p>{@link #hgemmTensorCore} (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are
+ * {@code C = A W^T} with fp16 weights on CUDA tensor cores ({@link KernelContext#mma16816}); they
+ * build on CUDA only (compute capability 8.0+), where {@link #weightsBlockedHalf} is the portable
+ * kernel of the same product ({@code KernelBenchmark.tensorCore} measures them).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */
@@ -71,7 +70,7 @@ public final class Gemm {
     /** k-rows copied per pass when read along n (MID consecutive columns per k-row): 4. */
     private static final int MID_K_PER_PASS = MID_THREADS * MID_THREADS / MID;
 
-    /** Rows and columns of C one work-group of {@link #weightsTensorCore} and {@link #hgemmTensorCoreHalf} computes. */
+    /** Rows and columns of C one work-group of {@link #hgemmTensorCore} and {@link #hgemmTensorCoreHalf} computes. */
     public static final int TC_BLOCK = 128;
     /** Work items of their work-groups: 8 warps, 2 down x 4 across, each a 64 x 32 part of the block. */
     public static final int TC_THREADS = 8 * KernelContext.WARP;
@@ -394,97 +393,75 @@ public final class Gemm {
     }
 
     /**
-     * {@link #weightsBlocked} on tensor cores: {@code C = A B + bias} for {@code batch} products
-     * with B a slice of an fp16 weight matrix W, addressed as there ({@code lda}, {@code ldw},
-     * {@code byOutput}, {@code ldc}; product {@code z} is the grid's third dimension), A (fp32, e.g.
-     * activations) rounded to fp16 as it is staged, products summed in fp32
-     * ({@link KernelContext#mma16816}); {@code bias} is read only when {@code biased != 0}. So one
-     * kernel is a linear ({@code y = x W^T + b}: one product, {@code lda = ldw = k}, {@code byOutput
-     * = 1}, {@code ldc = n}), a plain GEMM {@code C = A W^T}, and EL's per-head projections. CUDA
-     * only (compute capability 8.0+): on OpenCL, and on older GPUs, the kernel fails to build;
-     * there {@link #weightsBlockedHalf} is the portable kernel of the same products, in fp32
-     * arithmetic. The JVM backend runs it through mma16816's Java form.
+     * {@code C = A B^T + bias} on tensor cores: A (m x k, fp32, e.g. activations) and B (n x k, fp16,
+     * e.g. an nn.Linear weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products
+     * summed in fp32 ({@link KernelContext#mma16816}); {@code bias} (n floats) is read only when
+     * {@code biased != 0}, so that as a linear it is {@code y = x W^T + b} over {@code m} live rows
+     * (work-groups past them return at once). CUDA only (compute capability 8.0+): on
+     * OpenCL, and on older GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one
+     * product, {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of
+     * the same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
      *
-     * <p>Launch the grid of {@link #tensorCoreGrid}; any m, n, k are correct (work-groups past the
-     * m live rows return at once). Work-group {@code (gx, gy, z)} of {@value #TC_THREADS} items (8
-     * warps, 2 x 4, each 64 x 32 of C as 4 x 4 mma16816 tiles, 4 accumulators each) computes the
-     * {@value #TC_BLOCK} x {@value #TC_BLOCK} block of product z at rows {@code gy * TC_BLOCK},
-     * columns {@code gx * TC_BLOCK}. Per step of {@value #TC_BLOCK_K} along k:
+     * <p>Launch the grid of {@link #tensorCoreGrid}; any m, n, k are correct. Work-group
+     * {@code (gx, gy)} of {@value #TC_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4
+     * mma16816 tiles, 4 accumulators each) computes the {@value #TC_BLOCK} x {@value #TC_BLOCK}
+     * block of C at rows {@code gy * TC_BLOCK}, columns {@code gx * TC_BLOCK}. Per step of
+     * {@value #TC_BLOCK_K} along k:
      * <ol>
      * <li>the items write the values read during the previous step into local tile buffer
-     * {@code step % 2} as fp16 pairs ({@link KernelMath#packHalf2}), k-contiguous rows of A and of
-     * B's columns, k-values past {@code k} as 0;</li>
+     * {@code step % 2} as fp16 pairs ({@link KernelMath#packHalf2}), k-contiguous rows, k-values
+     * past {@code k} as 0;</li>
      * <li>one barrier: with two buffers a step's writes never touch the tiles being read, so one
      * barrier per step suffices;</li>
      * <li>the items read the next step's values from global memory into registers, unconverted and
      * unconditionally: rows past {@code m} ({@code n}) read row {@code m - 1} ({@code n - 1}), whose
      * products land only in the discarded rows (columns) of C, and k-values past {@code k} read
      * {@code k - 1}, zeroed in step 1. No branch separates these loads from the products, and their
-     * values are first used after the products, so the products hide the loads' latency. A is read
-     * as pairs along k; B along k where W's rows are outputs ({@code byOutput}), else along its
-     * rows (one column per item, two k-rows per pair), so that a warp reads consecutive memory;</li>
+     * values are first used after the products, so the products hide the loads' latency;</li>
      * <li>each warp's 16 mma16816 on the buffer.</li>
      * </ol>
      * The stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol}, guarded.
-     * Against a first form of 128 x 64 blocks of 4 warps, k steps of 32 in one buffer and guarded
-     * loads converted at once, this structure took a 4096^3 product on an H200 from 3.09 to 1.28 ms
-     * (docs/benchmarks.md).
+     * {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A. Against a first form of 128 x 64
+     * blocks of 4 warps, k steps of 32 in one buffer and guarded loads converted at once, this
+     * structure took a 4096^3 product on an H200 from 3.09 to 1.28 ms (docs/benchmarks.md).
      */
-    public static void weightsTensorCore(KernelContext ctx, FloatArray a, int lda, HalfFloatArray w, int ldw,
-            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+    public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray bias, int biased,
+            FloatArray c, int m, int n, int k) {
         int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
         int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
         int id = ctx.localIdx;
-        int z = ctx.groupIdz;
         int row0 = ctx.groupIdy * TC_BLOCK;
         int col0 = ctx.groupIdx * TC_BLOCK;
-        if (row0 >= m || col0 >= n || k <= 0) {
+        if (row0 >= m || col0 >= n) {
             return;
         }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        int aBase = z * k;
-        // W element (p, j) of this product is at wBase + j * wStrideN + p * wStrideK.
-        int wStrideN = byOutput != 0 ? ldw : 1;
-        int wStrideK = byOutput != 0 ? 1 : ldw;
-        int wBase = byOutput != 0 ? z * n * ldw : z * k * ldw;
-        // A: this item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS. B:
-        // pair bPair + bPairStep * l of column bCol + bColStep * l (byOutput: as A; else one column, every
-        // second pair).
+        // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
         int loadPair = id % TC_PAIRS;
         int loadRow = id / TC_PAIRS;
-        int bCol = byOutput != 0 ? loadRow : id % TC_BLOCK;
-        int bPair = byOutput != 0 ? loadPair : id / TC_BLOCK;
-        int bColStep = byOutput != 0 ? TC_ROWS_PER_PASS : 0;
-        int bPairStep = byOutput != 0 ? 0 : TC_THREADS / TC_BLOCK;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
-        // Entry 2 l + h: k-value 2 (pair l) + h of the item's tile row (column) l, as read.
+        // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
         float[] nextA = new float[2 * TC_LOADS];
         float[] nextB = new float[2 * TC_LOADS];
-        for (int l = 0; l < 2 * TC_LOADS; l++) {
+        for (int l = 0; k > 0 && l < 2 * TC_LOADS; l++) {
             int p = Math.min(2 * loadPair + l % 2, k - 1);
-            nextA[l] = a.get(aBase + Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * lda + p);
-            int q = Math.min(2 * (bPair + l / 2 * bPairStep) + l % 2, k - 1);
-            nextB[l] = w.get(wBase + Math.min(col0 + bCol + l / 2 * bColStep, n - 1) * wStrideN + q * wStrideK);
+            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
         }
         for (int t = 0; t < k; t += TC_BLOCK_K) {
             int buffer = t / TC_BLOCK_K % 2 * TC_TILE;
+            int p0 = t + 2 * loadPair;
             for (int l = 0; l < TC_LOADS; l++) {
-                int p = t + 2 * loadPair;
-                tileA[buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair] =
-                        KernelMath.packHalf2(p < k ? nextA[2 * l] : 0f, p + 1 < k ? nextA[2 * l + 1] : 0f);
-                int pair = bPair + l * bPairStep;
-                int q = t + 2 * pair;
-                tileB[buffer + (bCol + l * bColStep) * TC_STRIDE + pair] =
-                        KernelMath.packHalf2(q < k ? nextB[2 * l] : 0f, q + 1 < k ? nextB[2 * l + 1] : 0f);
+                int at = buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair;
+                tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
+                tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
             }
             ctx.localBarrier();
             for (int l = 0; l < 2 * TC_LOADS; l++) {
                 int p = Math.min(t + TC_BLOCK_K + 2 * loadPair + l % 2, k - 1);
-                nextA[l] = a.get(aBase + Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * lda + p);
-                int q = Math.min(t + TC_BLOCK_K + 2 * (bPair + l / 2 * bPairStep) + l % 2, k - 1);
-                nextB[l] = w.get(wBase + Math.min(col0 + bCol + l / 2 * bColStep, n - 1) * wStrideN
-                        + q * wStrideK);
+                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
+                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
             }
             for (int i = 0; i < TC_TILES_M; i++) {
                 for (int j = 0; j < TC_TILES_N; j++) {
@@ -499,8 +476,7 @@ public final class Gemm {
                     int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
                     int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
                     if (row < m && col < n) {
-                        c.set(z * n + row * ldc + col,
-                                acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(z * n + col) : 0f));
+                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(col) : 0f));
                     }
                 }
             }
@@ -508,13 +484,12 @@ public final class Gemm {
     }
 
     /**
-     * One product {@code C = A B^T + bias} of {@link #weightsTensorCore} ({@code byOutput}, dense)
-     * with fp16 A, for activations kept in fp16: A (m x k) and B (n x k) fp16, C (m x n) fp32, fp32
-     * sums. The same structure (the language has no generics and passes no private arrays to device
-     * functions, so the two cannot share the body); A's loads are half the bytes, and A is not
-     * rounded. Grid {@link #tensorCoreGrid}{@code (m, n, 1)}, CUDA only; {@link #weightsBlockedHalf}
-     * after widening A is the portable product. Not used by the models yet (their activations are
-     * fp32); {@code KernelBenchmark.tensorCore} measures what fp16 activations would gain.
+     * {@link #hgemmTensorCore} with fp16 A: {@code C = A B^T + bias}, A (m x k) and B (n x k) fp16, C
+     * (m x n) fp32, fp32 sums, for activations kept in fp16. The same kernel line for line (the
+     * language has no generics and passes no private arrays to device functions, so the two cannot
+     * share the body); only A's loads differ: half the bytes, no rounding of A. Same grid
+     * ({@link #tensorCoreGrid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
+     * portable product.
      */
     public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray bias,
             int biased, FloatArray c, int m, int n, int k) {
@@ -575,14 +550,13 @@ public final class Gemm {
     }
 
     /**
-     * The launch grid of {@link #weightsTensorCore} ({@code batch} m x n products) and
-     * {@link #hgemmTensorCoreHalf} (batch 1): one work-group of {@value #TC_THREADS} items (x) per
-     * TC_BLOCK x TC_BLOCK block of C, column blocks along x, row blocks along y, products along z.
-     * Host-side helper, not a kernel.
+     * The launch grid of {@link #hgemmTensorCore} and {@link #hgemmTensorCoreHalf} for an m x n
+     * product: one work-group of {@value #TC_THREADS} items (x) per TC_BLOCK x TC_BLOCK block of
+     * C, column blocks along x, row blocks along y. Host-side helper, not a kernel.
      */
-    public static WorkerGrid3D tensorCoreGrid(int m, int n, int batch) {
-        WorkerGrid3D grid = new WorkerGrid3D((long) (n + TC_BLOCK - 1) / TC_BLOCK * TC_THREADS,
-                Math.max(1, (m + TC_BLOCK - 1) / TC_BLOCK), batch);
+    public static WorkerGrid2D tensorCoreGrid(int m, int n) {
+        WorkerGrid2D grid = new WorkerGrid2D((long) (n + TC_BLOCK - 1) / TC_BLOCK * TC_THREADS,
+                (m + TC_BLOCK - 1) / TC_BLOCK);
         grid.setLocalWork(TC_THREADS, 1, 1);
         return grid;
     }

@@ -24,7 +24,8 @@ import elattn.tasks.attention.TensorCoreAttention;
  * states ({@link #attention}; see {@link Attention}):
  * <pre>
  *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
- *  EL or MHA, one table per sentence, with tensor cores:               TensorCoreAttention.scores ─► softmaxGroup ─► .context
+ *  EL, one table per sentence, with tensor cores:                      TensorCoreAttention.scores ─► softmaxGroup ─► .context
+ *  MHA, one table per sentence, heads up to 64 wide, with tensor cores: TensorCoreAttention.fused (no scores in memory)
  *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
  *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
  *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
@@ -104,6 +105,14 @@ final class AttentionLayer {
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
         boolean tensorCores = keys.sharing() == KeySharing.SENTENCE && launches.tensorCores();
+        if (tensorCores && !el && width <= TensorCoreAttention.FUSED_WIDTH) {
+            String fused = name + "_fused";
+            g.task(fused, TensorCoreAttention::fused, new KernelContext(), queries, keys.keys(), keys.values(),
+                    keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(),
+                    keyCount, scale);
+            launches.add(g, fused, () -> TensorCoreAttention.fusedGrid(rows.get(), heads), Attention.BLOCK_GROUP, 1);
+            return;
+        }
         if (tensorCores) {
             g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.keys(),
                     keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,

@@ -52,7 +52,7 @@ class AttentionTiledTest {
      * ({@link TensorCoreAttention}'s on the devices with tensor cores).
      */
     enum Form {
-        LOOP, TILED, BLOCKED, ROWS, RAW, TENSOR_CORE;
+        LOOP, TILED, BLOCKED, ROWS, RAW, TENSOR_CORE, FUSED;
 
         /**
          * The row forms are EL's only ({@code headStride} 0). The blocked forms are correct for any
@@ -64,8 +64,14 @@ class AttentionTiledTest {
                 case ROWS -> s.headStride() == 0;
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
                 case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE;
+                case FUSED -> s.tables() == Tables.PER_SENTENCE && s.headStride() > 0
+                        && s.width() <= TensorCoreAttention.FUSED_WIDTH;
                 default -> true;
             };
+        }
+
+        boolean tensorCores() {
+            return this == TENSOR_CORE || this == FUSED;
         }
     }
 
@@ -93,10 +99,12 @@ class AttentionTiledTest {
                 new Shape("el-self-wide", 5, 18, 260, 0, 260, 12, 9, Tables.ANCESTRY),
                 // Encoder MHA: 70 positions per head over 9-wide heads of 18-wide states.
                 new Shape("mha-encoder", 70, 2, 9, 9, 18, 70, 70, Tables.PER_SENTENCE),
+                // Encoder MHA with 64-wide heads (the fused form's widest) and 130 keys: three blocks of its keys.
+                new Shape("mha-encoder-wide", 66, 2, 64, 64, 128, 130, 130, Tables.PER_SENTENCE),
                 // MHA cross-attention over per-row copies: no table agrees with another.
                 new Shape("mha-copies", 66, 2, 8, 8, 16, 65, 65, Tables.PER_ROW));
         return TestDevices.devices().flatMap(d -> shapes.stream().flatMap(s -> Arrays.stream(Form.values())
-                .filter(f -> f.supports(s) && (f != Form.TENSOR_CORE || TestDevices.hasTensorCores(d)))
+                .filter(f -> f.supports(s) && (!f.tensorCores() || TestDevices.hasTensorCores(d)))
                 .map(f -> Arguments.of(d, s, f))));
     }
 
@@ -158,7 +166,7 @@ class AttentionTiledTest {
         }
         float[] all = out.toHeapArray();
         int live = s.rows() * s.heads() * s.width();
-        assertClose(expected, Arrays.copyOf(all, live), form == Form.TENSOR_CORE ? TENSOR_CORE_TOLERANCE : 1e-5f,
+        assertClose(expected, Arrays.copyOf(all, live), form.tensorCores() ? TENSOR_CORE_TOLERANCE : 1e-5f,
                 form + " forms, " + s + " on " + device);
         for (int i = live; i < all.length; i++) {
             assertTrue(Float.isNaN(all[i]), form + " forms, " + s + " on " + device + ": wrote past the rows at " + i);
@@ -188,6 +196,11 @@ class AttentionTiledTest {
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
         }
+        if (form == Form.FUSED) {
+            g.task("fused", TensorCoreAttention::fused, new KernelContext(), queries, states, states, keyTable, map, out,
+                    rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
+            return;
+        }
         if (form != Form.LOOP) {
             g.task("softmax", Attention::softmaxGroup, new KernelContext(), scores, rows, heads, keyStride, keyCount);
         }
@@ -208,6 +221,11 @@ class AttentionTiledTest {
     /** The launch grids of the work-group kernels, as {@code AttentionLayer} sizes them. */
     private static void setGrids(ExecutionPlan plan, Form form, Shape s) {
         if (form == Form.LOOP) {
+            return;
+        }
+        if (form == Form.FUSED) {
+            long[] fused = TensorCoreAttention.fusedGrid(s.rows(), s.heads());
+            plan.withGrid("attention.fused", new WorkerGrid2D(fused[0], fused[1]).setLocalWork(Attention.BLOCK_GROUP, 1));
             return;
         }
         plan.withGrid("attention.softmax", new WorkerGrid1D((long) s.rows() * s.heads() * Attention.SOFTMAX_GROUP)

@@ -58,6 +58,15 @@ public final class TensorCoreAttention {
     private static final int TILES_M = WARP_LANES / 16;
     private static final int TILES_N = WARP_KEYS / 8;
 
+    /** Widest head {@link #fused} takes: its tiles hold 64 columns. */
+    public static final int FUSED_WIDTH = 64;
+    /** Keys per block of {@link #fused}. */
+    private static final int FUSED_KEYS = 64;
+    /** Row stride in ints of {@link #fused}'s tiles: 32 pairs + 4, so a fragment's 8 rows start in distinct banks. */
+    private static final int FUSED_STRIDE = FUSED_WIDTH / 2 + 4;
+    /** 16 x 8 tiles of a warp's 16 x 64 scores (and of its 16 x 64 outputs). */
+    private static final int FUSED_TILES = FUSED_KEYS / 8;
+
     private TensorCoreAttention() {
     }
 
@@ -260,6 +269,200 @@ public final class TensorCoreAttention {
             }
             start = end;
         }
+    }
+
+    /**
+     * MHA over key tables a sentence's rows share (the encoder), scores, softmax and context in one
+     * kernel on tensor cores, flash-attention style: no score ever goes to global memory. Heads at
+     * most {@value #FUSED_WIDTH} wide ({@code width <= FUSED_WIDTH}, {@code headStride > 0}; bart-large
+     * and Marian have 64); {@code out[(r * heads + h) * width + c]} as {@link Attention#context}
+     * leaves it. Launch {@link #fusedGrid}{@code (rows, heads)} with local size
+     * {@code (BLOCK_GROUP, 1)}: work-group {@code (x, h)} computes rows {@code x * 64 ..} of head h,
+     * one pass per run of rows with one key table (exact for any tables).
+     *
+     * <p>Per block of {@value #FUSED_KEYS} keys the items stage the keys (rows of K) and the values
+     * (transposed: a row per column of V) as fp16 pairs; each warp (16 rows) computes its 16 x 64
+     * scores on tensor cores into registers, takes the rows' running maximum and sum across the
+     * four items that share a row through local memory, rescales its 16 x 64 output accumulators,
+     * writes its probabilities as fp16 pairs and adds their product with the values:
+     * <pre>
+     *   Q[rows, :]  ──► tileQ (once per pass)
+     *   per key block:  K[slot(j..j+64), :] ──► tileK ─┐           V[slot(j..), :]ᵀ ──► tileV ─┐
+     *                   S = tileQ . tileKᵀ (mma) ─► m' = max(m, max S); p = exp(S - m') ─► tileP ─┴─► O = O e^(m - m') + p V (mma)
+     *   out = O / sum p
+     * </pre>
+     */
+    public static void fused(KernelContext ctx, FloatArray queries, FloatArray keys, FloatArray values,
+            IntArray keyTable, IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride,
+            int stateWidth, int keyStride, int keyCount, float scale) {
+        int[] tileQ = ctx.allocateIntLocalArray(LANES * FUSED_STRIDE);
+        int[] tileK = ctx.allocateIntLocalArray(FUSED_KEYS * FUSED_STRIDE);
+        int[] tileV = ctx.allocateIntLocalArray(FUSED_WIDTH * FUSED_STRIDE);
+        int[] tileP = ctx.allocateIntLocalArray(LANES * FUSED_STRIDE);
+        float[] partialMax = ctx.allocateFloatLocalArray(LANES * 4);
+        float[] partialSum = ctx.allocateFloatLocalArray(LANES * 4);
+        int[] laneTable = ctx.allocateIntLocalArray(LANES);
+        int[] keySlot = ctx.allocateIntLocalArray(FUSED_KEYS);
+        int q0 = ctx.groupIdx * LANES;
+        int head = ctx.groupIdy;
+        int live = Math.min(LANES, rows - q0);
+        if (live <= 0) {
+            return;
+        }
+        int id = ctx.localIdx;
+        int warpLane = id / KernelContext.WARP * 16;
+        int quad = ctx.mmaCol(0) / 2;
+        int column0 = head * headStride;
+        // Copies: row (key) id / 2, columns (id % 2) * 32 ..; value column id % 64 of keys (id / 64) * 32 ...
+        int copyRow = id / 2;
+        int copyHalf = id % 2 * (FUSED_WIDTH / 2);
+        int valueColumn = id % FUSED_WIDTH;
+        int valueKeys = id / FUSED_WIDTH * (FUSED_KEYS / 2);
+        if (id < LANES) {
+            laneTable[id] = id < live ? rowMap.get(q0 + id) * keyStride : -1;
+        }
+        float[] s = new float[FUSED_TILES * 4];
+        float[] o = new float[FUSED_TILES * 4];
+        // The running maximum and sum of this item's two rows (entries e < 2: row warpLane + mmaRow(0), else + 8).
+        float[] runMax = new float[2];
+        float[] runSum = new float[2];
+        // This block's maximum, then sum, of the two rows; the factor that rescales their outputs.
+        float[] blockMax = new float[2];
+        float[] scaleBy = new float[2];
+        int start = 0;
+        while (start < live) {
+            ctx.localBarrier();
+            int table = laneTable[start];
+            int end = start + 1;
+            while (end < live && laneTable[end] == table) {
+                end++;
+            }
+            boolean inRun = copyRow >= start && copyRow < end;
+            int queryAt = ((q0 + copyRow) * heads + head) * width;
+            for (int q = 0; q < FUSED_WIDTH / 4; q++) {
+                int c = copyHalf + 2 * q;
+                tileQ[copyRow * FUSED_STRIDE + c / 2] = KernelMath.packHalf2(
+                        inRun && c < width ? queries.get(queryAt + c) : 0f,
+                        inRun && c + 1 < width ? queries.get(queryAt + c + 1) : 0f);
+            }
+            for (int t = 0; t < FUSED_TILES * 4; t++) {
+                o[t] = 0f;
+            }
+            for (int r = 0; r < 2; r++) {
+                runMax[r] = Float.NEGATIVE_INFINITY;
+                runSum[r] = 0f;
+            }
+            for (int k0 = 0; k0 < keyCount; k0 += FUSED_KEYS) {
+                ctx.localBarrier();
+                if (id < FUSED_KEYS) {
+                    keySlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+                }
+                ctx.localBarrier();
+                int slot = keySlot[copyRow];
+                int keyAt = slot * stateWidth + column0;
+                for (int q = 0; q < FUSED_WIDTH / 4; q++) {
+                    int c = copyHalf + 2 * q;
+                    tileK[copyRow * FUSED_STRIDE + c / 2] = KernelMath.packHalf2(
+                            slot >= 0 && c < width ? keys.get(keyAt + c) : 0f,
+                            slot >= 0 && c + 1 < width ? keys.get(keyAt + c + 1) : 0f);
+                }
+                for (int q = 0; q < FUSED_KEYS / 4; q++) {
+                    int j = valueKeys + 2 * q;
+                    int slot0 = keySlot[j];
+                    int slot1 = keySlot[j + 1];
+                    tileV[valueColumn * FUSED_STRIDE + j / 2] = KernelMath.packHalf2(
+                            slot0 >= 0 && valueColumn < width ? values.get(slot0 * stateWidth + column0 + valueColumn)
+                                    : 0f,
+                            slot1 >= 0 && valueColumn < width ? values.get(slot1 * stateWidth + column0 + valueColumn)
+                                    : 0f);
+                }
+                ctx.localBarrier();
+                for (int t = 0; t < FUSED_TILES * 4; t++) {
+                    s[t] = 0f;
+                }
+                for (int step = 0; step < FUSED_WIDTH / 16; step++) {
+                    for (int j = 0; j < FUSED_TILES; j++) {
+                        ctx.mma16816(s, j * 4, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, tileK,
+                                j * 8 * FUSED_STRIDE + step * 8, FUSED_STRIDE);
+                    }
+                }
+                blockMax[0] = Float.NEGATIVE_INFINITY;
+                blockMax[1] = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < FUSED_TILES; j++) {
+                    for (int e = 0; e < 4; e++) {
+                        int key = j * 8 + ctx.mmaCol(e);
+                        float v = keySlot[key] >= 0 ? s[j * 4 + e] * scale : Float.NEGATIVE_INFINITY;
+                        s[j * 4 + e] = v;
+                        blockMax[e / 2] = Math.max(blockMax[e / 2], v);
+                    }
+                }
+                for (int r = 0; r < 2; r++) {
+                    partialMax[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
+                }
+                ctx.localBarrier();
+                for (int r = 0; r < 2; r++) {
+                    int row = warpLane + ctx.mmaRow(2 * r);
+                    float m = runMax[r];
+                    for (int t = 0; t < 4; t++) {
+                        m = Math.max(m, partialMax[row * 4 + t]);
+                    }
+                    // No key yet: nothing to rescale, and exp(-inf - -inf) must not make NaN.
+                    scaleBy[r] = m == Float.NEGATIVE_INFINITY ? 1f : KernelMath.exp(runMax[r] - m);
+                    runMax[r] = m;
+                    blockMax[r] = 0f;
+                }
+                for (int j = 0; j < FUSED_TILES; j++) {
+                    for (int e = 0; e < 4; e++) {
+                        float m = runMax[e / 2];
+                        float p = m == Float.NEGATIVE_INFINITY ? 0f : KernelMath.exp(s[j * 4 + e] - m);
+                        s[j * 4 + e] = p;
+                        blockMax[e / 2] += p;
+                        o[j * 4 + e] *= scaleBy[e / 2];
+                    }
+                    for (int r = 0; r < 2; r++) {
+                        tileP[(warpLane + ctx.mmaRow(2 * r)) * FUSED_STRIDE + j * 4 + quad] =
+                                KernelMath.packHalf2(s[j * 4 + 2 * r], s[j * 4 + 2 * r + 1]);
+                    }
+                }
+                for (int r = 0; r < 2; r++) {
+                    partialSum[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
+                }
+                ctx.localBarrier();
+                for (int r = 0; r < 2; r++) {
+                    int row = warpLane + ctx.mmaRow(2 * r);
+                    float sum = 0f;
+                    for (int t = 0; t < 4; t++) {
+                        sum += partialSum[row * 4 + t];
+                    }
+                    runSum[r] = runSum[r] * scaleBy[r] + sum;
+                }
+                for (int step = 0; step < FUSED_KEYS / 16; step++) {
+                    for (int j = 0; j < FUSED_TILES; j++) {
+                        ctx.mma16816(o, j * 4, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, tileV,
+                                j * 8 * FUSED_STRIDE + step * 8, FUSED_STRIDE);
+                    }
+                }
+            }
+            for (int j = 0; j < FUSED_TILES; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int lane = warpLane + ctx.mmaRow(e);
+                    int c = j * 8 + ctx.mmaCol(e);
+                    if (lane >= start && lane < end && c < width) {
+                        float sum = runSum[e / 2];
+                        out.set(((q0 + lane) * heads + head) * width + c, sum > 0f ? o[j * 4 + e] / sum : 0f);
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * The global size of {@link #fused}: blocks of {@value #LANES} rows along x, heads along y;
+     * local size {@code (BLOCK_GROUP, 1)}. Host-side helper, not a kernel.
+     */
+    public static long[] fusedGrid(int rows, int heads) {
+        return new long[] {Math.max(1, (rows + LANES - 1) / LANES) * (long) ITEMS, Math.max(1, heads)};
     }
 
     /** {@code x[at + c]}, or 0 where there is no such value ({@code at} negative or {@code c >= bound}): the padding of edge tiles. */

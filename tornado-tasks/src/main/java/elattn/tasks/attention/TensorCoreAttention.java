@@ -64,6 +64,8 @@ public final class TensorCoreAttention {
     private static final int FUSED_KEYS = 64;
     /** Row stride in ints of {@link #fused}'s tiles: 32 pairs + 4, so a fragment's 8 rows start in distinct banks. */
     private static final int FUSED_STRIDE = FUSED_WIDTH / 2 + 4;
+    /** Rows of a tile of {@link #fused} the items copy per pass, a pair each: 128 / 32 = 4. */
+    private static final int FUSED_COPY_ROWS = ITEMS / (FUSED_WIDTH / 2);
     /** 16 x 8 tiles of a warp's 16 x 64 scores (and of its 16 x 64 outputs). */
     private static final int FUSED_TILES = FUSED_KEYS / 8;
 
@@ -313,10 +315,12 @@ public final class TensorCoreAttention {
         int warpLane = id / KernelContext.WARP * 16;
         int quad = ctx.mmaCol(0) / 2;
         int column0 = head * headStride;
-        // Copies: row (key) id / 2, columns (id % 2) * 32 ..; value column id % 64 of keys (id / 64) * 32 ...
-        int copyRow = id / 2;
-        int copyHalf = id % 2 * (FUSED_WIDTH / 2);
+        // Copies: pair copyPair of rows (keys) copyRow + FUSED_COPY_ROWS * l, so that a warp reads a row's
+        // 64 consecutive floats; value column id % 64 of keys (id / 64) * 32 ...
+        int copyPair = id % (FUSED_WIDTH / 2);
+        int copyRow = id / (FUSED_WIDTH / 2);
         int valueColumn = id % FUSED_WIDTH;
+        int c = 2 * copyPair;
         int valueKeys = id / FUSED_WIDTH * (FUSED_KEYS / 2);
         if (id < LANES) {
             laneTable[id] = id < live ? rowMap.get(q0 + id) * keyStride : -1;
@@ -337,11 +341,11 @@ public final class TensorCoreAttention {
             while (end < live && laneTable[end] == table) {
                 end++;
             }
-            boolean inRun = copyRow >= start && copyRow < end;
-            int queryAt = ((q0 + copyRow) * heads + head) * width;
-            for (int q = 0; q < FUSED_WIDTH / 4; q++) {
-                int c = copyHalf + 2 * q;
-                tileQ[copyRow * FUSED_STRIDE + c / 2] = KernelMath.packHalf2(
+            for (int l = 0; l < LANES / FUSED_COPY_ROWS; l++) {
+                int lane = copyRow + l * FUSED_COPY_ROWS;
+                boolean inRun = lane >= start && lane < end;
+                int queryAt = ((q0 + lane) * heads + head) * width;
+                tileQ[lane * FUSED_STRIDE + copyPair] = KernelMath.packHalf2(
                         inRun && c < width ? queries.get(queryAt + c) : 0f,
                         inRun && c + 1 < width ? queries.get(queryAt + c + 1) : 0f);
             }
@@ -358,11 +362,11 @@ public final class TensorCoreAttention {
                     keySlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
                 }
                 ctx.localBarrier();
-                int slot = keySlot[copyRow];
-                int keyAt = slot * stateWidth + column0;
-                for (int q = 0; q < FUSED_WIDTH / 4; q++) {
-                    int c = copyHalf + 2 * q;
-                    tileK[copyRow * FUSED_STRIDE + c / 2] = KernelMath.packHalf2(
+                for (int l = 0; l < FUSED_KEYS / FUSED_COPY_ROWS; l++) {
+                    int key = copyRow + l * FUSED_COPY_ROWS;
+                    int slot = keySlot[key];
+                    int keyAt = slot * stateWidth + column0;
+                    tileK[key * FUSED_STRIDE + copyPair] = KernelMath.packHalf2(
                             slot >= 0 && c < width ? keys.get(keyAt + c) : 0f,
                             slot >= 0 && c + 1 < width ? keys.get(keyAt + c + 1) : 0f);
                 }
@@ -446,10 +450,10 @@ public final class TensorCoreAttention {
             for (int j = 0; j < FUSED_TILES; j++) {
                 for (int e = 0; e < 4; e++) {
                     int lane = warpLane + ctx.mmaRow(e);
-                    int c = j * 8 + ctx.mmaCol(e);
-                    if (lane >= start && lane < end && c < width) {
+                    int column = j * 8 + ctx.mmaCol(e);
+                    if (lane >= start && lane < end && column < width) {
                         float sum = runSum[e / 2];
-                        out.set(((q0 + lane) * heads + head) * width + c, sum > 0f ? o[j * 4 + e] / sum : 0f);
+                        out.set(((q0 + lane) * heads + head) * width + column, sum > 0f ? o[j * 4 + e] / sum : 0f);
                     }
                 }
             }

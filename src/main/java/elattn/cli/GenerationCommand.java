@@ -75,7 +75,7 @@ abstract class GenerationCommand implements Callable<Integer> {
         List<InputRecord> records = readInputs();
         AttentionMode mode = Modes.parseOne(attention);
         Device device = deviceOptions.select();
-        try (ModelSession session = ModelSession.open(model.folder(defaultModel()), device, mode, model.precision(), generation,
+        try (ModelSession session = ModelSession.open(model.folder(defaultModel()), device, mode, model, generation,
                 model.truncate)) {
             checkModel(session);
             if (io.format() == IoOptions.Format.jsonl && io.output != null) {

@@ -49,7 +49,7 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
             GenerationOptions generation, List<InputRecord> records, Function<ModelSession, Progress> prepare) {
         List<ModeRun> runs = new ArrayList<>();
         for (AttentionMode mode : modes) {
-            try (ModelSession session = ModelSession.open(folder, device, mode, model.precision(), generation,
+            try (ModelSession session = ModelSession.open(folder, device, mode, model, generation,
                     model.truncate)) {
                 runs.add(of(session, records, model.batchSize, prepare.apply(session)));
             }

@@ -18,6 +18,11 @@ final class ModelOptions {
             description = "Weight storage on the device (default: ${DEFAULT-VALUE}).")
     DTypeOption dtype;
 
+    @Option(names = "--tensor-cores",
+            description = "Run the big products on tensor cores: fp16 operands, fp32 sums (needs --dtype fp16 and a"
+                    + " CUDA GPU of compute capability 8.0+; outputs within fp16 rounding of fp32 arithmetic's).")
+    boolean tensorCores;
+
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
             description = "Inputs generated together (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -28,7 +33,7 @@ final class ModelOptions {
                     + "--max-new-tokens).")
     boolean truncate;
 
-    /** How the weights are stored on the device: fp16 halves their memory; arithmetic stays fp32. */
+    /** How the weights are stored on the device: fp16 halves their memory; arithmetic stays fp32 unless --tensor-cores. */
     Precision<?> precision() {
         return dtype == DTypeOption.fp16 ? Precision.FP16 : Precision.FP32;
     }

@@ -4,7 +4,6 @@ import elattn.generate.Batch;
 import elattn.generate.GenerationConfig;
 import elattn.generate.GenerationResult;
 import elattn.model.ModelConfig;
-import elattn.model.Precision;
 import elattn.model.device.AttentionMode;
 import elattn.pipeline.Pipeline;
 import elattn.runtime.Device;
@@ -43,14 +42,16 @@ final class ModelSession implements AutoCloseable {
     }
 
     /**
-     * Opens {@code folder} on {@code device} with the weights stored as {@code precision};
-     * {@code overrides} are HF generate keyword arguments.
+     * Opens {@code folder} on {@code device} with the weights stored and multiplied as
+     * {@code model} says ({@code --dtype}, {@code --tensor-cores}); {@code overrides} are HF generate
+     * keyword arguments.
      */
-    static ModelSession open(Path folder, Device device, AttentionMode mode, Precision<?> precision,
+    static ModelSession open(Path folder, Device device, AttentionMode mode, ModelOptions model,
             GenerationOptions overrides, boolean truncate) {
         BpeTokenizer tokenizer = hasTokenizer(folder) ? BpeTokenizer.open(folder) : null;
-        Pipeline pipeline = Pipeline.open(folder, device, mode, precision);
+        Pipeline pipeline = Pipeline.open(folder, device, mode, model.precision());
         try {
+            pipeline.tensorCores(model.tensorCores);
             GenerationConfig generation = pipeline.generationConfig().withOverrides(overrides.overrides()).validate();
             return new ModelSession(folder, pipeline, tokenizer, generation, truncate);
         } catch (RuntimeException e) {

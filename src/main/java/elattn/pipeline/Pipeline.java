@@ -42,6 +42,7 @@ public final class Pipeline implements AutoCloseable {
     private final Device device;
     private final AttentionMode mode;
     private DeviceModel model;
+    private boolean tensorCores;
     private int modelSteps;
     private int modelBeams;
     private long peakDeviceBytes;
@@ -135,12 +136,35 @@ public final class Pipeline implements AutoCloseable {
         return model.cacheBytes();
     }
 
+    /**
+     * With {@code true}, the big products run on tensor cores ({@link DeviceModel#tensorCores}: fp16
+     * operands, fp32 sums; outputs within fp16 rounding of fp32 arithmetic's). Needs a GPU with
+     * tensor cores (CUDA, compute capability 8.0+) and weights opened in {@link Precision#FP16}.
+     * Returns this pipeline.
+     */
+    public Pipeline tensorCores(boolean on) {
+        if (on && weights.precision() != Precision.FP16) {
+            throw new IllegalArgumentException("tensor cores multiply fp16 weights: add --dtype fp16");
+        }
+        if (on && !(device.isGpu() && device.hasTensorCores())) {
+            throw new IllegalArgumentException(device.id() + " (" + device.name() + ") has no tensor cores:"
+                    + " --tensor-cores needs a CUDA GPU of compute capability 8.0 or later (Ampere, Hopper)");
+        }
+        if (on != tensorCores && model != null) {
+            model.release();
+            model = null;
+        }
+        tensorCores = on;
+        return this;
+    }
+
     private DeviceModel modelFor(int steps, int beams) {
         if (model == null || modelSteps != steps || modelBeams != beams) {
             if (model != null) {
                 model.release();
             }
-            model = new DeviceModel(config, weights, device, mode, steps, beams).retainDeviceMemory(true);
+            model = new DeviceModel(config, weights, device, mode, steps, beams).retainDeviceMemory(true)
+                    .tensorCores(tensorCores);
             modelSteps = steps;
             modelBeams = beams;
         }

@@ -206,6 +206,18 @@ class GenerationCommandsTest {
         assertTrue(r.err().contains("use `elattn generate`"), r.err());
     }
 
+    /** --tensor-cores says what it needs: fp16 weights first, then a GPU with tensor cores (the JVM has none). */
+    @Test
+    void tensorCoresRefusedWithWhatTheyNeed() {
+        CliRun fp32 = CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--tensor-cores", "text");
+        assertEquals(1, fp32.code(), fp32.toString());
+        assertTrue(fp32.err().contains("tensor cores multiply fp16 weights: add --dtype fp16"), fp32.err());
+        CliRun fp16 = CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--dtype", "fp16",
+                "--tensor-cores", "text");
+        assertEquals(1, fp16.code(), fp16.toString());
+        assertTrue(fp16.err().contains("--tensor-cores needs a CUDA GPU of compute capability 8.0"), fp16.err());
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

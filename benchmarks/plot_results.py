@@ -14,9 +14,10 @@ COLOURS = ["#1b6ca8", "#7fb2dc", "#c0392b", "#e8a29a", "#6c3483", "#b79ad0", "#7
 
 def series(ours, hf, shape):
     out = []
+    arithmetic = ours.get("settings", {}).get("arithmetic", "fp32")
     for mode in ("el", "mha"):
-        out.append((f"ours {mode} fp32", {r["batch"]: r for r in ours["runs"]
-                                         if r["shape"] == shape and r["mode"] == mode}))
+        out.append((f"ours {mode} {arithmetic}", {r["batch"]: r for r in ours["runs"]
+                                                 if r["shape"] == shape and r["mode"] == mode}))
     for dtype, label in (("float16", "fp16"), ("float32", "fp32")):
         for el in (False, True):
             out.append((f"HF {'+ EL' if el else 'stock'} {label}",

@@ -1000,20 +1000,13 @@ final class CTranslator {
                 String i = expr(args.get(0));
                 return a.element().equals("half") ? d.loadHalf(a.name(), i) : a.name() + "[" + i + "]";
             }
-            case "bits": {
-                if (!a.element().equals("half")) {
-                    return problem(call, "bits(i) is a HalfFloatArray method: the raw fp16 bits of an element");
-                }
-                return d.halfBits(a.name(), expr(args.get(0)));
-            }
             case "set": {
                 String i = expr(args.get(0));
                 String v = expr(args.get(1));
                 return a.element().equals("half") ? d.storeHalf(a.name(), i, v) : a.name() + "[" + i + "] = " + v;
             }
             default:
-                return problem(call, name + "() is not allowed in kernels; arrays offer get(i), set(i, v) and getSize()"
-                        + " (and HalfFloatArray bits(i))");
+                return problem(call, name + "() is not allowed in kernels; arrays offer get(i), set(i, v) and getSize()");
         }
     }
 

@@ -82,12 +82,6 @@ enum Dialect {
         return this == OPENCL ? "vload_half(" + index + ", " + array + ")" : "elattn_half_to_float(" + array + "[" + index + "])";
     }
 
-    /** {@code HalfFloatArray.bits(i)}: the raw 16 bits of an fp16 element as a non-negative int. */
-    String halfBits(String array, String index) {
-        return this == OPENCL ? "((int) ((__global const ushort*) " + array + ")[" + index + "])"
-                : "((int) " + array + "[" + index + "])";
-    }
-
     String storeHalf(String array, String index, String value) {
         return this == OPENCL ? "vstore_half(" + value + ", " + index + ", " + array + ")"
                 : array + "[" + index + "] = elattn_float_to_half(" + value + ")";

@@ -55,15 +55,6 @@ public final class HalfFloatArray extends NativeArray {
     }
 
     /** The raw fp16 bits of the element. */
-    /**
-     * The element's raw fp16 bits, 0 to 65535: in kernels, a pair {@code a.bits(i) | a.bits(j) << 16}
-     * is what {@link KernelMath#packHalf2} makes of the two values, without converting them to float
-     * and back (the tensor-core tiles of {@code KernelContext.mma16816}).
-     */
-    public int bits(int index) {
-        return getSegment().getAtIndex(LAYOUT, index) & 0xFFFF;
-    }
-
     public short getHalfBits(int index) {
         return getSegment().getAtIndex(LAYOUT, index);
     }

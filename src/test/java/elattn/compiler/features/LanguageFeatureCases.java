@@ -153,9 +153,6 @@ public final class LanguageFeatureCases {
                                 new FloatArray(1 << 16)), EXACT),
                 new ParallelCase("packHalfPairs", (g, t, a) -> g.task(t, LanguageFeatureKernels::packHalfPairs, a),
                         () -> args(halfPairInputs(), new IntArray(halfPairInputs().getSize() / 2)), EXACT),
-                new ParallelCase("halfBitPairs", (g, t, a) -> g.task(t, LanguageFeatureKernels::halfBitPairs, a),
-                        () -> args(HalfFloatArray.fromArray(halfPairInputs().toHeapArray()),
-                                new IntArray(halfPairInputs().getSize() / 2)), EXACT),
                 new ParallelCase("privateArrays", (g, t, a) -> g.task(t, LanguageFeatureKernels::privateArrays, a),
                         () -> args(floats(100, -1, 1, 18), new FloatArray(100)), FP32));
     }

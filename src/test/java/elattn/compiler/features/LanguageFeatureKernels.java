@@ -563,13 +563,6 @@ public final class LanguageFeatureKernels {
         }
     }
 
-    /** HalfFloatArray.bits: consecutive fp16 values packed in pairs from their raw bits, as packHalf2 packs them. */
-    public static void halfBitPairs(HalfFloatArray in, IntArray out) {
-        for (@Parallel int i = 0; i < out.getSize(); i++) {
-            out.set(i, in.bits(2 * i) | in.bits(2 * i + 1) << 16);
-        }
-    }
-
     /** One dimension with a parameter start, a <= bound and a constant step. */
     public static void strided1D(IntArray out, int first, int last) {
         for (@Parallel int i = first; i <= last; i += 4) {

@@ -106,10 +106,9 @@ public final class TensorCoreAttention {
             laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
-        // nextA entry 2 l + h: column 2 copyPair + h of the item's tile row l, as read; nextB entry l: that
-        // pair of the item's key l, fp16 bits as stored.
+        // Entry 2 l + h: column 2 copyPair + h of the item's tile row l, as read.
         float[] nextA = new float[2 * LANE_LOADS];
-        int[] nextB = new int[KEY_LOADS];
+        float[] nextB = new float[2 * KEY_LOADS];
         int[] queryAt = new int[LANE_LOADS];
         int[] keyAt = new int[KEY_LOADS];
         int start = 0;
@@ -133,8 +132,8 @@ public final class TensorCoreAttention {
             for (int l = 0; l < 2 * LANE_LOADS; l++) {
                 nextA[l] = valueOrZero(queries, queryAt[l / 2], 2 * copyPair + l % 2, width);
             }
-            for (int l = 0; l < KEY_LOADS; l++) {
-                nextB[l] = statePair(states, keyAt[l], 2 * copyPair, width);
+            for (int l = 0; l < 2 * KEY_LOADS; l++) {
+                nextB[l] = stateOrZero(states, keyAt[l / 2], 2 * copyPair + l % 2, width);
             }
             for (int c0 = 0; c0 < width; c0 += DEPTH) {
                 int laneBuffer = c0 / DEPTH % 2 * LANE_TILE;
@@ -144,14 +143,15 @@ public final class TensorCoreAttention {
                             KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
                 }
                 for (int l = 0; l < KEY_LOADS; l++) {
-                    tileB[keyBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] = nextB[l];
+                    tileB[keyBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
+                            KernelMath.packHalf2(nextB[2 * l], nextB[2 * l + 1]);
                 }
                 ctx.localBarrier();
                 for (int l = 0; l < 2 * LANE_LOADS; l++) {
                     nextA[l] = valueOrZero(queries, queryAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
                 }
-                for (int l = 0; l < KEY_LOADS; l++) {
-                    nextB[l] = statePair(states, keyAt[l], c0 + DEPTH + 2 * copyPair, width);
+                for (int l = 0; l < 2 * KEY_LOADS; l++) {
+                    nextB[l] = stateOrZero(states, keyAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
                 }
                 for (int i = 0; i < TILES_M; i++) {
                     for (int j = 0; j < TILES_N; j++) {
@@ -212,8 +212,8 @@ public final class TensorCoreAttention {
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
         float[] nextA = new float[2 * LANE_LOADS];
-        // Entry q: this item's column of the step's keys 2q and 2q + 1, fp16 bits as a tile pair.
-        int[] nextB = new int[PAIRS];
+        // Entry j: this item's column of the step's key j.
+        float[] nextB = new float[DEPTH];
         int[] probabilityAt = new int[LANE_LOADS];
         int start = 0;
         while (start < live) {
@@ -231,10 +231,8 @@ public final class TensorCoreAttention {
             for (int l = 0; l < 2 * LANE_LOADS; l++) {
                 nextA[l] = valueOrZero(scores, probabilityAt[l / 2], 2 * copyPair + l % 2, keyCount);
             }
-            for (int q = 0; q < PAIRS; q++) {
-                nextB[q] = keyBits(states, keyTable, table, 2 * q, keyCount, stateWidth, stateColumn, column < width)
-                        | keyBits(states, keyTable, table, 2 * q + 1, keyCount, stateWidth, stateColumn,
-                                column < width) << 16;
+            for (int j = 0; j < DEPTH; j++) {
+                nextB[j] = keyState(states, keyTable, table, j, keyCount, stateWidth, stateColumn, column < width);
             }
             for (int j0 = 0; j0 < keyCount; j0 += DEPTH) {
                 int laneBuffer = j0 / DEPTH % 2 * LANE_TILE;
@@ -244,17 +242,15 @@ public final class TensorCoreAttention {
                             KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
                 }
                 for (int q = 0; q < PAIRS; q++) {
-                    tileB[columnBuffer + id * STRIDE + q] = nextB[q];
+                    tileB[columnBuffer + id * STRIDE + q] = KernelMath.packHalf2(nextB[2 * q], nextB[2 * q + 1]);
                 }
                 ctx.localBarrier();
                 for (int l = 0; l < 2 * LANE_LOADS; l++) {
                     nextA[l] = valueOrZero(scores, probabilityAt[l / 2], j0 + DEPTH + 2 * copyPair + l % 2, keyCount);
                 }
-                for (int q = 0; q < PAIRS; q++) {
-                    int key = j0 + DEPTH + 2 * q;
-                    nextB[q] = keyBits(states, keyTable, table, key, keyCount, stateWidth, stateColumn, column < width)
-                            | keyBits(states, keyTable, table, key + 1, keyCount, stateWidth, stateColumn,
-                                    column < width) << 16;
+                for (int j = 0; j < DEPTH; j++) {
+                    nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, stateColumn,
+                            column < width);
                 }
                 for (int i = 0; i < TILES_M; i++) {
                     for (int j = 0; j < TILES_N; j++) {
@@ -481,19 +477,16 @@ public final class TensorCoreAttention {
         return at >= 0 && c < bound ? x.get(at + c) : 0f;
     }
 
-    /**
-     * Columns {@code c} and {@code c + 1} of the fp16 state at {@code at} as a tile pair, their bits
-     * as stored (no conversion); 0 where there is no such value ({@code at} negative, past {@code bound}).
-     */
-    private static int statePair(HalfFloatArray x, int at, int c, int bound) {
-        return (at >= 0 && c < bound ? x.bits(at + c) : 0) | (at >= 0 && c + 1 < bound ? x.bits(at + c + 1) : 0) << 16;
+    /** {@link #valueOrZero} of fp16 states, widened. */
+    private static float stateOrZero(HalfFloatArray x, int at, int c, int bound) {
+        return at >= 0 && c < bound ? x.get(at + c) : 0f;
     }
 
-    /** The fp16 bits of column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
-    private static int keyBits(HalfFloatArray states, IntArray keyTable, int table, int key, int keyCount,
+    /** Column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
+    private static float keyState(HalfFloatArray states, IntArray keyTable, int table, int key, int keyCount,
             int stateWidth, int column, boolean inside) {
         int slot = key < keyCount ? keyTable.get(table + key) : -1;
-        return slot >= 0 && inside ? states.bits(slot * stateWidth + column) : 0;
+        return slot >= 0 && inside ? states.get(slot * stateWidth + column) : 0f;
     }
 
     /** The (row, head) index {@code r * heads + h} of a lane: lane r*heads+h (EL), or lane r of head {@code head} (MHA). */

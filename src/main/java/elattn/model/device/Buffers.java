@@ -1,7 +1,6 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
-import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.runtime.IntParam;
 import elattn.tasks.Logits;
@@ -89,15 +88,8 @@ final class Buffers {
     final IntParam chunkRowsTimesFfn = new IntParam(0);
     /** The decoder's cross-attention key table (EL): key slots of H (absolute) by sentence and source position. */
     final IntArray srcKeys;
-    /**
-     * The encoder output H (sentences x srcWidth x d): EL's cross-attention state, and MHA's source of
-     * its cross K/V. One element when {@link #halfEncoderOut}.
-     */
+    /** The encoder output H (sentences x srcWidth x d): EL's cross-attention state. */
     final FloatArray encoderOut;
-    /** Whether H is kept in fp16 only ({@link #encoderOutHalf}): EL with tensor cores, whose kernels read it so. */
-    final boolean halfEncoderOut;
-    /** H in fp16 when {@link #halfEncoderOut}, else one element. */
-    final HalfFloatArray encoderOutHalf;
     /** The residual stream of the chunk's rows (the encoder's x), copied into H after the last layer. */
     final FloatArray encX;
     final FloatArray encQ;
@@ -203,10 +195,7 @@ final class Buffers {
         Arrays.setAll(offsets, c -> c * rowsPerChunk);
         chunkOffsets = IntArray.fromArray(offsets);
         srcKeys = new IntArray(Math.max(1, layout.srcKeys.length));
-        halfEncoderOut = encoder && el && launches.tensorCores();
-        int hElements = Math.max(1, size(layout.sentences, layout.srcWidth, d));
-        encoderOut = FloatArray.deviceResident(halfEncoderOut ? 1 : hElements);
-        encoderOutHalf = HalfFloatArray.deviceResident(halfEncoderOut ? hElements : 1);
+        encoderOut = FloatArray.deviceResident(Math.max(1, size(layout.sentences, layout.srcWidth, d)));
         encX = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encQ = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encK = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));

@@ -84,8 +84,6 @@ public final class DeviceModel implements StepModel {
     private Run idle;
     /** The layout of the last batch started, for {@link #cacheBytes}. */
     private BatchLayout last;
-    /** Whether the last batch started kept EL's H in fp16 (tensor cores). */
-    private boolean lastHalfCross;
 
     /**
      * EL-attention, with room for as many decoder steps as the model has positions and
@@ -285,7 +283,7 @@ public final class DeviceModel implements StepModel {
         if (last == null) {
             throw new IllegalStateException("no batch has started: cacheBytes() reports the batch of the last start()");
         }
-        return last.cacheBytes(lastHalfCross);
+        return last.cacheBytes();
     }
 
     /**
@@ -329,7 +327,6 @@ public final class DeviceModel implements StepModel {
         }
         idle = null;
         last = layout;
-        lastHalfCross = tensorCores && mode == AttentionMode.EL;
         return run.start(batch, rowsPerSentence, request);
     }
 

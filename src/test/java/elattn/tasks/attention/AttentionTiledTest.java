@@ -5,7 +5,6 @@ import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import elattn.kernel.FloatArray;
-import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
@@ -157,11 +156,9 @@ class AttentionTiledTest {
         FloatArray scores = new FloatArray(bufferRows * s.heads() * s.keyStride());
         FloatArray out = new FloatArray(bufferRows * s.heads() * s.width());
         out.init(Float.NaN);
-        // The tensor-core pair reads the states in fp16 (NaN stays NaN).
-        HalfFloatArray halfStates = HalfFloatArray.fromArray(states.toHeapArray());
         TaskGraph graph = new TaskGraph("attention")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, halfStates, keyTable, map, out);
-        addTasks(graph, form, s, queries, states, halfStates, keyTable, map, scores, out, scale);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, map, out);
+        addTasks(graph, form, s, queries, states, keyTable, map, scores, out, scale);
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
             setGrids(plan, form, s);
@@ -177,8 +174,7 @@ class AttentionTiledTest {
     }
 
     private static void addTasks(TaskGraph g, Form form, Shape s, FloatArray queries, FloatArray states,
-            HalfFloatArray halfStates, IntArray keyTable, IntArray map, FloatArray scores, FloatArray out,
-            float scale) {
+            IntArray keyTable, IntArray map, FloatArray scores, FloatArray out, float scale) {
         int rows = s.rows();
         int heads = s.heads();
         int width = s.width();
@@ -195,7 +191,7 @@ class AttentionTiledTest {
                     map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
-            case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, halfStates,
+            case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, states,
                     keyTable, map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
@@ -217,7 +213,7 @@ class AttentionTiledTest {
                     map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
             case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
-            case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, halfStates,
+            case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, states,
                     keyTable, map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
         }
     }

@@ -1,7 +1,6 @@
 package elattn.tasks.attention;
 
 import elattn.kernel.FloatArray;
-import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
@@ -9,9 +8,7 @@ import elattn.kernel.KernelMath;
 /**
  * Attention over key tables shared by a sentence's rows, on tensor cores: {@link Attention#scoresBlocked}
  * and {@link Attention#contextBlocked} with operands rounded to fp16 and products summed in fp32
- * ({@link KernelContext#mma16816}). {@link #scores} and {@link #context} read the states in fp16 (EL's H
- * is kept so when tensor cores read it: half the bytes of the 2 reads per layer and step, which are
- * what bounds them). For EL cross-attention ({@code headStride} 0) these are most of
+ * ({@link KernelContext#mma16816}). For EL cross-attention ({@code headStride} 0) these are most of
  * a decode step's arithmetic (bart-large at 256 sentences x 4 beams: 824 GFLOP per step, every one
  * of a sentence's 4 beams x 16 heads reads all of its H); for the encoder's MHA ({@code headStride}
  * = dh) they are most of the encoder's. CUDA only (compute capability 8.0+; the JVM runs
@@ -81,7 +78,7 @@ public final class TensorCoreAttention {
      * {@link Attention#blockedGrid}{@code (rows, heads, headStride, keyCount)} with local size
      * {@code (BLOCK_GROUP, 1, 1)}.
      */
-    public static void scores(KernelContext ctx, FloatArray queries, HalfFloatArray states, IntArray keyTable,
+    public static void scores(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
             int keyStride, int keyCount, float scale) {
         int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
@@ -133,7 +130,7 @@ public final class TensorCoreAttention {
                 nextA[l] = valueOrZero(queries, queryAt[l / 2], 2 * copyPair + l % 2, width);
             }
             for (int l = 0; l < 2 * KEY_LOADS; l++) {
-                nextB[l] = stateOrZero(states, keyAt[l / 2], 2 * copyPair + l % 2, width);
+                nextB[l] = valueOrZero(states, keyAt[l / 2], 2 * copyPair + l % 2, width);
             }
             for (int c0 = 0; c0 < width; c0 += DEPTH) {
                 int laneBuffer = c0 / DEPTH % 2 * LANE_TILE;
@@ -151,7 +148,7 @@ public final class TensorCoreAttention {
                     nextA[l] = valueOrZero(queries, queryAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
                 }
                 for (int l = 0; l < 2 * KEY_LOADS; l++) {
-                    nextB[l] = stateOrZero(states, keyAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
+                    nextB[l] = valueOrZero(states, keyAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
                 }
                 for (int i = 0; i < TILES_M; i++) {
                     for (int j = 0; j < TILES_N; j++) {
@@ -186,7 +183,7 @@ public final class TensorCoreAttention {
      * states (a warp reads 32 consecutive floats of a state) and packs them as the 8 pairs of its
      * tile row, the transpose mma16816's B operand wants.
      */
-    public static void context(KernelContext ctx, FloatArray scores, HalfFloatArray states, IntArray keyTable,
+    public static void context(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride, int stateWidth,
             int keyStride, int keyCount) {
         int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
@@ -477,13 +474,8 @@ public final class TensorCoreAttention {
         return at >= 0 && c < bound ? x.get(at + c) : 0f;
     }
 
-    /** {@link #valueOrZero} of fp16 states, widened. */
-    private static float stateOrZero(HalfFloatArray x, int at, int c, int bound) {
-        return at >= 0 && c < bound ? x.get(at + c) : 0f;
-    }
-
     /** Column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
-    private static float keyState(HalfFloatArray states, IntArray keyTable, int table, int key, int keyCount,
+    private static float keyState(FloatArray states, IntArray keyTable, int table, int key, int keyCount,
             int stateWidth, int column, boolean inside) {
         int slot = key < keyCount ? keyTable.get(table + key) : -1;
         return slot >= 0 && inside ? states.get(slot * stateWidth + column) : 0f;

@@ -4,7 +4,6 @@ import elattn.kernel.FloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
-import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.runtime.IntParam;
 import elattn.runtime.TaskGraph;
@@ -84,16 +83,6 @@ final class AttentionLayer {
                     scale);
         }
         weights.linear(g, name + "_out", io.attended(), w.out(), io.y(), rows);
-    }
-
-    /**
-     * Whether the encoder's self-attention runs as {@code TensorCoreAttention.fused}, so that its
-     * scores are never in memory (and {@link Buffers} allocates none): in plans with tensor cores,
-     * for heads up to {@code TensorCoreAttention.FUSED_WIDTH} wide, the rule {@link #attention} applies.
-     */
-    static boolean fusedEncoderAttention(boolean tensorCores, ModelConfig config) {
-        return tensorCores && config.encoderDecoder()
-                && config.dModel() / Math.max(1, config.encoderHeads()) <= TensorCoreAttention.FUSED_WIDTH;
     }
 
     /**

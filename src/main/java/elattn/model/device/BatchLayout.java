@@ -33,8 +33,6 @@ final class BatchLayout {
     final int srcWidth;
     /** Sentences per encoder run (the last run may have fewer), or 0 for a decoder-only model. */
     final int chunkSentences;
-    /** Whether the encoder's attention scores are in memory (sizes their scratch). */
-    final boolean encoderScores;
     /** Decoder-only prompt width (padded), or 0 for an encoder-decoder. */
     final int promptWidth;
     /** Decoder steps the history holds, prompt steps included. */
@@ -81,12 +79,9 @@ final class BatchLayout {
     /**
      * @param chunkLimit the most sentences per encoder run, or 0 for the budget's choice
      *                   ({@link DeviceModel#encoderChunkSentences})
-     * @param encoderScores whether the encoder's attention scores are in memory (not with the fused
-     *                   tensor-core attention, {@link AttentionLayer#fusedEncoderAttention})
      */
     BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
-            int maxSteps, int chunkLimit, boolean encoderScores) {
-        this.encoderScores = encoderScores;
+            int maxSteps, int chunkLimit) {
         this.config = config;
         this.mode = mode;
         this.sentences = batch.sentences();
@@ -98,7 +93,7 @@ final class BatchLayout {
         this.promptWidth = encoderDecoder ? 0 : batch.width();
         this.chunkSentences = !encoderDecoder ? 0
                 : chunkLimit > 0 ? Math.min(chunkLimit, sentences)
-                : DeviceModel.encoderChunkSentences(config, srcWidth, sentences, encoderScores);
+                : DeviceModel.encoderChunkSentences(config, srcWidth, sentences);
         this.maxSteps = maxSteps;
         int neededSteps = encoderDecoder ? 1 : promptWidth;
         if (neededSteps > maxSteps) {
@@ -185,7 +180,6 @@ final class BatchLayout {
         return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
                 && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
                 && maxSteps == other.maxSteps && chunkSentences == other.chunkSentences
-                && encoderScores == other.encoderScores
                 && prefillSteps == other.prefillSteps;
     }
 

@@ -203,8 +203,7 @@ final class Buffers {
         encAttended = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encY = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encHidden = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, layout.config.encoderFfn())));
-        encScores = FloatArray.deviceResident(layout.encoderScores
-                ? Math.max(1, size(rowsPerChunk, encHeads, layout.srcWidth)) : 1);
+        encScores = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, encHeads, layout.srcWidth)));
         boolean mhaCross = encoder && !el;
         expandedEncoderOut = FloatArray.deviceResident(mhaCross ? size(rowsCap, layout.srcWidth, d) : 1);
         crossKeys = new IntArray(Math.max(1, layout.crossKeys.length));

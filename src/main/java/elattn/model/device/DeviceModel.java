@@ -216,18 +216,8 @@ public final class DeviceModel implements StepModel {
      * most {@code sentences}. bart-large at 1024 source tokens: 9 sentences, 0.91 GiB.
      */
     public static int encoderChunkSentences(ModelConfig config, int sourceWidth, int sentences) {
-        return encoderChunkSentences(config, sourceWidth, sentences, true);
-    }
-
-    /**
-     * {@link #encoderChunkSentences(ModelConfig, int, int)}, without the attention scores when
-     * {@code scoresInMemory} is false (the fused tensor-core attention keeps them out of memory:
-     * bart-large at 1024 source tokens, 25 sentences).
-     */
-    static int encoderChunkSentences(ModelConfig config, int sourceWidth, int sentences, boolean scoresInMemory) {
         long width = Math.max(1, sourceWidth);
-        long scores = scoresInMemory ? (long) config.encoderHeads() * width : 0;
-        long perSentence = width * (6L * config.dModel() + config.encoderFfn() + scores);
+        long perSentence = width * (6L * config.dModel() + config.encoderFfn() + config.encoderHeads() * width);
         return (int) Math.max(1, Math.min(sentences, ENCODER_SCRATCH_FLOATS / perSentence));
     }
 
@@ -312,7 +302,7 @@ public final class DeviceModel implements StepModel {
         }
         close();
         BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
-                encoderChunkLimit, !AttentionLayer.fusedEncoderAttention(tensorCores, config));
+                encoderChunkLimit);
         if (idle != null && idle.layout.sameShape(layout)) {
             idle.b.load(layout);
             run = new Run(layout, idle.b, idle.plan);

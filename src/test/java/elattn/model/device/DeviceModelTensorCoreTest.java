@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import elattn.bench.Shape;
 import elattn.generate.Batch;
 import elattn.generate.GenerationResult;
 import elattn.generate.Generator;
 import elattn.generate.OracleCases;
-import elattn.model.ModelConfig;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
 import java.util.ArrayList;
@@ -116,19 +114,6 @@ class DeviceModelTensorCoreTest {
             assertTrue(greedy.size() - differing.size() >= MIN_MATCHING_SHARE * greedy.size(),
                     what + ": greedy cases that differ from HF: " + differing);
         }
-    }
-
-    /**
-     * With tensor cores the encoder's attention is fused (its scores never in memory), so an encoder
-     * run holds more sentences in the same scratch: bart-large at 1024 source tokens, 25 instead of 9.
-     */
-    @Test
-    void fusedEncoderAttentionLeavesTheScoresOutOfTheChunkBudget() {
-        ModelConfig bartLarge = Shape.bartLarge().config();
-        assertTrue(AttentionLayer.fusedEncoderAttention(true, bartLarge));
-        assertFalse(AttentionLayer.fusedEncoderAttention(false, bartLarge));
-        assertEquals(9, DeviceModel.encoderChunkSentences(bartLarge, 1024, 256, true));
-        assertEquals(25, DeviceModel.encoderChunkSentences(bartLarge, 1024, 256, false));
     }
 
     static Stream<TestDevice> devicesWithout() {

@@ -113,17 +113,12 @@ final class AttentionLayer {
             launches.add(g, fused, () -> TensorCoreAttention.fusedGrid(rows.get(), heads), Attention.BLOCK_GROUP, 1);
             return;
         }
-        if (tensorCores) {
-            g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.keys(),
-                    keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,
-                    keys.keyStride(), keyCount, scale);
-            launches.add(g, scoresTask,
-                    () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
-                    Attention.BLOCK_GROUP, 1, 1);
-        } else if (el && keys.sharedByRows()) {
-            g.task(scoresTask, Attention::scoresBlocked, new KernelContext(), queries, keys.keys(), keys.keyTable(),
-                    keys.rowMap(), scores, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount,
-                    scale);
+        // The tensor-core pair has the blocked pair's arguments, blocks and grids.
+        boolean blocked = tensorCores || el && keys.sharedByRows();
+        if (blocked) {
+            g.task(scoresTask, tensorCores ? TensorCoreAttention::scores : Attention::scoresBlocked,
+                    new KernelContext(), queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores, rows, heads,
+                    width, headStride, stateWidth, keys.keyStride(), keyCount, scale);
             launches.add(g, scoresTask,
                     () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
                     Attention.BLOCK_GROUP, 1, 1);
@@ -149,15 +144,10 @@ final class AttentionLayer {
                 keyCount);
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
-        if (tensorCores) {
-            g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.values(),
-                    keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth,
-                    keys.keyStride(), keyCount);
-            launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
-                    Attention.BLOCK_GROUP, 1, 1);
-        } else if (el && keys.sharedByRows()) {
-            g.task(contextTask, Attention::contextBlocked, new KernelContext(), scores, keys.values(), keys.keyTable(),
-                    keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(), keyCount);
+        if (blocked) {
+            g.task(contextTask, tensorCores ? TensorCoreAttention::context : Attention::contextBlocked,
+                    new KernelContext(), scores, keys.values(), keys.keyTable(), keys.rowMap(), out, rows, heads,
+                    width, headStride, stateWidth, keys.keyStride(), keyCount);
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {

@@ -964,6 +964,20 @@ final class CTranslator {
                     return d.barrier();
                 case "mma16816":
                     return mma(call);
+                case "copyAsync":
+                    return copyAsync(call);
+                case "commitCopies":
+                    usesMma = true;
+                    return d.commitCopies();
+                case "awaitCopies": {
+                    usesMma = true;
+                    Long pending = intConstant(call.getArguments().get(0));
+                    if (pending == null || pending < 0) {
+                        return problem(call.getArguments().get(0), "awaitCopies: the number of copy groups left"
+                                + " in flight must be a constant >= 0 (a pipeline of S stages waits with S - 2)");
+                    }
+                    return d.awaitCopies(pending);
+                }
                 case "mmaRow", "mmaCol":
                     usesMma = true;
                     String entry = expr(call.getArguments().get(0));
@@ -1012,19 +1026,20 @@ final class CTranslator {
 
     /**
      * {@code ctx.mma16816(acc, accOffset, a, aOffset, lda, b, bOffset, ldb)}: acc a private float
-     * array of whole 4-float fragments, a and b local float arrays, all passed by name.
+     * array of whole 4-float fragments, a and b local arrays (int: fp16 pairs; float: fp32, rounded
+     * as read), all passed by name.
      */
     private String mma(MethodInvocationTree call) {
         usesMma = true;
         List<? extends ExpressionTree> args = call.getArguments();
         Var acc = mmaArray(args.get(0), VarKind.PRIVATE_ARRAY, "float", "the accumulator fragments acc must be a private float"
                 + " array of 4 floats per 16x8 tile (float[] acc = new float[4 * TILES])");
-        Var a = mmaArray(args.get(2), VarKind.LOCAL_ARRAY, "int", "the A tile must be a local int array of fp16"
-                + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2): mma16816 reads its tiles"
-                + " from local memory");
-        Var b = mmaArray(args.get(5), VarKind.LOCAL_ARRAY, "int", "the B tile must be a local int array of fp16"
-                + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2): mma16816 reads its tiles"
-                + " from local memory");
+        Var a = mmaArray(args.get(2), VarKind.LOCAL_ARRAY, null, "the A tile must be a local int array of fp16"
+                + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
+                + " mma16816 reads its tiles from local memory");
+        Var b = mmaArray(args.get(5), VarKind.LOCAL_ARRAY, null, "the B tile must be a local int array of fp16"
+                + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
+                + " mma16816 reads its tiles from local memory");
         Long accOffset = intConstant(args.get(1));
         if (acc != null && acc.size() % 4 != 0) {
             problem(args.get(0), "mma16816: the accumulator fragments acc must be a private float array of 4 floats"
@@ -1037,14 +1052,36 @@ final class CTranslator {
                 expr(args.get(7)));
     }
 
-    /** Array argument {@code arg} of mma16816 if it names an array of {@code kind} and {@code element}, else null (a problem). */
+    /**
+     * Array argument {@code arg} of mma16816 if it names an array of {@code kind} and {@code element}
+     * (null: int or float), else null (a problem).
+     */
     private Var mmaArray(ExpressionTree arg, VarKind kind, String element, String message) {
         Var v = arg instanceof IdentifierTree id ? var(id) : null;
-        if (v == null || v.kind() != kind || !element.equals(v.element())) {
+        if (v == null || v.kind() != kind
+                || !(element == null ? v.element().equals("int") || v.element().equals("float") : element.equals(v.element()))) {
             problem(arg, "mma16816: " + message);
             return null;
         }
         return v;
+    }
+
+    /**
+     * {@code ctx.copyAsync(local, at, source, from, inside)}: a local float array with a FloatArray
+     * parameter, or a local int array (fp16 pairs) with a HalfFloatArray parameter, both by name.
+     */
+    private String copyAsync(MethodInvocationTree call) {
+        usesMma = true;
+        List<? extends ExpressionTree> args = call.getArguments();
+        Var local = args.get(0) instanceof IdentifierTree id ? var(id) : null;
+        Var source = args.get(2) instanceof IdentifierTree id ? var(id) : null;
+        String expected = local == null ? null : local.element().equals("float") ? "float" : "half";
+        if (local == null || local.kind() != VarKind.LOCAL_ARRAY || source == null
+                || source.kind() != VarKind.NATIVE_ARRAY || !source.element().equals(expected)) {
+            return problem(call, "copyAsync copies from a FloatArray parameter into a local float array, or from a"
+                    + " HalfFloatArray parameter into a local int array (fp16 pairs), both named directly");
+        }
+        return d.copyAsync(offset(local, args.get(1)), source.name(), operand(args.get(3)), operand(args.get(4)));
     }
 
     /** {@code array + offset} in C ({@code array} alone for offset 0); null array: already a problem. */

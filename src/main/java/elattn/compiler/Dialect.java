@@ -137,20 +137,44 @@ enum Dialect {
                     return (int) ((threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31);
                 }
 
-                // acc[0..3] += A B on the warp's 16x8 tile; a and b hold fp16 pairs (KernelMath.packHalf2),
-                // A[r][p] in a[r * lda + p / 2] (16x16), B[p][j] in b[j * ldb + p / 2] (16x8). This lane's
-                // fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
-                // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
-                // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
-                __device__ __forceinline__ void elattn_mma16816(float* acc, const int* a, int lda, const int* b, int ldb) {
+                // Pair q (k = 2q, 2q + 1) of a tile row: an int of fp16 pairs (KernelMath.packHalf2) as is, or
+                // two fp32 values rounded to fp16 (to nearest even) by one cvt.
+                __device__ __forceinline__ unsigned int elattn_mma_pair(const int* row, int q) {
+                    return (unsigned int) row[q];
+                }
+                __device__ __forceinline__ unsigned int elattn_mma_pair(const float* row, int q) {
+                    float2 v = *(const float2*) (row + 2 * q);
+                    unsigned int pair;
+                    asm("cvt.rn.f16x2.f32 %%0, %%1, %%2;" : "=r"(pair) : "f"(v.y), "f"(v.x));
+                    return pair;
+                }
+
+                // acc[0..3] += A B on the warp's 16x8 tile; A[r][p] is pair p / 2 of row r of a (row stride lda
+                // elements of a), B[p][j] pair p / 2 of row j of b. This lane's fragments as in the PTX ISA,
+                // "Matrix Fragments for mma.m16n8k16 with floating point type": g = lane / 4 and t = lane %% 4
+                // hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t) and 2t + 8, 2t + 9
+                // (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
+                template <typename TA, typename TB>
+                __device__ __forceinline__ void elattn_mma16816(float* acc, const TA* a, int lda, const TB* b, int ldb) {
                     int lane = elattn_lane();
-                    const int* a0 = a + (lane >> 2) * lda + (lane & 3);
-                    const int* a8 = a0 + 8 * lda;
-                    const int* b0 = b + (lane >> 2) * ldb + (lane & 3);
+                    int t = lane & 3;
+                    const TA* a0 = a + (lane >> 2) * lda;
+                    const TA* a8 = a0 + 8 * lda;
+                    const TB* b0 = b + (lane >> 2) * ldb;
                     asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
                         " {%%0, %%1, %%2, %%3}, {%%4, %%5, %%6, %%7}, {%%8, %%9}, {%%0, %%1, %%2, %%3};"
                         : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
-                        : "r"(a0[0]), "r"(a8[0]), "r"(a0[4]), "r"(a8[4]), "r"(b0[0]), "r"(b0[4]));
+                        : "r"(elattn_mma_pair(a0, t)), "r"(elattn_mma_pair(a8, t)), "r"(elattn_mma_pair(a0, t + 4)),
+                          "r"(elattn_mma_pair(a8, t + 4)), "r"(elattn_mma_pair(b0, t)), "r"(elattn_mma_pair(b0, t + 4)));
+                }
+
+                // KernelContext.copyAsync: 16 bytes from global to shared memory without registers (cp.async, cache
+                // global level only), zeros when !inside (src-size 0: nothing is read).
+                __device__ __forceinline__ void elattn_copy_async(void* local, const void* global, bool inside) {
+                    unsigned int to;
+                    asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }" : "=r"(to) : "l"(local));
+                    asm volatile("cp.async.cg.shared.global [%%0], [%%1], 16, %%2;"
+                                 :: "r"(to), "l"(global), "r"(inside ? 16 : 0) : "memory");
                 }
 
                 """.formatted(kernel);
@@ -160,6 +184,25 @@ enum Dialect {
     String mma(String acc, String a, String lda, String b, String ldb) {
         return this == OPENCL ? "(void) 0 /* mma16816: CUDA only, see the #error above */"
                 : "elattn_mma16816(" + acc + ", " + a + ", " + lda + ", " + b + ", " + ldb + ")";
+    }
+
+    /** {@code KernelContext.copyAsync}: 16 bytes from {@code source[from]} (or zeros) to the local address {@code local}. */
+    String copyAsync(String local, String source, String from, String inside) {
+        return this == OPENCL ? "(void) 0 /* copyAsync: CUDA only, see the #error above */"
+                : "elattn_copy_async(" + local + ", " + inside + " ? " + source + " + " + from + " : " + source + ", "
+                        + inside + ")";
+    }
+
+    /** {@code KernelContext.commitCopies()}. */
+    String commitCopies() {
+        return this == OPENCL ? "(void) 0 /* commitCopies: CUDA only */"
+                : "asm volatile(\"cp.async.commit_group;\" ::: \"memory\")";
+    }
+
+    /** {@code KernelContext.awaitCopies(pending)}, {@code pending} a constant. */
+    String awaitCopies(long pending) {
+        return this == OPENCL ? "(void) 0 /* awaitCopies: CUDA only */"
+                : "asm volatile(\"cp.async.wait_group " + pending + ";\" ::: \"memory\")";
     }
 
     /** {@code KernelContext.mmaRow(e)}: the tile row of accumulator entry e of this lane. */

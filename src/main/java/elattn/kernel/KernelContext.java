@@ -1,5 +1,7 @@
 package elattn.kernel;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * Work-group style kernels take a {@code KernelContext} as their first parameter: it gives the
  * work item's ids, the sizes of the launch, barriers and local (work-group shared) memory, as
@@ -111,19 +113,91 @@ public final class KernelContext {
      * computes the same sums (each item its own 4, from the shared tiles).
      */
     public void mma16816(float[] acc, int accOffset, int[] a, int aOffset, int lda, int[] b, int bOffset, int ldb) {
+        mma(acc, accOffset, p -> half(a[aOffset + p / 2], p % 2), 2 * lda, p -> half(b[bOffset + p / 2], p % 2), 2 * ldb);
+    }
+
+    /**
+     * {@link #mma16816(float[], int, int[], int, int, int[], int, int) mma16816} with A staged as fp32
+     * (a local float array, say filled by {@link #copyAsync(float[], int, FloatArray, int, boolean)}):
+     * {@code A[r][p] = a[aOffset + r * lda + p]} rounded to fp16 (to nearest even) as the fragments
+     * are read. {@code aOffset} and {@code lda} must be even (the CUDA form reads pairs as float2).
+     */
+    public void mma16816(float[] acc, int accOffset, float[] a, int aOffset, int lda, int[] b, int bOffset, int ldb) {
+        mma(acc, accOffset, p -> rounded(a[aOffset + p]), lda, p -> half(b[bOffset + p / 2], p % 2), 2 * ldb);
+    }
+
+    /**
+     * {@link #mma16816(float[], int, int[], int, int, int[], int, int) mma16816} with both tiles staged
+     * as fp32: {@code A[r][p] = a[aOffset + r * lda + p]}, {@code B[p][j] = b[bOffset + j * ldb + p]},
+     * both rounded to fp16 as the fragments are read; offsets and strides even.
+     */
+    public void mma16816(float[] acc, int accOffset, float[] a, int aOffset, int lda, float[] b, int bOffset,
+            int ldb) {
+        mma(acc, accOffset, p -> rounded(a[aOffset + p]), lda, p -> rounded(b[bOffset + p]), ldb);
+    }
+
+    /**
+     * The Java form of the mma16816 overloads: {@code a.applyAsDouble(r * aStride + p)} is
+     * {@code A[r][p]} and {@code b.applyAsDouble(j * bStride + p)} is {@code B[p][j]}, strides in
+     * fp16 elements.
+     */
+    private void mma(float[] acc, int accOffset, IntToDoubleFunction a, int aStride, IntToDoubleFunction b,
+            int bStride) {
         if (linearLocalSize() % WARP != 0) {
             throw new IllegalStateException("mma16816 is executed by whole warps: the work-group size ("
                     + linearLocalSize() + " items) must be a multiple of " + WARP);
         }
         for (int e = 0; e < 4; e++) {
-            int aRow = aOffset + mmaRow(e) * lda;
-            int bColumn = bOffset + mmaCol(e) * ldb;
+            int aRow = mmaRow(e) * aStride;
+            int bColumn = mmaCol(e) * bStride;
             float sum = 0f;
             for (int p = 0; p < 16; p++) {
-                sum += half(a[aRow + p / 2], p % 2) * half(b[bColumn + p / 2], p % 2);
+                sum += (float) a.applyAsDouble(aRow + p) * (float) b.applyAsDouble(bColumn + p);
             }
             acc[accOffset + e] += sum;
         }
+    }
+
+    /**
+     * Starts copying 4 floats {@code source[from .. from + 3]} into {@code local[at .. at + 3]}, or
+     * writes 4 zeros there when {@code inside} is false ({@code source} is then not read); on CUDA
+     * one 16-byte {@code cp.async} that bypasses registers, so a kernel can have several tile stages
+     * in flight while it computes. {@code at} and {@code from} must be multiples of 4. The copy is
+     * part of this item's current group: {@link #commitCopies()} closes the group,
+     * {@link #awaitCopies(int)} waits for this item's groups, and a {@link #localBarrier()} after the
+     * wait makes every item's copies visible to the work-group. The JVM copies at once. CUDA only
+     * (compute capability 8.0+), like {@link #mma16816}.
+     */
+    public void copyAsync(float[] local, int at, FloatArray source, int from, boolean inside) {
+        for (int i = 0; i < 4; i++) {
+            local[at + i] = inside ? source.get(from + i) : 0f;
+        }
+    }
+
+    /**
+     * Starts copying 8 fp16 values {@code source[from .. from + 7]} into {@code local[at .. at + 3]}
+     * as 4 fp16 pairs (element {@code 2q} in the low half of int {@code q}, as
+     * {@link KernelMath#packHalf2} packs them: the tiles {@link #mma16816} reads), or 4 zero ints
+     * when {@code inside} is false; {@code at} a multiple of 4, {@code from} of 8. Otherwise as
+     * {@link #copyAsync(float[], int, FloatArray, int, boolean)}.
+     */
+    public void copyAsync(int[] local, int at, HalfFloatArray source, int from, boolean inside) {
+        for (int q = 0; q < 4; q++) {
+            local[at + q] = inside ? Short.toUnsignedInt(source.getHalfBits(from + 2 * q))
+                    | source.getHalfBits(from + 2 * q + 1) << 16 : 0;
+        }
+    }
+
+    /** Closes this item's current group of {@link #copyAsync} copies (an empty group is allowed). */
+    public void commitCopies() {
+    }
+
+    /**
+     * Waits until at most {@code pending} (a constant) of this item's committed copy groups are still
+     * in flight: with {@code pending} = stages - 2 in a pipeline of that many stages, the oldest
+     * stage has landed. Follow it with {@link #localBarrier()} before reading other items' copies.
+     */
+    public void awaitCopies(int pending) {
     }
 
     /** Row within the 16x8 tile of entry {@code e} (0..3) of this item's {@link #mma16816} accumulators. */
@@ -148,6 +222,11 @@ public final class KernelContext {
     /** The low ({@code which} 0) or high fp16 of a {@link KernelMath#packHalf2} pair, widened. */
     private static float half(int pair, int which) {
         return Float.float16ToFloat((short) (pair >>> 16 * which));
+    }
+
+    /** {@code v} rounded to fp16 (to nearest even), widened back. */
+    private static float rounded(float v) {
+        return Float.float16ToFloat(Float.floatToFloat16(v));
     }
 
     private WorkGroup requireGroup() {

@@ -46,8 +46,12 @@ class TensorCoreSourceTest {
         String cu = source("hgemmTensorCore", ".cu");
         assertTrue(cu.contains(MMA), cu);
         assertTrue(cu.contains("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800\n#error"), cu);
-        assertTrue(cu.contains(
-                "elattn_mma16816(acc + ((i * 4 + j) * 4), tileA + (buffer + (warpRow + i * 16) * 12), 12,"), cu);
+        assertTrue(cu.contains("elattn_mma16816(acc + ((i * 4 + j) * 4), tileA + (t % 3 * 2560 + (warpRow + i * 16)"
+                + " * 20), 20,"), cu);
+        // The copies: 16 bytes without registers, a group per stage, the wait a literal.
+        assertTrue(cu.contains("cp.async.cg.shared.global [%0], [%1], 16, %2;"), cu);
+        assertTrue(cu.contains("asm volatile(\"cp.async.commit_group;\" ::: \"memory\");"), cu);
+        assertTrue(cu.contains("asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");"), cu);
     }
 
     @Test

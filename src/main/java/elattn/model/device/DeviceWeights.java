@@ -90,9 +90,9 @@ final class DeviceWeights<A extends NativeArray> {
         linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures());
     }
 
-    /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#productForm} picks. */
+    /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#linearForm} picks. */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        switch (productForm(out, 1, true)) {
+        switch (group ? launches().linearForm(maxRows, in, out) : KernelLaunches.ProductForm.LOOP) {
             case TILED -> {
                 g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
                 launches().add(g, name,

@@ -128,6 +128,17 @@ final class KernelLaunches {
     }
 
     /**
+     * The form of a plain linear over up to {@code rows} rows, {@code in} to {@code out} features:
+     * {@link #productForm} with its tiled form, except that the tensor-core kernels copy 16-byte runs
+     * along k, so a linear whose {@code in} is not a multiple of {@link Gemm#TC_K_MULTIPLE} takes
+     * {@link ProductForm#BLOCKED} instead (the widths of real models all are).
+     */
+    ProductForm linearForm(int rows, int in, int out) {
+        ProductForm form = productForm(rows, out, 1, true);
+        return form == ProductForm.TENSOR_CORE && in % Gemm.TC_K_MULTIPLE != 0 ? ProductForm.BLOCKED : form;
+    }
+
+    /**
      * Registers the grid of task {@code task} of graph {@code g}: work-groups of {@code local} items,
      * global size {@code global.get()} (as many dimensions as {@code local}), recomputed by {@link #resize}.
      */

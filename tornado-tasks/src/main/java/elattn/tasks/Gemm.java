@@ -3,7 +3,6 @@ package elattn.tasks;
 import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
-import elattn.kernel.KernelMath;
 import elattn.kernel.Parallel;
 import elattn.runtime.WorkerGrid2D;
 import elattn.runtime.WorkerGrid3D;
@@ -75,20 +74,31 @@ public final class Gemm {
     /** Work items of their work-groups: 8 warps, 2 down x 4 across, each a 64 x 32 part of the block. */
     public static final int TC_THREADS = 8 * KernelContext.WARP;
     /**
-     * Depth (along k) of the tiles staged per step: one mma16816 k, so the products of a step are
-     * straight-line code with the loads (a k of 32 needs 168 registers, one work-group per SM).
+     * What k must be a multiple of for them: their copies move 16 bytes (4 fp32 or 8 fp16 k-values)
+     * from 16-byte-aligned addresses.
      */
+    public static final int TC_K_MULTIPLE = 8;
+    /** Depth (along k) of a tile stage: one mma16816 k. */
     private static final int TC_BLOCK_K = 16;
-    /** fp16 pairs per tile row. */
-    private static final int TC_PAIRS = TC_BLOCK_K / 2;
-    /** Row stride in ints: 12 = 3 * 4, so the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
-    private static final int TC_STRIDE = TC_PAIRS + 4;
-    /** Ints of one A or B tile (TC_BLOCK rows of TC_STRIDE); each is double-buffered. */
+    /**
+     * Tile stages in local memory: while the warps multiply one, the copies of the next two are in
+     * flight. Three stages of the fp32 A and fp16 B tiles are 48 KiB, all the static local memory a
+     * CUDA work-group may have.
+     */
+    private static final int TC_STAGES = 3;
+    /** Row stride in ints of an fp16 tile (8 pairs + 4): the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
+    private static final int TC_STRIDE = TC_BLOCK_K / 2 + 4;
+    /** Row stride in floats of an fp32 tile (16 + 4): a fragment's float2 reads hit every bank exactly twice. */
+    private static final int TC_FLOAT_STRIDE = TC_BLOCK_K + 4;
+    /** Ints of one stage of an fp16 tile, floats of one stage of an fp32 tile (TC_BLOCK rows). */
     private static final int TC_TILE = TC_BLOCK * TC_STRIDE;
-    /** Tile rows the 256 items copy in one pass, each item one pair: 256 / 8 = 32. */
-    private static final int TC_ROWS_PER_PASS = TC_THREADS / TC_PAIRS;
-    /** Pairs of the A tile and of the B tile each item copies per step: 4 each. */
-    private static final int TC_LOADS = TC_BLOCK / TC_ROWS_PER_PASS;
+    private static final int TC_FLOAT_TILE = TC_BLOCK * TC_FLOAT_STRIDE;
+    /** 16-byte copies per tile row: 4 of fp32 k-values, 2 of fp16. */
+    private static final int TC_FLOAT_CHUNKS = TC_BLOCK_K / 4;
+    private static final int TC_HALF_CHUNKS = TC_BLOCK_K / 8;
+    /** Rows of an fp32 tile the 256 items copy in one pass (64), and the passes per stage (2). */
+    private static final int TC_FLOAT_ROWS_PER_PASS = TC_THREADS / TC_FLOAT_CHUNKS;
+    private static final int TC_FLOAT_PASSES = TC_BLOCK / TC_FLOAT_ROWS_PER_PASS;
     /** Rows and columns of the block one warp computes. */
     private static final int TC_WARP_M = 64;
     private static final int TC_WARP_N = 32;
@@ -397,38 +407,32 @@ public final class Gemm {
      * e.g. an nn.Linear weight), both row-major, C (m x n, fp32) row-major; A rounded to fp16, products
      * summed in fp32 ({@link KernelContext#mma16816}); {@code bias} (n floats) is read only when
      * {@code biased != 0}, so that as a linear it is {@code y = x W^T + b} over {@code m} live rows
-     * (work-groups past them return at once). CUDA only (compute capability 8.0+): on
-     * OpenCL, and on older GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one
-     * product, {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of
-     * the same product, in fp32 arithmetic. The JVM backend runs it through mma16816's Java form.
+     * (work-groups past them return at once). Any m and n; k a multiple of {@value #TC_K_MULTIPLE}
+     * (the copies are 16-byte aligned). CUDA only (compute capability 8.0+): on OpenCL, and on older
+     * GPUs, the kernel fails to build; there {@link #weightsBlockedHalf} (one product,
+     * {@code lda = ldw = k}, {@code byOutput = 1}, {@code ldc = n}) is the portable kernel of the same
+     * product, in fp32 arithmetic. The JVM backend runs it through the Java forms of the intrinsics.
      *
-     * <p>Launch the grid of {@link #tensorCoreGrid}; any m, n, k are correct. Work-group
-     * {@code (gx, gy)} of {@value #TC_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4
-     * mma16816 tiles, 4 accumulators each) computes the {@value #TC_BLOCK} x {@value #TC_BLOCK}
-     * block of C at rows {@code gy * TC_BLOCK}, columns {@code gx * TC_BLOCK}. Per step of
-     * {@value #TC_BLOCK_K} along k:
-     * <ol>
-     * <li>the items write the values read during the previous step into local tile buffer
-     * {@code step % 2} as fp16 pairs ({@link KernelMath#packHalf2}), k-contiguous rows, k-values
-     * past {@code k} as 0;</li>
-     * <li>one barrier: with two buffers a step's writes never touch the tiles being read, so one
-     * barrier per step suffices;</li>
-     * <li>the items read the next step's values from global memory into registers, unconverted and
-     * unconditionally: rows past {@code m} ({@code n}) read row {@code m - 1} ({@code n - 1}), whose
-     * products land only in the discarded rows (columns) of C, and k-values past {@code k} read
-     * {@code k - 1}, zeroed in step 1. No branch separates these loads from the products, and their
-     * values are first used after the products, so the products hide the loads' latency;</li>
-     * <li>each warp's 16 mma16816 on the buffer.</li>
-     * </ol>
-     * The stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol}, guarded.
-     * {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A. Against a first form of 128 x 64
-     * blocks of 4 warps, k steps of 32 in one buffer and guarded loads converted at once, this
-     * structure took a 4096^3 product on an H200 from 3.09 to 1.28 ms (docs/benchmarks.md).
+     * <p>Launch the grid of {@link #tensorCoreGrid}. Work-group {@code (gx, gy)} of
+     * {@value #TC_THREADS} items (8 warps, 2 x 4, each 64 x 32 of C as 4 x 4 mma16816 tiles, 4
+     * accumulators each) computes the {@value #TC_BLOCK} x {@value #TC_BLOCK} block of C at rows
+     * {@code gy * TC_BLOCK}, columns {@code gx * TC_BLOCK}, in steps of {@value #TC_BLOCK_K} along k
+     * through a pipeline of {@value #TC_STAGES} tile stages in local memory:
+     * <pre>
+     *   step t:  await this item's copies of stage t ─► barrier ─► copyAsync stage t + 2 (A fp32, B fp16)
+     *            into the buffer step t - 1 read ─► commit ─► 16 mma16816 per warp on buffer t % 3
+     *            (A's fp32 pairs rounded to fp16 as the fragments are read)
+     * </pre>
+     * The copies ({@link KernelContext#copyAsync}, 16 bytes each, no registers) of two stages are in
+     * flight while the warps multiply, so their latency is hidden; one barrier per step both publishes
+     * stage t and frees the buffer of stage t - 1. Rows past m (n) and k-values past k are zero-filled
+     * without a read. The stores follow {@link KernelContext#mmaRow} and {@link KernelContext#mmaCol},
+     * guarded. {@link #hgemmTensorCoreHalf} is the same kernel for fp16 A.
      */
     public static void hgemmTensorCore(KernelContext ctx, FloatArray a, HalfFloatArray b, FloatArray bias, int biased,
             FloatArray c, int m, int n, int k) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
+        float[] tileA = ctx.allocateFloatLocalArray(TC_STAGES * TC_FLOAT_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(TC_STAGES * TC_TILE);
         int id = ctx.localIdx;
         int row0 = ctx.groupIdy * TC_BLOCK;
         int col0 = ctx.groupIdx * TC_BLOCK;
@@ -437,36 +441,39 @@ public final class Gemm {
         }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
-        int loadPair = id % TC_PAIRS;
-        int loadRow = id / TC_PAIRS;
+        // This item copies chunk aChunk of A tile rows aRow + TC_FLOAT_ROWS_PER_PASS * l, and chunk bChunk of B row bRow.
+        int aRow = id / TC_FLOAT_CHUNKS;
+        int aChunk = id % TC_FLOAT_CHUNKS;
+        int bRow = id / TC_HALF_CHUNKS;
+        int bChunk = id % TC_HALF_CHUNKS;
+        int col = col0 + bRow;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
-        // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
-        float[] nextA = new float[2 * TC_LOADS];
-        float[] nextB = new float[2 * TC_LOADS];
-        for (int l = 0; k > 0 && l < 2 * TC_LOADS; l++) {
-            int p = Math.min(2 * loadPair + l % 2, k - 1);
-            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
-            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
-        }
-        for (int t = 0; t < k; t += TC_BLOCK_K) {
-            int buffer = t / TC_BLOCK_K % 2 * TC_TILE;
-            int p0 = t + 2 * loadPair;
-            for (int l = 0; l < TC_LOADS; l++) {
-                int at = buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair;
-                tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
-                tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
+        int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
+        for (int t = 1 - TC_STAGES; t < steps; t++) {
+            if (t >= 0) {
+                ctx.awaitCopies(TC_STAGES - 2);
+                ctx.localBarrier();
             }
-            ctx.localBarrier();
-            for (int l = 0; l < 2 * TC_LOADS; l++) {
-                int p = Math.min(t + TC_BLOCK_K + 2 * loadPair + l % 2, k - 1);
-                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
-                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
+            int next = t + TC_STAGES - 1;
+            int p = next * TC_BLOCK_K;
+            for (int l = 0; l < TC_FLOAT_PASSES; l++) {
+                int row = row0 + aRow + l * TC_FLOAT_ROWS_PER_PASS;
+                int pa = p + 4 * aChunk;
+                ctx.copyAsync(tileA, next % TC_STAGES * TC_FLOAT_TILE
+                        + (aRow + l * TC_FLOAT_ROWS_PER_PASS) * TC_FLOAT_STRIDE + 4 * aChunk, a, row * k + pa,
+                        row < m && pa < k);
             }
-            for (int i = 0; i < TC_TILES_M; i++) {
-                for (int j = 0; j < TC_TILES_N; j++) {
-                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC_STRIDE,
-                            TC_STRIDE, tileB, buffer + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
+            int pb = p + 8 * bChunk;
+            ctx.copyAsync(tileB, next % TC_STAGES * TC_TILE + bRow * TC_STRIDE + 4 * bChunk, b, col * k + pb,
+                    col < n && pb < k);
+            ctx.commitCopies();
+            if (t >= 0) {
+                for (int i = 0; i < TC_TILES_M; i++) {
+                    for (int j = 0; j < TC_TILES_N; j++) {
+                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA,
+                                t % TC_STAGES * TC_FLOAT_TILE + (warpRow + i * 16) * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
+                                tileB, t % TC_STAGES * TC_TILE + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
+                    }
                 }
             }
         }
@@ -474,9 +481,10 @@ public final class Gemm {
             for (int j = 0; j < TC_TILES_N; j++) {
                 for (int e = 0; e < 4; e++) {
                     int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
-                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
-                    if (row < m && col < n) {
-                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(col) : 0f));
+                    int column = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (row < m && column < n) {
+                        c.set(row * n + column,
+                                acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(column) : 0f));
                     }
                 }
             }
@@ -487,14 +495,14 @@ public final class Gemm {
      * {@link #hgemmTensorCore} with fp16 A: {@code C = A B^T + bias}, A (m x k) and B (n x k) fp16, C
      * (m x n) fp32, fp32 sums, for activations kept in fp16. The same kernel line for line (the
      * language has no generics and passes no private arrays to device functions, so the two cannot
-     * share the body); only A's loads differ: half the bytes, no rounding of A. Same grid
-     * ({@link #tensorCoreGrid}), CUDA only; {@link #weightsBlockedHalf} after widening A is the
-     * portable product.
+     * share the body); only A's tiles differ: fp16 pairs copied as they are, one chunk per item like
+     * B's. Same grid ({@link #tensorCoreGrid}), k a multiple of {@value #TC_K_MULTIPLE}, CUDA only;
+     * {@link #weightsBlockedHalf} after widening A is the portable product.
      */
     public static void hgemmTensorCoreHalf(KernelContext ctx, HalfFloatArray a, HalfFloatArray b, FloatArray bias,
             int biased, FloatArray c, int m, int n, int k) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * TC_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * TC_TILE);
+        int[] tileA = ctx.allocateIntLocalArray(TC_STAGES * TC_TILE);
+        int[] tileB = ctx.allocateIntLocalArray(TC_STAGES * TC_TILE);
         int id = ctx.localIdx;
         int row0 = ctx.groupIdy * TC_BLOCK;
         int col0 = ctx.groupIdx * TC_BLOCK;
@@ -503,46 +511,42 @@ public final class Gemm {
         }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies pair loadPair of tile rows loadRow + TC_ROWS_PER_PASS * l, l < TC_LOADS.
-        int loadPair = id % TC_PAIRS;
-        int loadRow = id / TC_PAIRS;
+        // This item copies chunk copyChunk of tile row copyRow of A and of B.
+        int copyRow = id / TC_HALF_CHUNKS;
+        int copyChunk = id % TC_HALF_CHUNKS;
+        int row = row0 + copyRow;
+        int col = col0 + copyRow;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
-        // Entry 2 l + h: k-value 2 loadPair + h of the item's tile row l, as read.
-        float[] nextA = new float[2 * TC_LOADS];
-        float[] nextB = new float[2 * TC_LOADS];
-        for (int l = 0; k > 0 && l < 2 * TC_LOADS; l++) {
-            int p = Math.min(2 * loadPair + l % 2, k - 1);
-            nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
-            nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
-        }
-        for (int t = 0; t < k; t += TC_BLOCK_K) {
-            int buffer = t / TC_BLOCK_K % 2 * TC_TILE;
-            int p0 = t + 2 * loadPair;
-            for (int l = 0; l < TC_LOADS; l++) {
-                int at = buffer + (loadRow + l * TC_ROWS_PER_PASS) * TC_STRIDE + loadPair;
-                tileA[at] = KernelMath.packHalf2(p0 < k ? nextA[2 * l] : 0f, p0 + 1 < k ? nextA[2 * l + 1] : 0f);
-                tileB[at] = KernelMath.packHalf2(p0 < k ? nextB[2 * l] : 0f, p0 + 1 < k ? nextB[2 * l + 1] : 0f);
+        int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
+        for (int t = 1 - TC_STAGES; t < steps; t++) {
+            if (t >= 0) {
+                ctx.awaitCopies(TC_STAGES - 2);
+                ctx.localBarrier();
             }
-            ctx.localBarrier();
-            for (int l = 0; l < 2 * TC_LOADS; l++) {
-                int p = Math.min(t + TC_BLOCK_K + 2 * loadPair + l % 2, k - 1);
-                nextA[l] = a.get(Math.min(row0 + loadRow + l / 2 * TC_ROWS_PER_PASS, m - 1) * k + p);
-                nextB[l] = b.get(Math.min(col0 + loadRow + l / 2 * TC_ROWS_PER_PASS, n - 1) * k + p);
-            }
-            for (int i = 0; i < TC_TILES_M; i++) {
-                for (int j = 0; j < TC_TILES_N; j++) {
-                    ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA, buffer + (warpRow + i * 16) * TC_STRIDE,
-                            TC_STRIDE, tileB, buffer + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
+            int next = t + TC_STAGES - 1;
+            int p = next * TC_BLOCK_K + 8 * copyChunk;
+            int at = next % TC_STAGES * TC_TILE + copyRow * TC_STRIDE + 4 * copyChunk;
+            ctx.copyAsync(tileA, at, a, row * k + p, row < m && p < k);
+            ctx.copyAsync(tileB, at, b, col * k + p, col < n && p < k);
+            ctx.commitCopies();
+            if (t >= 0) {
+                for (int i = 0; i < TC_TILES_M; i++) {
+                    for (int j = 0; j < TC_TILES_N; j++) {
+                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA,
+                                t % TC_STAGES * TC_TILE + (warpRow + i * 16) * TC_STRIDE, TC_STRIDE,
+                                tileB, t % TC_STAGES * TC_TILE + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
+                    }
                 }
             }
         }
         for (int i = 0; i < TC_TILES_M; i++) {
             for (int j = 0; j < TC_TILES_N; j++) {
                 for (int e = 0; e < 4; e++) {
-                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
-                    int col = col0 + warpCol + j * 8 + ctx.mmaCol(e);
-                    if (row < m && col < n) {
-                        c.set(row * n + col, acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(col) : 0f));
+                    int r = row0 + warpRow + i * 16 + ctx.mmaRow(e);
+                    int column = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (r < m && column < n) {
+                        c.set(r * n + column,
+                                acc[(i * TC_TILES_N + j) * 4 + e] + (biased != 0 ? bias.get(column) : 0f));
                     }
                 }
             }

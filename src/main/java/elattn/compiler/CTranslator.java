@@ -962,8 +962,8 @@ final class CTranslator {
             switch (name) {
                 case "localBarrier":
                     return d.barrier();
-                case "mma16816":
-                    return mma(call);
+                case "mma16816", "mmaTiles":
+                    return mma(call, name.equals("mmaTiles"));
                 case "copyAsync":
                     return copyAsync(call);
                 case "commitCopies":
@@ -1025,31 +1025,39 @@ final class CTranslator {
     }
 
     /**
-     * {@code ctx.mma16816(acc, accOffset, a, aOffset, lda, b, bOffset, ldb)}: acc a private float
-     * array of whole 4-float fragments, a and b local arrays (int: fp16 pairs; float: fp32, rounded
-     * as read), all passed by name.
+     * {@code ctx.mma16816(acc, accOffset, a, aOffset, lda, b, bOffset, ldb)}, or with {@code tiles}
+     * {@code ctx.mmaTiles(acc, accOffset, a, aOffset, lda, tilesM, b, bOffset, ldb, tilesN)}: acc a
+     * private float array of whole 4-float fragments, a and b local arrays (int: fp16 pairs; float:
+     * fp32, rounded as read), all passed by name; tilesM and tilesN constants.
      */
-    private String mma(MethodInvocationTree call) {
+    private String mma(MethodInvocationTree call, boolean tiles) {
         usesMma = true;
         List<? extends ExpressionTree> args = call.getArguments();
+        int bArg = tiles ? 6 : 5;
         Var acc = mmaArray(args.get(0), VarKind.PRIVATE_ARRAY, "float", "the accumulator fragments acc must be a private float"
                 + " array of 4 floats per 16x8 tile (float[] acc = new float[4 * TILES])");
         Var a = mmaArray(args.get(2), VarKind.LOCAL_ARRAY, null, "the A tile must be a local int array of fp16"
                 + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
                 + " mma16816 reads its tiles from local memory");
-        Var b = mmaArray(args.get(5), VarKind.LOCAL_ARRAY, null, "the B tile must be a local int array of fp16"
+        Var b = mmaArray(args.get(bArg), VarKind.LOCAL_ARRAY, null, "the B tile must be a local int array of fp16"
                 + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
                 + " mma16816 reads its tiles from local memory");
+        Long tilesM = tiles ? intConstant(args.get(5)) : Long.valueOf(1);
+        Long tilesN = tiles ? intConstant(args.get(9)) : Long.valueOf(1);
+        if (tilesM == null || tilesN == null || tilesM < 1 || tilesN < 1) {
+            return problem(call, "mmaTiles: tilesM and tilesN must be constants >= 1 (the warp's grid of 16x8 tiles)");
+        }
         Long accOffset = intConstant(args.get(1));
         if (acc != null && acc.size() % 4 != 0) {
             problem(args.get(0), "mma16816: the accumulator fragments acc must be a private float array of 4 floats"
                     + " per 16x8 tile; its size " + acc.size() + " is not a multiple of 4");
-        } else if (acc != null && accOffset != null && (accOffset % 4 != 0 || accOffset < 0 || accOffset >= acc.size())) {
-            problem(args.get(1), "mma16816: the accumulator offset must be a multiple of 4 within acc (size "
-                    + acc.size() + "), not " + accOffset);
+        } else if (acc != null && accOffset != null
+                && (accOffset % 4 != 0 || accOffset < 0 || accOffset + 4 * tilesM * tilesN > acc.size())) {
+            problem(args.get(1), "mma16816: the accumulator offset must be a multiple of 4 with its " + tilesM * tilesN
+                    + " tile(s) within acc (size " + acc.size() + "), not " + accOffset);
         }
-        return d.mma(offset(acc, args.get(1)), offset(a, args.get(3)), expr(args.get(4)), offset(b, args.get(6)),
-                expr(args.get(7)));
+        return d.mma(offset(acc, args.get(1)), offset(a, args.get(3)), expr(args.get(4)), tilesM,
+                offset(b, args.get(bArg + 1)), expr(args.get(bArg + 2)), tilesN);
     }
 
     /**

@@ -149,23 +149,44 @@ enum Dialect {
                     return pair;
                 }
 
-                // acc[0..3] += A B on the warp's 16x8 tile; A[r][p] is pair p / 2 of row r of a (row stride lda
-                // elements of a), B[p][j] pair p / 2 of row j of b. This lane's fragments as in the PTX ISA,
-                // "Matrix Fragments for mma.m16n8k16 with floating point type": g = lane / 4 and t = lane %% 4
-                // hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t) and 2t + 8, 2t + 9
-                // (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
-                template <typename TA, typename TB>
-                __device__ __forceinline__ void elattn_mma16816(float* acc, const TA* a, int lda, const TB* b, int ldb) {
+                // acc[4 (i * TN + j) ..] += A_i B_j over the warp's TM x TN grid of 16x8 tiles (KernelContext.mmaTiles;
+                // mma16816 is the 1 x 1 grid): A_i[r][p] is pair p / 2 of row 16 i + r of a (row stride lda elements of
+                // a), B_j[p][c] pair p / 2 of row 8 j + c of b. Each fragment is read once, into registers. This
+                // lane's fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
+                // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
+                // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
+                template <int TM, int TN, typename TA, typename TB>
+                __device__ __forceinline__ void elattn_mma_tiles(float* acc, const TA* a, int lda, const TB* b, int ldb) {
                     int lane = elattn_lane();
                     int t = lane & 3;
-                    const TA* a0 = a + (lane >> 2) * lda;
-                    const TA* a8 = a0 + 8 * lda;
-                    const TB* b0 = b + (lane >> 2) * ldb;
-                    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
-                        " {%%0, %%1, %%2, %%3}, {%%4, %%5, %%6, %%7}, {%%8, %%9}, {%%0, %%1, %%2, %%3};"
-                        : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
-                        : "r"(elattn_mma_pair(a0, t)), "r"(elattn_mma_pair(a8, t)), "r"(elattn_mma_pair(a0, t + 4)),
-                          "r"(elattn_mma_pair(a8, t + 4)), "r"(elattn_mma_pair(b0, t)), "r"(elattn_mma_pair(b0, t + 4)));
+                    unsigned int fa[TM][4];
+                    unsigned int fb[TN][2];
+                    #pragma unroll
+                    for (int i = 0; i < TM; i++) {
+                        const TA* a0 = a + (16 * i + (lane >> 2)) * lda;
+                        const TA* a8 = a0 + 8 * lda;
+                        fa[i][0] = elattn_mma_pair(a0, t);
+                        fa[i][1] = elattn_mma_pair(a8, t);
+                        fa[i][2] = elattn_mma_pair(a0, t + 4);
+                        fa[i][3] = elattn_mma_pair(a8, t + 4);
+                    }
+                    #pragma unroll
+                    for (int j = 0; j < TN; j++) {
+                        const TB* b0 = b + (8 * j + (lane >> 2)) * ldb;
+                        fb[j][0] = elattn_mma_pair(b0, t);
+                        fb[j][1] = elattn_mma_pair(b0, t + 4);
+                    }
+                    #pragma unroll
+                    for (int i = 0; i < TM; i++) {
+                        #pragma unroll
+                        for (int j = 0; j < TN; j++) {
+                            float* d = acc + 4 * (i * TN + j);
+                            asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+                                " {%%0, %%1, %%2, %%3}, {%%4, %%5, %%6, %%7}, {%%8, %%9}, {%%0, %%1, %%2, %%3};"
+                                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                                : "r"(fa[i][0]), "r"(fa[i][1]), "r"(fa[i][2]), "r"(fa[i][3]), "r"(fb[j][0]), "r"(fb[j][1]));
+                        }
+                    }
                 }
 
                 // KernelContext.copyAsync: 16 bytes from global to shared memory without registers (cp.async, cache
@@ -180,10 +201,14 @@ enum Dialect {
                 """.formatted(kernel);
     }
 
-    /** {@code KernelContext.mma16816} on C pointers to the accumulators and the two tiles (see {@link #mmaPrelude}). */
-    String mma(String acc, String a, String lda, String b, String ldb) {
+    /**
+     * {@code KernelContext.mmaTiles} (and mma16816, the 1 x 1 grid) on C pointers to the accumulators
+     * and the two tiles (see {@link #mmaPrelude}).
+     */
+    String mma(String acc, String a, String lda, long tilesM, String b, String ldb, long tilesN) {
         return this == OPENCL ? "(void) 0 /* mma16816: CUDA only, see the #error above */"
-                : "elattn_mma16816(" + acc + ", " + a + ", " + lda + ", " + b + ", " + ldb + ")";
+                : "elattn_mma_tiles<" + tilesM + ", " + tilesN + ">(" + acc + ", " + a + ", " + lda + ", " + b + ", "
+                        + ldb + ")";
     }
 
     /** {@code KernelContext.copyAsync}: 16 bytes from {@code source[from]} (or zeros) to the local address {@code local}. */

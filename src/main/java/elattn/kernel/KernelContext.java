@@ -137,6 +137,42 @@ public final class KernelContext {
     }
 
     /**
+     * A warp's {@code tilesM x tilesN} grid of mma16816 tiles for one k of 16, each fragment read
+     * from local memory once: for {@code i < tilesM}, {@code j < tilesN},
+     * {@code mma16816(acc, accOffset + (i * tilesN + j) * 4, a, aOffset + 16 * i * lda, lda, b,
+     * bOffset + 8 * j * ldb, ldb)}. {@code tilesM} and {@code tilesN} must be constants. Issuing the
+     * tiles one by one reads A's fragment for every j and B's for every i unless the compiler proves
+     * the tiles unchanged; this form reads the warp's tilesM A and tilesN B fragments into registers
+     * first, which takes the load on local memory (the MIO queue) from 6 reads per mma to
+     * {@code (4 tilesM + 2 tilesN) / (tilesM tilesN)}.
+     */
+    public void mmaTiles(float[] acc, int accOffset, int[] a, int aOffset, int lda, int tilesM, int[] b, int bOffset,
+            int ldb, int tilesN) {
+        for (int i = 0; i < tilesM * tilesN; i++) {
+            mma16816(acc, accOffset + 4 * i, a, aOffset + 16 * (i / tilesN) * lda, lda, b,
+                    bOffset + 8 * (i % tilesN) * ldb, ldb);
+        }
+    }
+
+    /** {@link #mmaTiles(float[], int, int[], int, int, int, int[], int, int, int) mmaTiles} with an fp32 A tile. */
+    public void mmaTiles(float[] acc, int accOffset, float[] a, int aOffset, int lda, int tilesM, int[] b,
+            int bOffset, int ldb, int tilesN) {
+        for (int i = 0; i < tilesM * tilesN; i++) {
+            mma16816(acc, accOffset + 4 * i, a, aOffset + 16 * (i / tilesN) * lda, lda, b,
+                    bOffset + 8 * (i % tilesN) * ldb, ldb);
+        }
+    }
+
+    /** {@link #mmaTiles(float[], int, int[], int, int, int, int[], int, int, int) mmaTiles} with fp32 A and B tiles. */
+    public void mmaTiles(float[] acc, int accOffset, float[] a, int aOffset, int lda, int tilesM, float[] b,
+            int bOffset, int ldb, int tilesN) {
+        for (int i = 0; i < tilesM * tilesN; i++) {
+            mma16816(acc, accOffset + 4 * i, a, aOffset + 16 * (i / tilesN) * lda, lda, b,
+                    bOffset + 8 * (i % tilesN) * ldb, ldb);
+        }
+    }
+
+    /**
      * The Java form of the mma16816 overloads: {@code a.applyAsDouble(r * aStride + p)} is
      * {@code A[r][p]} and {@code b.applyAsDouble(j * bStride + p)} is {@code B[p][j]}, strides in
      * fp16 elements.

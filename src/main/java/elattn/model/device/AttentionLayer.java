@@ -114,9 +114,10 @@ final class AttentionLayer {
             return;
         }
         // The tensor-core pair has the blocked pair's arguments, blocks and grids.
-        boolean blocked = tensorCores || el && keys.sharedByRows();
+        boolean tensorCorePair = tensorCores && TensorCoreAttention.copiesAligned(width, headStride, stateWidth);
+        boolean blocked = tensorCorePair || el && keys.sharedByRows();
         if (blocked) {
-            g.task(scoresTask, tensorCores ? TensorCoreAttention::scores : Attention::scoresBlocked,
+            g.task(scoresTask, tensorCorePair ? TensorCoreAttention::scores : Attention::scoresBlocked,
                     new KernelContext(), queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores, rows, heads,
                     width, headStride, stateWidth, keys.keyStride(), keyCount, scale);
             launches.add(g, scoresTask,
@@ -145,7 +146,7 @@ final class AttentionLayer {
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
         if (blocked) {
-            g.task(contextTask, tensorCores ? TensorCoreAttention::context : Attention::contextBlocked,
+            g.task(contextTask, tensorCorePair ? TensorCoreAttention::context : Attention::contextBlocked,
                     new KernelContext(), scores, keys.values(), keys.keyTable(), keys.rowMap(), out, rows, heads,
                     width, headStride, stateWidth, keys.keyStride(), keyCount);
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),

@@ -63,7 +63,8 @@ class AttentionTiledTest {
             return switch (this) {
                 case ROWS -> s.headStride() == 0;
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
-                case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE;
+                case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE
+                        && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth());
                 case FUSED -> s.tables() == Tables.PER_SENTENCE && s.headStride() > 0
                         && s.width() <= TensorCoreAttention.FUSED_WIDTH;
                 default -> true;
@@ -90,9 +91,12 @@ class AttentionTiledTest {
                 // EL cross-attention: 4 beams of a sentence share a table (12 lanes: a block of lanes has
                 // several tables); 72 lanes, 70 columns, 75 keys.
                 new Shape("el-cross", 24, 3, 70, 0, 70, 80, 75, Tables.PER_SENTENCE),
+                // The same with 68 columns, a multiple of 4 as the tensor-core scores' copies need, but not of
+                // their steps of 16.
+                new Shape("el-cross-aligned", 24, 3, 68, 0, 68, 80, 75, Tables.PER_SENTENCE),
                 // EL cross-attention with 4 beams x 16 heads = one block of lanes per sentence; 2 sentences,
-                // 133 keys and 130 columns: two blocks of each.
-                new Shape("el-cross-sentence-blocks", 8, 16, 130, 0, 130, 136, 133, Tables.PER_SENTENCE),
+                // 133 keys and 132 columns: two blocks of each.
+                new Shape("el-cross-sentence-blocks", 8, 16, 132, 0, 132, 136, 133, Tables.PER_SENTENCE),
                 // EL self-attention: one table per row, mostly the same slots as its neighbours'; 67 keys.
                 new Shape("el-self", 22, 3, 40, 0, 40, 70, 67, Tables.ANCESTRY),
                 // EL self-attention with 18 heads (two blocks of heads per row) and 260 columns.

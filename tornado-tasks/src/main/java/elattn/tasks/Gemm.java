@@ -420,8 +420,8 @@ public final class Gemm {
      * through a pipeline of {@value #TC_STAGES} tile stages in local memory:
      * <pre>
      *   step t:  await this item's copies of stage t ─► barrier ─► copyAsync stage t + 2 (A fp32, B fp16)
-     *            into the buffer step t - 1 read ─► commit ─► 16 mma16816 per warp on buffer t % 3
-     *            (A's fp32 pairs rounded to fp16 as the fragments are read)
+     *            into the buffer step t - 1 read ─► commit ─► each warp's 4 x 4 tiles on buffer t % 3
+     *            ({@link KernelContext#mmaTiles}; A's fp32 pairs rounded to fp16 as the fragments are read)
      * </pre>
      * The copies ({@link KernelContext#copyAsync}, 16 bytes each, no registers) of two stages are in
      * flight while the warps multiply, so their latency is hidden; one barrier per step both publishes
@@ -468,13 +468,8 @@ public final class Gemm {
                     col < n && pb < k);
             ctx.commitCopies();
             if (t >= 0) {
-                for (int i = 0; i < TC_TILES_M; i++) {
-                    for (int j = 0; j < TC_TILES_N; j++) {
-                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA,
-                                t % TC_STAGES * TC_FLOAT_TILE + (warpRow + i * 16) * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
-                                tileB, t % TC_STAGES * TC_TILE + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
-                    }
-                }
+                ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_FLOAT_TILE + warpRow * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
+                        TC_TILES_M, tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE, TC_STRIDE, TC_TILES_N);
             }
         }
         for (int i = 0; i < TC_TILES_M; i++) {
@@ -530,13 +525,8 @@ public final class Gemm {
             ctx.copyAsync(tileB, at, b, col * k + p, col < n && p < k);
             ctx.commitCopies();
             if (t >= 0) {
-                for (int i = 0; i < TC_TILES_M; i++) {
-                    for (int j = 0; j < TC_TILES_N; j++) {
-                        ctx.mma16816(acc, (i * TC_TILES_N + j) * 4, tileA,
-                                t % TC_STAGES * TC_TILE + (warpRow + i * 16) * TC_STRIDE, TC_STRIDE,
-                                tileB, t % TC_STAGES * TC_TILE + (warpCol + j * 8) * TC_STRIDE, TC_STRIDE);
-                    }
-                }
+                ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_TILE + warpRow * TC_STRIDE, TC_STRIDE, TC_TILES_M,
+                        tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE, TC_STRIDE, TC_TILES_N);
             }
         }
         for (int i = 0; i < TC_TILES_M; i++) {

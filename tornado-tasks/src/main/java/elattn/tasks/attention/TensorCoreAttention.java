@@ -48,6 +48,13 @@ public final class TensorCoreAttention {
     /** Ints of one buffer of the lane tile and of the key (column) tile; each is double-buffered. */
     private static final int LANE_TILE = LANES * STRIDE;
     private static final int KEY_TILE = KEYS * STRIDE;
+    /** Stages of {@link #scores}'s fp32 tiles in local memory (3 x (64 + 128) rows x 20 floats: 45 KiB). */
+    private static final int STAGES = 3;
+    /** Row stride in floats of {@link #scores}'s fp32 tiles (16 + 4): a fragment's float2 reads hit every bank twice. */
+    private static final int FLOAT_STRIDE = DEPTH + 4;
+    /** 16-byte copies per fp32 tile row (4), and the rows the items copy per pass (128 / 4 = 32). */
+    private static final int CHUNKS = DEPTH / 4;
+    private static final int CHUNK_ROWS = ITEMS / CHUNKS;
     /** Tile rows the items copy per pass, one pair each: 128 / 8 = 16; and the passes per tile. */
     private static final int COPY_ROWS = ITEMS / PAIRS;
     private static final int LANE_LOADS = LANES / COPY_ROWS;
@@ -76,13 +83,20 @@ public final class TensorCoreAttention {
      * Raw scaled scores, as {@link Attention#scoresBlocked} leaves them ({@code -infinity} for no
      * key), on tensor cores. Launch
      * {@link Attention#blockedGrid}{@code (rows, heads, headStride, keyCount)} with local size
-     * {@code (BLOCK_GROUP, 1, 1)}.
+     * {@code (BLOCK_GROUP, 1, 1)}; {@code width}, {@code headStride} and {@code stateWidth} multiples
+     * of 4 ({@link #copiesAligned}).
+     *
+     * <p>Per run of lanes with one key table, the block's queries and its keys' states stream
+     * through {@value #STAGES} stages of fp32 tiles ({@value #DEPTH} columns each) by
+     * {@link KernelContext#copyAsync}, as in {@code Gemm.hgemmTensorCore}: while the warps multiply
+     * stage t (its fp32 pairs rounded to fp16 as the fragments are read), the copies of the next two
+     * are in flight, and no item waits on a global read.
      */
     public static void scores(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
             int keyStride, int keyCount, float scale) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
+        float[] tileA = ctx.allocateFloatLocalArray(STAGES * LANES * FLOAT_STRIDE);
+        float[] tileB = ctx.allocateFloatLocalArray(STAGES * KEYS * FLOAT_STRIDE);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
         int[] tileSlot = ctx.allocateIntLocalArray(KEYS);
         int lanesPerRow = headStride == 0 ? heads : 1;
@@ -97,17 +111,16 @@ public final class TensorCoreAttention {
         int id = ctx.localIdx;
         int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
         int warpKey = id / KernelContext.WARP % 2 * WARP_KEYS;
-        int copyPair = id % PAIRS;
-        int copyRow = id / PAIRS;
+        // This item copies chunk copyChunk (4 columns) of tile rows copyRow + CHUNK_ROWS * l.
+        int copyChunk = id % CHUNKS;
+        int copyRow = id / CHUNKS;
         if (id < LANES) {
             laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
-        // Entry 2 l + h: column 2 copyPair + h of the item's tile row l, as read.
-        float[] nextA = new float[2 * LANE_LOADS];
-        float[] nextB = new float[2 * KEY_LOADS];
-        int[] queryAt = new int[LANE_LOADS];
-        int[] keyAt = new int[KEY_LOADS];
+        int[] queryAt = new int[LANES / CHUNK_ROWS];
+        int[] keyAt = new int[KEYS / CHUNK_ROWS];
+        int steps = (width + DEPTH - 1) / DEPTH;
         int start = 0;
         while (start < live) {
             ctx.localBarrier();
@@ -118,45 +131,37 @@ public final class TensorCoreAttention {
             }
             tileSlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
             ctx.localBarrier();
-            for (int l = 0; l < LANE_LOADS; l++) {
-                int lane = copyRow + l * COPY_ROWS;
+            for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                int lane = copyRow + l * CHUNK_ROWS;
                 queryAt[l] = lane >= start && lane < end ? query(q0 + lane, lanesPerRow, heads, head) * width : -1;
             }
-            for (int l = 0; l < KEY_LOADS; l++) {
-                int slot = tileSlot[copyRow + l * COPY_ROWS];
+            for (int l = 0; l < KEYS / CHUNK_ROWS; l++) {
+                int slot = tileSlot[copyRow + l * CHUNK_ROWS];
                 keyAt[l] = slot >= 0 ? slot * stateWidth + column0 : -1;
             }
-            for (int l = 0; l < 2 * LANE_LOADS; l++) {
-                nextA[l] = valueOrZero(queries, queryAt[l / 2], 2 * copyPair + l % 2, width);
-            }
-            for (int l = 0; l < 2 * KEY_LOADS; l++) {
-                nextB[l] = valueOrZero(states, keyAt[l / 2], 2 * copyPair + l % 2, width);
-            }
-            for (int c0 = 0; c0 < width; c0 += DEPTH) {
-                int laneBuffer = c0 / DEPTH % 2 * LANE_TILE;
-                int keyBuffer = c0 / DEPTH % 2 * KEY_TILE;
-                for (int l = 0; l < LANE_LOADS; l++) {
-                    tileA[laneBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
-                            KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
+            for (int t = 1 - STAGES; t < steps; t++) {
+                if (t >= 0) {
+                    ctx.awaitCopies(STAGES - 2);
+                    ctx.localBarrier();
                 }
-                for (int l = 0; l < KEY_LOADS; l++) {
-                    tileB[keyBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
-                            KernelMath.packHalf2(nextB[2 * l], nextB[2 * l + 1]);
+                int next = t + STAGES - 1;
+                int c = next * DEPTH + 4 * copyChunk;
+                for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                    ctx.copyAsync(tileA, (next % STAGES * LANES + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
+                            + 4 * copyChunk, queries, queryAt[l] + c, queryAt[l] >= 0 && c < width);
                 }
-                ctx.localBarrier();
-                for (int l = 0; l < 2 * LANE_LOADS; l++) {
-                    nextA[l] = valueOrZero(queries, queryAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
+                for (int l = 0; l < KEYS / CHUNK_ROWS; l++) {
+                    ctx.copyAsync(tileB, (next % STAGES * KEYS + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
+                            + 4 * copyChunk, states, keyAt[l] + c, keyAt[l] >= 0 && c < width);
                 }
-                for (int l = 0; l < 2 * KEY_LOADS; l++) {
-                    nextB[l] = valueOrZero(states, keyAt[l / 2], c0 + DEPTH + 2 * copyPair + l % 2, width);
-                }
-                for (int i = 0; i < TILES_M; i++) {
-                    for (int j = 0; j < TILES_N; j++) {
-                        ctx.mma16816(acc, (i * TILES_N + j) * 4, tileA, laneBuffer + (warpLane + i * 16) * STRIDE,
-                                STRIDE, tileB, keyBuffer + (warpKey + j * 8) * STRIDE, STRIDE);
-                    }
+                ctx.commitCopies();
+                if (t >= 0) {
+                    ctx.mmaTiles(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE, FLOAT_STRIDE, TILES_M,
+                            tileB, (t % STAGES * KEYS + warpKey) * FLOAT_STRIDE, FLOAT_STRIDE, TILES_N);
                 }
             }
+            // The zero-filling copies past the last step must land before the next run's.
+            ctx.awaitCopies(0);
             for (int i = 0; i < TILES_M; i++) {
                 for (int j = 0; j < TILES_N; j++) {
                     for (int e = 0; e < 4; e++) {
@@ -173,6 +178,15 @@ public final class TensorCoreAttention {
             }
             start = end;
         }
+    }
+
+    /**
+     * Whether {@link #scores} takes these sizes: its copies move 4 floats from 16-byte-aligned
+     * addresses, so query rows ({@code width}), state rows ({@code stateWidth}) and head offsets
+     * ({@code headStride}) must be multiples of 4 (every real model's are). Host-side helper.
+     */
+    public static boolean copiesAligned(int width, int headStride, int stateWidth) {
+        return width % 4 == 0 && headStride % 4 == 0 && stateWidth % 4 == 0;
     }
 
     /**
@@ -249,12 +263,8 @@ public final class TensorCoreAttention {
                     nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, stateColumn,
                             column < width);
                 }
-                for (int i = 0; i < TILES_M; i++) {
-                    for (int j = 0; j < TILES_N; j++) {
-                        ctx.mma16816(acc, (i * TILES_N + j) * 4, tileA, laneBuffer + (warpLane + i * 16) * STRIDE,
-                                STRIDE, tileB, columnBuffer + (warpColumn + j * 8) * STRIDE, STRIDE);
-                    }
-                }
+                ctx.mmaTiles(acc, 0, tileA, laneBuffer + warpLane * STRIDE, STRIDE, TILES_M, tileB,
+                        columnBuffer + warpColumn * STRIDE, STRIDE, TILES_N);
             }
             for (int i = 0; i < TILES_M; i++) {
                 for (int j = 0; j < TILES_N; j++) {
@@ -385,10 +395,8 @@ public final class TensorCoreAttention {
                     s[t] = 0f;
                 }
                 for (int step = 0; step < FUSED_WIDTH / 16; step++) {
-                    for (int j = 0; j < FUSED_TILES; j++) {
-                        ctx.mma16816(s, j * 4, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, tileK,
-                                j * 8 * FUSED_STRIDE + step * 8, FUSED_STRIDE);
-                    }
+                    ctx.mmaTiles(s, 0, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileK, step * 8,
+                            FUSED_STRIDE, FUSED_TILES);
                 }
                 blockMax[0] = Float.NEGATIVE_INFINITY;
                 blockMax[1] = Float.NEGATIVE_INFINITY;
@@ -441,10 +449,8 @@ public final class TensorCoreAttention {
                     runSum[r] = runSum[r] * scaleBy[r] + sum;
                 }
                 for (int step = 0; step < FUSED_KEYS / 16; step++) {
-                    for (int j = 0; j < FUSED_TILES; j++) {
-                        ctx.mma16816(o, j * 4, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, tileV,
-                                j * 8 * FUSED_STRIDE + step * 8, FUSED_STRIDE);
-                    }
+                    ctx.mmaTiles(o, 0, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileV, step * 8,
+                            FUSED_STRIDE, FUSED_TILES);
                 }
             }
             for (int j = 0; j < FUSED_TILES; j++) {

@@ -962,8 +962,8 @@ final class CTranslator {
             switch (name) {
                 case "localBarrier":
                     return d.barrier();
-                case "mma16816", "mmaTiles":
-                    return mma(call, name.equals("mmaTiles"));
+                case "mma16816", "mmaTiles", "mmaTilesTransposed":
+                    return mma(call, !name.equals("mma16816"), name.equals("mmaTilesTransposed"));
                 case "copyAsync":
                     return copyAsync(call);
                 case "commitCopies":
@@ -1026,11 +1026,12 @@ final class CTranslator {
 
     /**
      * {@code ctx.mma16816(acc, accOffset, a, aOffset, lda, b, bOffset, ldb)}, or with {@code tiles}
-     * {@code ctx.mmaTiles(acc, accOffset, a, aOffset, lda, tilesM, b, bOffset, ldb, tilesN)}: acc a
+     * {@code ctx.mmaTiles(acc, accOffset, a, aOffset, lda, tilesM, b, bOffset, ldb, tilesN)} (with
+     * {@code transposedB}, {@code mmaTilesTransposed}: B an int tile staged k-major): acc a
      * private float array of whole 4-float fragments, a and b local arrays (int: fp16 pairs; float:
      * fp32, rounded as read), all passed by name; tilesM and tilesN constants.
      */
-    private String mma(MethodInvocationTree call, boolean tiles) {
+    private String mma(MethodInvocationTree call, boolean tiles, boolean transposedB) {
         usesMma = true;
         List<? extends ExpressionTree> args = call.getArguments();
         int bArg = tiles ? 6 : 5;
@@ -1039,7 +1040,7 @@ final class CTranslator {
         Var a = mmaArray(args.get(2), VarKind.LOCAL_ARRAY, null, "the A tile must be a local int array of fp16"
                 + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
                 + " mma16816 reads its tiles from local memory");
-        Var b = mmaArray(args.get(bArg), VarKind.LOCAL_ARRAY, null, "the B tile must be a local int array of fp16"
+        Var b = mmaArray(args.get(bArg), VarKind.LOCAL_ARRAY, transposedB ? "int" : null, "the B tile must be a local int array of fp16"
                 + " pairs (ctx.allocateIntLocalArray(N), filled with KernelMath.packHalf2) or a local float array:"
                 + " mma16816 reads its tiles from local memory");
         Long tilesM = tiles ? intConstant(args.get(5)) : Long.valueOf(1);
@@ -1057,7 +1058,7 @@ final class CTranslator {
                     + " tile(s) within acc (size " + acc.size() + "), not " + accOffset);
         }
         return d.mma(offset(acc, args.get(1)), offset(a, args.get(3)), expr(args.get(4)), tilesM,
-                offset(b, args.get(bArg + 1)), expr(args.get(bArg + 2)), tilesN);
+                offset(b, args.get(bArg + 1)), expr(args.get(bArg + 2)), tilesN, transposedB);
     }
 
     /**

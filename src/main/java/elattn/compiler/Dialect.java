@@ -155,7 +155,9 @@ enum Dialect {
                 // lane's fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
                 // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
                 // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
-                template <int TM, int TN, typename TA, typename TB>
+                // With KB (KernelContext.mmaTilesTransposed) b is staged k-major, B_j[p][c] pair (8 j + c) / 2 of row p:
+                // each 8x8 block is read transposed by ldmatrix.trans (rows 16-byte aligned), giving the same fragments.
+                template <int TM, int TN, bool KB, typename TA, typename TB>
                 __device__ __forceinline__ void elattn_mma_tiles(float* acc, const TA* a, int lda, const TB* b, int ldb) {
                     int lane = elattn_lane();
                     int t = lane & 3;
@@ -172,9 +174,17 @@ enum Dialect {
                     }
                     #pragma unroll
                     for (int j = 0; j < TN; j++) {
-                        const TB* b0 = b + (8 * j + (lane >> 2)) * ldb;
-                        fb[j][0] = elattn_mma_pair(b0, t);
-                        fb[j][1] = elattn_mma_pair(b0, t + 4);
+                        if constexpr (KB) {
+                            unsigned int at;
+                            asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }"
+                                : "=r"(at) : "l"(b + (lane & 15) * ldb + 4 * j));
+                            asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%%0, %%1}, [%%2];"
+                                         : "=r"(fb[j][0]), "=r"(fb[j][1]) : "r"(at));
+                        } else {
+                            const TB* b0 = b + (8 * j + (lane >> 2)) * ldb;
+                            fb[j][0] = elattn_mma_pair(b0, t);
+                            fb[j][1] = elattn_mma_pair(b0, t + 4);
+                        }
                     }
                     #pragma unroll
                     for (int i = 0; i < TM; i++) {
@@ -202,13 +212,14 @@ enum Dialect {
     }
 
     /**
-     * {@code KernelContext.mmaTiles} (and mma16816, the 1 x 1 grid) on C pointers to the accumulators
+     * {@code KernelContext.mmaTiles} (and mma16816, the 1 x 1 grid; mmaTilesTransposed with
+     * {@code transposedB}) on C pointers to the accumulators
      * and the two tiles (see {@link #mmaPrelude}).
      */
-    String mma(String acc, String a, String lda, long tilesM, String b, String ldb, long tilesN) {
+    String mma(String acc, String a, String lda, long tilesM, String b, String ldb, long tilesN, boolean transposedB) {
         return this == OPENCL ? "(void) 0 /* mma16816: CUDA only, see the #error above */"
-                : "elattn_mma_tiles<" + tilesM + ", " + tilesN + ">(" + acc + ", " + a + ", " + lda + ", " + b + ", "
-                        + ldb + ")";
+                : "elattn_mma_tiles<" + tilesM + ", " + tilesN + ", " + transposedB + ">(" + acc + ", " + a + ", " + lda
+                        + ", " + b + ", " + ldb + ")";
     }
 
     /** {@code KernelContext.copyAsync}: 16 bytes from {@code source[from]} (or zeros) to the local address {@code local}. */

@@ -21,6 +21,15 @@ public final class HalfFloatArray extends NativeArray {
         super(segment, Short.BYTES);
     }
 
+    private HalfFloatArray(MemorySegment segment, boolean deviceResident) {
+        super(segment, Short.BYTES, deviceResident);
+    }
+
+    /** A zero-filled array whose contents live on a device; see {@link FloatArray#deviceResident}. */
+    public static HalfFloatArray deviceResident(int length) {
+        return new HalfFloatArray(allocateLazily(length, Short.BYTES), true);
+    }
+
     /** A view of existing fp16 memory (for example a memory-mapped tensor); no copy is made. */
     public static HalfFloatArray fromSegment(MemorySegment segment) {
         return new HalfFloatArray(segment);

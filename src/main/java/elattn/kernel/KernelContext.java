@@ -173,6 +173,29 @@ public final class KernelContext {
     }
 
     /**
+     * {@link #mmaTiles(float[], int, float[], int, int, int, int[], int, int, int) mmaTiles} with B
+     * staged k-major, as rows of a matrix {@code (k x n)} are stored (say states, whose columns are
+     * the product's n): {@code B_j[p][c]} is half {@code (8 j + c) % 2} of
+     * {@code b[bOffset + p * ldb + (8 j + c) / 2]}, p < 16. {@code ldb} and {@code bOffset} must be
+     * multiples of 4 (CUDA reads each 8 x 8 block of B transposed with {@code ldmatrix.trans}, from
+     * 16-byte rows).
+     */
+    public void mmaTilesTransposed(float[] acc, int accOffset, float[] a, int aOffset, int lda, int tilesM, int[] b,
+            int bOffset, int ldb, int tilesN) {
+        if (linearLocalSize() % WARP != 0) {
+            throw new IllegalStateException("mmaTilesTransposed is executed by whole warps: the work-group size ("
+                    + linearLocalSize() + " items) must be a multiple of " + WARP);
+        }
+        for (int i = 0; i < tilesM * tilesN; i++) {
+            int column0 = 8 * (i % tilesN);
+            int rowOffset = aOffset + 16 * (i / tilesN) * lda;
+            // Element q = c * 16 + p of B's function is B[p][c].
+            mma(acc, accOffset + 4 * i, p -> rounded(a[rowOffset + p]), lda,
+                    q -> half(b[bOffset + q % 16 * ldb + (column0 + q / 16) / 2], (column0 + q / 16) % 2), 16);
+        }
+    }
+
+    /**
      * The Java form of the mma16816 overloads: {@code a.applyAsDouble(r * aStride + p)} is
      * {@code A[r][p]} and {@code b.applyAsDouble(j * bStride + p)} is {@code B[p][j]}, strides in
      * fp16 elements.

@@ -46,7 +46,7 @@ class TensorCoreSourceTest {
         String cu = source("hgemmTensorCore", ".cu");
         assertTrue(cu.contains(MMA), cu);
         assertTrue(cu.contains("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800\n#error"), cu);
-        assertTrue(cu.contains("elattn_mma_tiles<4, 4>(acc, tileA + (t % 3 * 2560 + warpRow * 20), 20, tileB"), cu);
+        assertTrue(cu.contains("elattn_mma_tiles<4, 4, false>(acc, tileA + (t % 3 * 2560 + warpRow * 20), 20, tileB"), cu);
         // The copies: 16 bytes without registers, a group per stage, the wait a literal.
         assertTrue(cu.contains("cp.async.cg.shared.global [%0], [%1], 16, %2;"), cu);
         assertTrue(cu.contains("asm volatile(\"cp.async.commit_group;\" ::: \"memory\");"), cu);

@@ -1,6 +1,7 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
@@ -24,7 +25,7 @@ import elattn.tasks.attention.TensorCoreAttention;
  * states ({@link #attention}; see {@link Attention}):
  * <pre>
  *  EL,  shared tables (cross: a sentence's beams x heads over its H):  scoresBlocked ─► softmaxGroup ─► contextBlocked
- *  EL, one table per sentence, with tensor cores:                      TensorCoreAttention.scores ─► softmaxGroup ─► .context
+ *  EL, one table per sentence, with tensor cores (H in fp16):          TensorCoreAttention.scores ─► softmaxGroup ─► .context
  *  MHA, one table per sentence, heads up to 64 wide, with tensor cores: TensorCoreAttention.fused (no scores in memory)
  *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
  *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
@@ -47,9 +48,17 @@ final class AttentionLayer {
      *
      * @param keyCount     an {@code Integer} or, for a growing history, an {@code IntParam}
      * @param sharing      who shares a key table
+     * @param halfStates   the states (keys = values, EL's H) in fp16, for the tensor-core kernels that
+     *                     read them so ({@code TensorCoreAttention.scores} / {@code .context}); null
+     *                     where there is no fp16 copy ({@code keys} and {@code values} are then the states)
      */
     record Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride,
-            Object keyCount, KeySharing sharing) {
+            Object keyCount, KeySharing sharing, HalfFloatArray halfStates) {
+        Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride, Object keyCount,
+                KeySharing sharing) {
+            this(keys, values, keyTable, rowMap, keyStride, keyCount, sharing, null);
+        }
+
         /** Whether the rows of a sentence share (a prefix of) one key table. */
         boolean sharedByRows() {
             return sharing != KeySharing.NONE;
@@ -104,8 +113,8 @@ final class AttentionLayer {
         }
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
-        boolean tensorCores = keys.sharing() == KeySharing.SENTENCE && launches.tensorCores();
-        if (tensorCores && !el && width <= TensorCoreAttention.FUSED_WIDTH) {
+        boolean sentences = keys.sharing() == KeySharing.SENTENCE && launches.tensorCores();
+        if (sentences && !el && width <= TensorCoreAttention.FUSED_WIDTH) {
             String fused = name + "_fused";
             g.task(fused, TensorCoreAttention::fused, new KernelContext(), queries, keys.keys(), keys.values(),
                     keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(),
@@ -113,13 +122,20 @@ final class AttentionLayer {
             launches.add(g, fused, () -> TensorCoreAttention.fusedGrid(rows.get(), heads), Attention.BLOCK_GROUP, 1);
             return;
         }
-        // The tensor-core pair has the blocked pair's arguments, blocks and grids.
-        boolean tensorCorePair = tensorCores && TensorCoreAttention.copiesAligned(width, headStride, stateWidth);
+        // The tensor-core pair reads EL's H in fp16 (halfStates, kept so only where it can run: see
+        // Buffers.halfEncoderOut); it has the blocked pair's blocks and grids.
+        boolean tensorCorePair = sentences && keys.halfStates() != null;
         boolean blocked = tensorCorePair || el && keys.sharedByRows();
         if (blocked) {
-            g.task(scoresTask, tensorCorePair ? TensorCoreAttention::scores : Attention::scoresBlocked,
-                    new KernelContext(), queries, keys.keys(), keys.keyTable(), keys.rowMap(), scores, rows, heads,
-                    width, headStride, stateWidth, keys.keyStride(), keyCount, scale);
+            if (tensorCorePair) {
+                g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.halfStates(),
+                        keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,
+                        keys.keyStride(), keyCount, scale);
+            } else {
+                g.task(scoresTask, Attention::scoresBlocked, new KernelContext(), queries, keys.keys(),
+                        keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,
+                        keys.keyStride(), keyCount, scale);
+            }
             launches.add(g, scoresTask,
                     () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
                     Attention.BLOCK_GROUP, 1, 1);
@@ -146,9 +162,15 @@ final class AttentionLayer {
         launches.add(g, name + "_softmax", () -> new long[] {(long) rows.get() * heads * Attention.SOFTMAX_GROUP},
                 Attention.SOFTMAX_GROUP);
         if (blocked) {
-            g.task(contextTask, tensorCorePair ? TensorCoreAttention::context : Attention::contextBlocked,
-                    new KernelContext(), scores, keys.values(), keys.keyTable(), keys.rowMap(), out, rows, heads,
-                    width, headStride, stateWidth, keys.keyStride(), keyCount);
+            if (tensorCorePair) {
+                g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.halfStates(),
+                        keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth,
+                        keys.keyStride(), keyCount);
+            } else {
+                g.task(contextTask, Attention::contextBlocked, new KernelContext(), scores, keys.values(),
+                        keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth,
+                        keys.keyStride(), keyCount);
+            }
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {

@@ -206,13 +206,13 @@ final class BatchLayout {
         return config.encoderDecoder() ? 0 : promptWidth - 1;
     }
 
-    /** The cached-state bytes of this batch in this mode (fp32). */
-    CacheBytes cacheBytes() {
+    /** The cached-state bytes of this batch in this mode: fp32, but EL's H in fp16 if {@code halfCross}. */
+    CacheBytes cacheBytes(boolean halfCross) {
         long d = config.dModel();
         long layers = config.decoderLayers();
         long perState = d * Float.BYTES;
         long cross = mode == AttentionMode.EL
-                ? (long) sentences * srcWidth * perState
+                ? (long) sentences * srcWidth * d * (halfCross ? Short.BYTES : Float.BYTES)
                 : 2 * layers * maxRows * srcWidth * perState;
         long self = (mode == AttentionMode.EL ? 1 : 2) * layers * slots * perState;
         return new CacheBytes(cross, self);

@@ -1,9 +1,11 @@
 package elattn.model.device;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.runtime.IntParam;
 import elattn.tasks.Logits;
+import elattn.tasks.attention.TensorCoreAttention;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,8 +90,15 @@ final class Buffers {
     final IntParam chunkRowsTimesFfn = new IntParam(0);
     /** The decoder's cross-attention key table (EL): key slots of H (absolute) by sentence and source position. */
     final IntArray srcKeys;
-    /** The encoder output H (sentences x srcWidth x d): EL's cross-attention state. */
+    /**
+     * The encoder output H (sentences x srcWidth x d): EL's cross-attention state, and MHA's source of
+     * its cross K/V. One element when {@link #halfEncoderOut}.
+     */
     final FloatArray encoderOut;
+    /** Whether H is kept in fp16 only ({@link #encoderOutHalf}): see {@link #halfCross}. */
+    final boolean halfEncoderOut;
+    /** H in fp16 when {@link #halfEncoderOut}, else one element. */
+    final HalfFloatArray encoderOutHalf;
     /** The residual stream of the chunk's rows (the encoder's x), copied into H after the last layer. */
     final FloatArray encX;
     final FloatArray encQ;
@@ -109,6 +118,17 @@ final class Buffers {
 
     /** The plan's kernel forms and the grids of its work-group tasks, resized by {@link #setRows}. */
     final KernelLaunches launches;
+
+    /**
+     * Whether a batch of {@code srcWidth} source positions of a model of width {@code d} keeps EL's H
+     * (the cross-attention state) in fp16 only: EL with tensor cores, whose cross-attention kernels
+     * read it so ({@code TensorCoreAttention.scores} / {@code .context}), where they take the sizes
+     * ({@code TensorCoreAttention.copiesAligned}; else the fp32 blocked kernels read an fp32 H). Half
+     * the bytes of the two reads of H per layer and step.
+     */
+    static boolean halfCross(boolean el, boolean tensorCores, int d, int srcWidth) {
+        return el && tensorCores && TensorCoreAttention.copiesAligned(d, 0, d, srcWidth);
+    }
 
     Buffers(BatchLayout layout, KernelLaunches launches) {
         this.launches = launches;
@@ -195,7 +215,10 @@ final class Buffers {
         Arrays.setAll(offsets, c -> c * rowsPerChunk);
         chunkOffsets = IntArray.fromArray(offsets);
         srcKeys = new IntArray(Math.max(1, layout.srcKeys.length));
-        encoderOut = FloatArray.deviceResident(Math.max(1, size(layout.sentences, layout.srcWidth, d)));
+        halfEncoderOut = encoder && halfCross(el, launches.tensorCores(), d, layout.srcWidth);
+        int hElements = Math.max(1, size(layout.sentences, layout.srcWidth, d));
+        encoderOut = FloatArray.deviceResident(halfEncoderOut ? 1 : hElements);
+        encoderOutHalf = HalfFloatArray.deviceResident(halfEncoderOut ? hElements : 1);
         encX = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encQ = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encK = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));

@@ -70,7 +70,7 @@ final class DecoderGraph {
                         b.bannedRows, b.bannedTokens);
         if (config.encoderDecoder()) {
             if (el) {
-                g.consumeFromDevice(b.encoderOut, b.srcKeys);
+                g.consumeFromDevice(b.halfEncoderOut ? b.encoderOutHalf : b.encoderOut, b.srcKeys);
             } else {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, b.crossRow);
                 g.consumeFromDevice(b.crossKeys);
@@ -135,7 +135,7 @@ final class DecoderGraph {
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
-                        layout.srcWidth, AttentionLayer.KeySharing.SENTENCE)
+                        layout.srcWidth, AttentionLayer.KeySharing.SENTENCE, b.halfEncoderOut ? b.encoderOutHalf : null)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
                         layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.NONE);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);

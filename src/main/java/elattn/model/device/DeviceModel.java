@@ -84,6 +84,8 @@ public final class DeviceModel implements StepModel {
     private Run idle;
     /** The layout of the last batch started, for {@link #cacheBytes}. */
     private BatchLayout last;
+    /** Whether the last batch started kept EL's H in fp16 (tensor cores). */
+    private boolean lastHalfCross;
 
     /**
      * EL-attention, with room for as many decoder steps as the model has positions and
@@ -283,7 +285,7 @@ public final class DeviceModel implements StepModel {
         if (last == null) {
             throw new IllegalStateException("no batch has started: cacheBytes() reports the batch of the last start()");
         }
-        return last.cacheBytes();
+        return last.cacheBytes(lastHalfCross);
     }
 
     /**
@@ -327,6 +329,7 @@ public final class DeviceModel implements StepModel {
         }
         idle = null;
         last = layout;
+        lastHalfCross = Buffers.halfCross(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.srcWidth);
         return run.start(batch, rowsPerSentence, request);
     }
 

@@ -23,7 +23,8 @@ import java.util.List;
  *    chunkTokens, chunkPositions ─► Embeddings.lookup (x √d if scale_embedding) ─► [layernorm_embedding] ─► x
  *    per layer:  x ─► attention over the sentence's unpadded positions (MHA form, chunkKeys) ─► y ─► x = LN(x + y)
  *                x ─► fc1 ─► act ─► fc2 ─► y ─► x = LN(x + y)
- *    x ─► History.append at chunkOffsets[c] ─► H[chunk's rows]   (H: sentences x srcWidth x d, persisted)
+ *    x ─► History.append at chunkOffsets[c] ─► H[chunk's rows]   (H: sentences x srcWidth x d, persisted;
+ *                                                                 EL with tensor cores: appendHalf, H in fp16)
  *  after the last chunk, H is the cross-attention state:
  *    EL:  H itself, shared by every decoder layer, head and beam (keys: srcKeys, absolute slots).
  *    MHA ("encoderCross", once): H ─► expand to one copy per beam ─► per decoder layer K = Linear_k,
@@ -78,8 +79,13 @@ final class EncoderGraph {
                     w.vector(layer.ffnNorm().weight()), w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
         }
         // H is written chunk by chunk as the decoder history is step by step: rows at a table's offset.
-        g.task("store", History::append, io.x(), b.encoderOut, b.chunkOffsets, io.rows(), d, b.chunk);
-        g.persistOnDevice(b.encoderOut);
+        if (b.halfEncoderOut) {
+            g.task("store", History::appendHalf, io.x(), b.encoderOutHalf, b.chunkOffsets, io.rows(), d, b.chunk);
+            g.persistOnDevice(b.encoderOutHalf);
+        } else {
+            g.task("store", History::append, io.x(), b.encoderOut, b.chunkOffsets, io.rows(), d, b.chunk);
+            g.persistOnDevice(b.encoderOut);
+        }
         return g.snapshot();
     }
 

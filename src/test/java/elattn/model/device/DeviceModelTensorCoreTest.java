@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * so that every linear of the tiny test models takes the tensor-core form, against HF's fp32
  * outputs, as HF's fp16 models would be judged: first-step logits within a bound (every family and
  * attention mode), and HF's greedy sequences on a clear majority of the cases. That the tensor cores
- * really ran shows as logits that differ from those of fp32 arithmetic on the same fp16 weights.
+ * really ran shows as logits that differ from those of fp32 arithmetic on the same fp16 weights; EL's
+ * cross-attention state (H, kept in fp16) is half of fp32's.
  * Not on the JVM device, for the reason {@link DeviceModelGroupFormsTest} gives (a thread per work
  * item: minutes per case); the kernels' own tests run there ({@code AttentionTiledTest},
  * {@code TensorCoreGemmTest}), and {@link #formsFollowTheSwitch} checks which products take them.
@@ -90,13 +91,21 @@ class DeviceModelTensorCoreTest {
                 DeviceModel tc = withTensorCores(OracleModels.halfModel(family, device.get(), mode, 1))) {
             float worst = 0;
             float fromExact = 0;
+            int halfH = 0;
+            int d = OracleModels.get(family).config().dModel();
             for (JsonElement e : OracleModels.get(family).cases().getAsJsonArray("first_step_logits")) {
                 JsonObject o = e.getAsJsonObject();
-                Batch batch = single(OracleModels.ints(o.getAsJsonArray("input_ids")));
+                int[] ids = OracleModels.ints(o.getAsJsonArray("input_ids"));
+                Batch batch = single(ids);
                 float[] logits = tc.start(batch, 1, OracleModels.logitsRequest(1, 1)).logits();
                 tc.close();
                 float[] fp32Math = exact.start(batch, 1, OracleModels.logitsRequest(1, 1)).logits();
                 exact.close();
+                // EL keeps H in fp16 for the tensor cores where they take the sizes: half the cross-attention state.
+                boolean half = Buffers.halfCross(mode == AttentionMode.EL, true, d, ids.length)
+                        && OracleModels.get(family).config().encoderDecoder();
+                halfH += half ? 1 : 0;
+                assertEquals(exact.cacheBytes().cross(), (half ? 2 : 1) * tc.cacheBytes().cross(), "cross-attention bytes");
                 worst = Math.max(worst, maxError(OracleModels.floats(o.getAsJsonArray("logits")), logits));
                 fromExact = Math.max(fromExact, maxError(fp32Math, logits));
             }
@@ -110,9 +119,9 @@ class DeviceModelTensorCoreTest {
                 }
             }
             String what = family + " " + mode + " with tensor cores on " + device;
-            LOG.info("{}: first-step logits within {} of HF fp32 ({} from fp32 arithmetic); {}/{} greedy cases give"
-                    + " HF's sequences; differing: {}", what, worst, fromExact, greedy.size() - differing.size(),
-                    greedy.size(), differing);
+            LOG.info("{}: first-step logits within {} of HF fp32 ({} from fp32 arithmetic; H in fp16 in {} of the"
+                    + " cases); {}/{} greedy cases give HF's sequences; differing: {}", what, worst, fromExact, halfH,
+                    greedy.size() - differing.size(), greedy.size(), differing);
             assertTrue(worst < LOGIT_BOUND, what + ": first-step logits differ from HF's fp32 ones by up to " + worst);
             assertTrue(fromExact > 0, what + ": logits equal fp32 arithmetic's: the tensor-core forms did not run");
             assertTrue(greedy.size() - differing.size() >= MIN_MATCHING_SHARE * greedy.size(),

@@ -5,6 +5,7 @@ import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.runtime.DataTransferMode;
@@ -64,7 +65,7 @@ class AttentionTiledTest {
                 case ROWS -> s.headStride() == 0;
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
                 case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE
-                        && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth());
+                        && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth(), s.keyStride());
                 case FUSED -> s.tables() == Tables.PER_SENTENCE && s.headStride() > 0
                         && s.width() <= TensorCoreAttention.FUSED_WIDTH;
                 default -> true;
@@ -91,12 +92,12 @@ class AttentionTiledTest {
                 // EL cross-attention: 4 beams of a sentence share a table (12 lanes: a block of lanes has
                 // several tables); 72 lanes, 70 columns, 75 keys.
                 new Shape("el-cross", 24, 3, 70, 0, 70, 80, 75, Tables.PER_SENTENCE),
-                // The same with 68 columns, a multiple of 4 as the tensor-core scores' copies need, but not of
-                // their steps of 16.
-                new Shape("el-cross-aligned", 24, 3, 68, 0, 68, 80, 75, Tables.PER_SENTENCE),
+                // The same with 72 columns, a multiple of 8 as the tensor-core pair's copies need, but not of
+                // their steps of 16; 75 keys (the softmax's zeros past them copied along).
+                new Shape("el-cross-aligned", 24, 3, 72, 0, 72, 80, 75, Tables.PER_SENTENCE),
                 // EL cross-attention with 4 beams x 16 heads = one block of lanes per sentence; 2 sentences,
-                // 133 keys and 132 columns: two blocks of each.
-                new Shape("el-cross-sentence-blocks", 8, 16, 132, 0, 132, 136, 133, Tables.PER_SENTENCE),
+                // 133 keys and 136 columns: two blocks of each.
+                new Shape("el-cross-sentence-blocks", 8, 16, 136, 0, 136, 136, 133, Tables.PER_SENTENCE),
                 // EL self-attention: one table per row, mostly the same slots as its neighbours'; 67 keys.
                 new Shape("el-self", 22, 3, 40, 0, 40, 70, 67, Tables.ANCESTRY),
                 // EL self-attention with 18 heads (two blocks of heads per row) and 260 columns.
@@ -105,6 +106,8 @@ class AttentionTiledTest {
                 new Shape("mha-encoder", 70, 2, 9, 9, 18, 70, 70, Tables.PER_SENTENCE),
                 // Encoder MHA with 64-wide heads (the fused form's widest) and 130 keys: three blocks of its keys.
                 new Shape("mha-encoder-wide", 66, 2, 64, 64, 128, 130, 130, Tables.PER_SENTENCE),
+                // The same with score rows of 132 (a multiple of 4, as the tensor-core pair needs).
+                new Shape("mha-encoder-aligned", 66, 2, 64, 64, 128, 132, 130, Tables.PER_SENTENCE),
                 // MHA cross-attention over per-row copies: no table agrees with another.
                 new Shape("mha-copies", 66, 2, 8, 8, 16, 65, 65, Tables.PER_ROW));
         return TestDevices.devices().flatMap(d -> shapes.stream().flatMap(s -> Arrays.stream(Form.values())
@@ -160,9 +163,11 @@ class AttentionTiledTest {
         FloatArray scores = new FloatArray(bufferRows * s.heads() * s.keyStride());
         FloatArray out = new FloatArray(bufferRows * s.heads() * s.width());
         out.init(Float.NaN);
+        // The tensor-core pair reads the states in fp16 (NaN stays NaN).
+        HalfFloatArray halfStates = HalfFloatArray.fromArray(states.toHeapArray());
         TaskGraph graph = new TaskGraph("attention")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, keyTable, map, out);
-        addTasks(graph, form, s, queries, states, keyTable, map, scores, out, scale);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, queries, states, halfStates, keyTable, map, out);
+        addTasks(graph, form, s, queries, states, halfStates, keyTable, map, scores, out, scale);
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
             setGrids(plan, form, s);
@@ -178,7 +183,8 @@ class AttentionTiledTest {
     }
 
     private static void addTasks(TaskGraph g, Form form, Shape s, FloatArray queries, FloatArray states,
-            IntArray keyTable, IntArray map, FloatArray scores, FloatArray out, float scale) {
+            HalfFloatArray halfStates, IntArray keyTable, IntArray map, FloatArray scores, FloatArray out,
+            float scale) {
         int rows = s.rows();
         int heads = s.heads();
         int width = s.width();
@@ -195,7 +201,7 @@ class AttentionTiledTest {
                     map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case ROWS -> g.task("scores", Attention::scoresRows, new KernelContext(), queries, states, keyTable, map,
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
-            case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, states,
+            case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, halfStates,
                     keyTable, map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
@@ -217,7 +223,7 @@ class AttentionTiledTest {
                     map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
             case ROWS -> g.task("context", Attention::contextRows, new KernelContext(), scores, states, keyTable, map,
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
-            case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, states,
+            case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, halfStates,
                     keyTable, map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
         }
     }

@@ -3,6 +3,7 @@ package elattn.tasks.attention;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ExecutionPlan;
@@ -119,17 +120,20 @@ class HistoryTest {
         int width = 3;
         FloatArray src = HostArrays.randomFloats(4 * width, 3);
         FloatArray cache = new FloatArray(10 * width);
+        HalfFloatArray halfCache = new HalfFloatArray(10 * width);
         IntArray stepOffsets = IntArray.fromArray(0, 2, 6);
         FloatArray expanded = new FloatArray(2 * 3 * 2 * width);
         IntArray positions = IntArray.fromArray(10, 11, 12, 20, 21, 22);
         IntArray rowSentence = IntArray.fromArray(1, 0, 1);
         IntArray looked = new IntArray(3);
         TaskGraph graph = new TaskGraph("h")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, src, cache, stepOffsets, positions, rowSentence)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, src, cache, halfCache, stepOffsets, positions,
+                        rowSentence)
                 .task("append", History::append, src, cache, stepOffsets, 4, width, 1)
+                .task("appendHalf", History::appendHalf, src, halfCache, stepOffsets, 4, width, 1)
                 .task("expand", History::expand, src, expanded, 2, 3, 2, width)
                 .task("lookup", History::rowLookup, positions, rowSentence, looked, 3, 2, 3)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, cache, expanded, looked);
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, cache, halfCache, expanded, looked);
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
             plan.execute();
         }
@@ -137,6 +141,8 @@ class HistoryTest {
         float[] expectedCache = new float[10 * width];
         System.arraycopy(s, 0, expectedCache, 2 * width, 4 * width);
         assertArrayEquals(expectedCache, cache.toHeapArray(), 0f, "append on " + device);
+        assertArrayEquals(HalfFloatArray.fromArray(expectedCache).toHeapArray(), halfCache.toHeapArray(), 0f,
+                "appendHalf (rounded to nearest fp16) on " + device);
         float[] expectedExpanded = new float[2 * 3 * 2 * width];
         for (int g = 0; g < 2; g++) {
             for (int k = 0; k < 3; k++) {

@@ -324,7 +324,9 @@ public final class Attention {
     /**
      * Softmax in place over the first {@code keyCount} scores of each (row, head) (stride
      * {@code keyStride}) as {@link #scoresTiled} leaves them: {@code -infinity} (no key) becomes 0,
-     * and a row without keys becomes all zeros. Launch a 1-D grid of global size
+     * and a row without keys becomes all zeros. The probabilities past {@code keyCount} up to the next
+     * multiple of 4 (within the stride) are set to 0, so that {@code TensorCoreAttention.context} may
+     * copy them in runs of 4. Launch a 1-D grid of global size
      * {@code rows * heads * SOFTMAX_GROUP} (or more: groups past the scores return) and local size
      * {@code SOFTMAX_GROUP}; group {@code g} handles scores row {@code g = r * heads + h}.
      */
@@ -369,6 +371,9 @@ public final class Attention {
         float inverse = partial[0] > 0f ? 1f / partial[0] : 0f;
         for (int j = l; j < keyCount; j += SOFTMAX_GROUP) {
             scores.set(base + j, scores.get(base + j) * inverse);
+        }
+        for (int j = keyCount + l; j < Math.min(keyStride, (keyCount + 3) / 4 * 4); j += SOFTMAX_GROUP) {
+            scores.set(base + j, 0f);
         }
     }
 

@@ -1,6 +1,7 @@
 package elattn.tasks.attention;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.Parallel;
 
@@ -48,6 +49,16 @@ public final class History {
 
     /** Writes this step's row states into their cache slots: {@code cache[stepOffsets[step] + r, :] = src[r, :]}. */
     public static void append(FloatArray src, FloatArray cache, IntArray stepOffsets, int rows, int width, int step) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (@Parallel int c = 0; c < width; c++) {
+                cache.set((stepOffsets.get(step) + r) * width + c, src.get(r * width + c));
+            }
+        }
+    }
+
+    /** {@link #append} into fp16 storage (rounded to nearest): EL's H for the tensor-core kernels. */
+    public static void appendHalf(FloatArray src, HalfFloatArray cache, IntArray stepOffsets, int rows, int width,
+            int step) {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int c = 0; c < width; c++) {
                 cache.set((stepOffsets.get(step) + r) * width + c, src.get(r * width + c));

@@ -1,35 +1,36 @@
 package elattn.tasks.attention;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
 
 /**
  * Attention over key tables shared by a sentence's rows, on tensor cores: {@link Attention#scoresBlocked}
- * and {@link Attention#contextBlocked} with operands rounded to fp16 and products summed in fp32
- * ({@link KernelContext#mma16816}). For EL cross-attention ({@code headStride} 0) these are most of
- * a decode step's arithmetic (bart-large at 256 sentences x 4 beams: 824 GFLOP per step, every one
- * of a sentence's 4 beams x 16 heads reads all of its H); for the encoder's MHA ({@code headStride}
- * = dh) they are most of the encoder's. CUDA only (compute capability 8.0+; the JVM runs
- * mma16816's Java form); the blocked and tiled kernels are the portable fp32 forms.
+ * and {@link Attention#contextBlocked} with the states in fp16, the other operands rounded to fp16 and
+ * products summed in fp32 ({@link KernelContext#mmaTiles}), and {@link #fused}, the encoder's MHA in
+ * one kernel. For EL cross-attention ({@code headStride} 0) scores and context are most of a decode
+ * step's arithmetic (bart-large at 256 sentences x 4 beams: 824 GFLOP per step, every one of a
+ * sentence's 4 beams x 16 heads reads all of its H, which EL then keeps in fp16). CUDA only (compute
+ * capability 8.0+; the JVM runs the intrinsics' Java forms); the blocked and tiled kernels are the
+ * portable fp32 forms.
  *
- * <p>Same block shape, grid ({@link Attention#blockedGrid}) and local size
- * ({@link Attention#BLOCK_GROUP} = 128 items, 4 warps) as the blocked kernels: a work-group computes
+ * <p>Scores and context have the blocked kernels' block shape, grid ({@link Attention#blockedGrid})
+ * and local size ({@link Attention#BLOCK_GROUP} = 128 items, 4 warps): a work-group computes
  * {@value #LANES} lanes (EL: a sentence's 4 beams x 16 heads, lane {@code r * heads + h}; MHA: rows
  * {@code r} of head {@code z}) against {@value #KEYS} keys (scores) or columns (context), and
  * makes one pass per run of lanes with one key table, so any tables are exact (and fast where a
  * block's lanes share one). The 4 warps split the block 2 x 2, each 32 lanes x 64 keys
- * (columns) as 2 x 8 mma tiles. Per step of {@value #DEPTH} along the reduction, as
- * {@code Gemm.hgemmTensorCore}: the items write the values read during the previous step into tile
- * buffer {@code step % 2} as fp16 pairs, one barrier, read the next step's values into registers,
- * then each warp does its 16 mma16816.
+ * (columns) as 2 x 8 mma tiles. Their operands stream through {@value #STAGES} stages of local
+ * tiles by {@link KernelContext#copyAsync} (16-byte copies that bypass registers), steps of
+ * {@value #DEPTH} along the reduction, as in {@code Gemm.hgemmTensorCore}:
  *
  * <pre>
- *   scores:  queries[lanes, c..c+16)       ──► tileA (lanes x 16) ─┐
- *            states[slot(k0..), c..c+16)   ──► tileB (keys x 16)  ─┴─► mma ─► acc ─► scores (scaled, -inf masked)
- *   context: p[lanes, j..j+16)             ──► tileA (lanes x 16) ─┐
- *            states[slot(j..j+16), c0..]ᵀ  ──► tileB (cols x 16)  ─┴─► mma ─► acc ─► out
+ *   scores:  queries[lanes, c..c+16)   fp32 ──► tileA (lanes x 16) ─┐
+ *            states[slot(k0..), c..+16) fp16 ──► tileB (keys x 16)  ─┴─► mmaTiles ─► acc ─► scores (scaled, -inf masked)
+ *   context: p[lanes, j..j+16)          fp32 ──► tileA (lanes x 16) ─┐
+ *            states[slot(j..j+16), c0..] fp16 ──► tileB (16 x cols)  ─┴─► mmaTilesTransposed ─► acc ─► out
  * </pre>
  */
 public final class TensorCoreAttention {
@@ -41,24 +42,23 @@ public final class TensorCoreAttention {
     private static final int ITEMS = Attention.BLOCK_GROUP;
     /** Reduction depth per step: one mma16816 k. */
     private static final int DEPTH = 16;
-    /** fp16 pairs per tile row. */
-    private static final int PAIRS = DEPTH / 2;
-    /** Tile row stride in ints: 12, so the 8 rows of a fragment read start in 8 distinct groups of 4 banks. */
-    private static final int STRIDE = PAIRS + 4;
-    /** Ints of one buffer of the lane tile and of the key (column) tile; each is double-buffered. */
-    private static final int LANE_TILE = LANES * STRIDE;
-    private static final int KEY_TILE = KEYS * STRIDE;
-    /** Stages of {@link #scores}'s fp32 tiles in local memory (3 x (64 + 128) rows x 20 floats: 45 KiB). */
+    /** Row stride in ints of {@link #scores}'s fp16 state tiles (8 pairs + 4): the 8 rows of a fragment read start in 8 distinct groups of 4 banks. */
+    private static final int STRIDE = DEPTH / 2 + 4;
+    /** Tile stages in local memory of {@link #scores} (34 KiB) and {@link #context} (28 KiB). */
     private static final int STAGES = 3;
-    /** Row stride in floats of {@link #scores}'s fp32 tiles (16 + 4): a fragment's float2 reads hit every bank twice. */
+    /** Row stride in floats of the fp32 tiles (16 + 4): a fragment's float2 reads hit every bank twice. */
     private static final int FLOAT_STRIDE = DEPTH + 4;
     /** 16-byte copies per fp32 tile row (4), and the rows the items copy per pass (128 / 4 = 32). */
     private static final int CHUNKS = DEPTH / 4;
     private static final int CHUNK_ROWS = ITEMS / CHUNKS;
-    /** Tile rows the items copy per pass, one pair each: 128 / 8 = 16; and the passes per tile. */
-    private static final int COPY_ROWS = ITEMS / PAIRS;
-    private static final int LANE_LOADS = LANES / COPY_ROWS;
-    private static final int KEY_LOADS = KEYS / COPY_ROWS;
+    /** Row stride in ints of {@link #context}'s state tiles (a key's 128 fp16 columns + 4 pairs): 16-byte rows, ldmatrix without bank conflicts. */
+    private static final int COLUMN_STRIDE = KEYS / 2 + 4;
+    /** 16-byte copies per state row of {@link #context} (16), and the keys the items copy per pass (8). */
+    private static final int COLUMN_CHUNKS = KEYS / 8;
+    private static final int KEY_ROWS = ITEMS / COLUMN_CHUNKS;
+    /** 16-byte copies per fp16 tile row (2), and the rows the items copy per pass (64). */
+    private static final int HALF_CHUNKS = DEPTH / 8;
+    private static final int HALF_CHUNK_ROWS = ITEMS / HALF_CHUNKS;
     /** A warp's part of the block: 32 lanes x 64 keys, 2 x 8 tiles of 16 x 8. */
     private static final int WARP_LANES = 32;
     private static final int WARP_KEYS = 64;
@@ -83,20 +83,19 @@ public final class TensorCoreAttention {
      * Raw scaled scores, as {@link Attention#scoresBlocked} leaves them ({@code -infinity} for no
      * key), on tensor cores. Launch
      * {@link Attention#blockedGrid}{@code (rows, heads, headStride, keyCount)} with local size
-     * {@code (BLOCK_GROUP, 1, 1)}; {@code width}, {@code headStride} and {@code stateWidth} multiples
-     * of 4 ({@link #copiesAligned}).
+     * {@code (BLOCK_GROUP, 1, 1)}; the states in fp16, the sizes as {@link #copiesAligned} requires.
      *
-     * <p>Per run of lanes with one key table, the block's queries and its keys' states stream
-     * through {@value #STAGES} stages of fp32 tiles ({@value #DEPTH} columns each) by
+     * <p>Per run of lanes with one key table, the block's queries (fp32) and its keys' states (fp16)
+     * stream through {@value #STAGES} stages of tiles ({@value #DEPTH} columns each) by
      * {@link KernelContext#copyAsync}, as in {@code Gemm.hgemmTensorCore}: while the warps multiply
-     * stage t (its fp32 pairs rounded to fp16 as the fragments are read), the copies of the next two
-     * are in flight, and no item waits on a global read.
+     * stage t ({@link KernelContext#mmaTiles}; the queries' fp32 pairs rounded to fp16 as the
+     * fragments are read), the copies of the next two are in flight, and no item waits on a global read.
      */
-    public static void scores(KernelContext ctx, FloatArray queries, FloatArray states, IntArray keyTable,
+    public static void scores(KernelContext ctx, FloatArray queries, HalfFloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray scores, int rows, int heads, int width, int headStride, int stateWidth,
             int keyStride, int keyCount, float scale) {
         float[] tileA = ctx.allocateFloatLocalArray(STAGES * LANES * FLOAT_STRIDE);
-        float[] tileB = ctx.allocateFloatLocalArray(STAGES * KEYS * FLOAT_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(STAGES * KEYS * STRIDE);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
         int[] tileSlot = ctx.allocateIntLocalArray(KEYS);
         int lanesPerRow = headStride == 0 ? heads : 1;
@@ -111,15 +110,18 @@ public final class TensorCoreAttention {
         int id = ctx.localIdx;
         int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
         int warpKey = id / KernelContext.WARP % 2 * WARP_KEYS;
-        // This item copies chunk copyChunk (4 columns) of tile rows copyRow + CHUNK_ROWS * l.
+        // This item copies chunk copyChunk (4 columns) of query rows copyRow + CHUNK_ROWS * l, and chunk
+        // keyChunk (8 columns) of key rows keyRow + HALF_CHUNK_ROWS * l.
         int copyChunk = id % CHUNKS;
         int copyRow = id / CHUNKS;
+        int keyChunk = id % HALF_CHUNKS;
+        int keyRow = id / HALF_CHUNKS;
         if (id < LANES) {
             laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
         int[] queryAt = new int[LANES / CHUNK_ROWS];
-        int[] keyAt = new int[KEYS / CHUNK_ROWS];
+        int[] keyAt = new int[KEYS / HALF_CHUNK_ROWS];
         int steps = (width + DEPTH - 1) / DEPTH;
         int start = 0;
         while (start < live) {
@@ -135,8 +137,8 @@ public final class TensorCoreAttention {
                 int lane = copyRow + l * CHUNK_ROWS;
                 queryAt[l] = lane >= start && lane < end ? query(q0 + lane, lanesPerRow, heads, head) * width : -1;
             }
-            for (int l = 0; l < KEYS / CHUNK_ROWS; l++) {
-                int slot = tileSlot[copyRow + l * CHUNK_ROWS];
+            for (int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
+                int slot = tileSlot[keyRow + l * HALF_CHUNK_ROWS];
                 keyAt[l] = slot >= 0 ? slot * stateWidth + column0 : -1;
             }
             for (int t = 1 - STAGES; t < steps; t++) {
@@ -150,14 +152,15 @@ public final class TensorCoreAttention {
                     ctx.copyAsync(tileA, (next % STAGES * LANES + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
                             + 4 * copyChunk, queries, queryAt[l] + c, queryAt[l] >= 0 && c < width);
                 }
-                for (int l = 0; l < KEYS / CHUNK_ROWS; l++) {
-                    ctx.copyAsync(tileB, (next % STAGES * KEYS + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
-                            + 4 * copyChunk, states, keyAt[l] + c, keyAt[l] >= 0 && c < width);
+                int h = next * DEPTH + 8 * keyChunk;
+                for (int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
+                    ctx.copyAsync(tileB, (next % STAGES * KEYS + keyRow + l * HALF_CHUNK_ROWS) * STRIDE + 4 * keyChunk,
+                            states, keyAt[l] + h, keyAt[l] >= 0 && h < width);
                 }
                 ctx.commitCopies();
                 if (t >= 0) {
                     ctx.mmaTiles(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE, FLOAT_STRIDE, TILES_M,
-                            tileB, (t % STAGES * KEYS + warpKey) * FLOAT_STRIDE, FLOAT_STRIDE, TILES_N);
+                            tileB, (t % STAGES * KEYS + warpKey) * STRIDE, STRIDE, TILES_N);
                 }
             }
             // The zero-filling copies past the last step must land before the next run's.
@@ -181,27 +184,36 @@ public final class TensorCoreAttention {
     }
 
     /**
-     * Whether {@link #scores} takes these sizes: its copies move 4 floats from 16-byte-aligned
-     * addresses, so query rows ({@code width}), state rows ({@code stateWidth}) and head offsets
-     * ({@code headStride}) must be multiples of 4 (every real model's are). Host-side helper.
+     * Whether {@link #scores} and {@link #context} take these sizes: their copies move 16 bytes (8
+     * fp16 states, 4 fp32 queries or probabilities) from 16-byte-aligned addresses, so state rows
+     * ({@code stateWidth}), head offsets ({@code headStride}) and query rows ({@code width}) must be
+     * multiples of 8 and score rows ({@code keyStride}) of 4 (as bart-large's 1024 and 1024 are).
+     * Host-side helper.
      */
-    public static boolean copiesAligned(int width, int headStride, int stateWidth) {
-        return width % 4 == 0 && headStride % 4 == 0 && stateWidth % 4 == 0;
+    public static boolean copiesAligned(int width, int headStride, int stateWidth, int keyStride) {
+        return width % 8 == 0 && headStride % 8 == 0 && stateWidth % 8 == 0 && keyStride % 4 == 0;
     }
 
     /**
      * {@code out[lane, c] = sum_j p[lane, j] * states[slot_j, head * headStride + c]}, as
-     * {@link Attention#contextBlocked}, on tensor cores. Launch
+     * {@link Attention#contextBlocked}, on tensor cores, the states in fp16. Launch
      * {@link Attention#blockedGrid}{@code (rows, heads, headStride, width)} with local size
-     * {@code (BLOCK_GROUP, 1, 1)}. Item {@code id} copies column {@code c0 + id} of the step's 16
-     * states (a warp reads 32 consecutive floats of a state) and packs them as the 8 pairs of its
-     * tile row, the transpose mma16816's B operand wants.
+     * {@code (BLOCK_GROUP, 1, 1)}; sizes as {@link #copiesAligned} requires, and the probabilities
+     * past {@code keyCount} up to the next multiple of 4 zero (as {@link Attention#softmaxGroup}
+     * leaves them), since they are copied in runs of 4.
+     *
+     * <p>Per run of lanes with one key table, {@value #DEPTH} keys a step: the lanes' probabilities
+     * (fp32, {@value #LANES} x {@value #DEPTH}) and the keys' states (fp16, {@value #DEPTH} keys x
+     * {@value #KEYS} columns, stored as they are, key-major) stream through {@value #STAGES} stages
+     * by {@link KernelContext#copyAsync}; {@link KernelContext#mmaTilesTransposed} reads the states
+     * transposed. The key slots of step t + 1 are read into registers during step t, so the copies
+     * never wait on the key table.
      */
-    public static void context(KernelContext ctx, FloatArray scores, FloatArray states, IntArray keyTable,
+    public static void context(KernelContext ctx, FloatArray scores, HalfFloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride, int stateWidth,
             int keyStride, int keyCount) {
-        int[] tileA = ctx.allocateIntLocalArray(2 * LANE_TILE);
-        int[] tileB = ctx.allocateIntLocalArray(2 * KEY_TILE);
+        float[] tileA = ctx.allocateFloatLocalArray(STAGES * LANES * FLOAT_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(STAGES * DEPTH * COLUMN_STRIDE);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
         int lanesPerRow = headStride == 0 ? heads : 1;
         int q0 = ctx.groupIdy * LANES;
@@ -214,18 +226,22 @@ public final class TensorCoreAttention {
         int id = ctx.localIdx;
         int warpLane = id / KernelContext.WARP / 2 * WARP_LANES;
         int warpColumn = id / KernelContext.WARP % 2 * WARP_KEYS;
-        int copyPair = id % PAIRS;
-        int copyRow = id / PAIRS;
-        int column = c0 + id;
+        // This item copies chunk copyChunk (4 keys) of probability rows copyRow + CHUNK_ROWS * l, and
+        // chunk columnChunk (8 columns) of the states of keys keyRow + KEY_ROWS * l of a step.
+        int copyChunk = id % CHUNKS;
+        int copyRow = id / CHUNKS;
+        int columnChunk = id % COLUMN_CHUNKS;
+        int keyRow = id / COLUMN_CHUNKS;
+        int column = c0 + 8 * columnChunk;
         int stateColumn = head * headStride + column;
         if (id < LANES) {
             laneTable[id] = id < live ? rowMap.get((q0 + id) / lanesPerRow) * keyStride : -1;
         }
         float[] acc = new float[TILES_M * TILES_N * 4];
-        float[] nextA = new float[2 * LANE_LOADS];
-        // Entry j: this item's column of the step's key j.
-        float[] nextB = new float[DEPTH];
-        int[] probabilityAt = new int[LANE_LOADS];
+        int[] probabilityAt = new int[LANES / CHUNK_ROWS];
+        // The slots of this item's keys in the step whose copies are issued next.
+        int[] slot = new int[DEPTH / KEY_ROWS];
+        int steps = (keyCount + DEPTH - 1) / DEPTH;
         int start = 0;
         while (start < live) {
             ctx.localBarrier();
@@ -234,44 +250,46 @@ public final class TensorCoreAttention {
             while (end < live && laneTable[end] == table) {
                 end++;
             }
-            for (int l = 0; l < LANE_LOADS; l++) {
-                int lane = copyRow + l * COPY_ROWS;
+            for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                int lane = copyRow + l * CHUNK_ROWS;
                 probabilityAt[l] = lane >= start && lane < end
                         ? query(q0 + lane, lanesPerRow, heads, head) * keyStride : -1;
             }
-            for (int l = 0; l < 2 * LANE_LOADS; l++) {
-                nextA[l] = valueOrZero(scores, probabilityAt[l / 2], 2 * copyPair + l % 2, keyCount);
+            for (int l = 0; l < DEPTH / KEY_ROWS; l++) {
+                slot[l] = keySlot(keyTable, table, keyRow + l * KEY_ROWS, keyCount);
             }
-            for (int j = 0; j < DEPTH; j++) {
-                nextB[j] = keyState(states, keyTable, table, j, keyCount, stateWidth, stateColumn, column < width);
+            for (int t = 1 - STAGES; t < steps; t++) {
+                if (t >= 0) {
+                    ctx.awaitCopies(STAGES - 2);
+                    ctx.localBarrier();
+                }
+                int next = t + STAGES - 1;
+                int j = next * DEPTH + 4 * copyChunk;
+                for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                    ctx.copyAsync(tileA, (next % STAGES * LANES + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
+                            + 4 * copyChunk, scores, probabilityAt[l] + j, probabilityAt[l] >= 0 && j < keyCount);
+                }
+                for (int l = 0; l < DEPTH / KEY_ROWS; l++) {
+                    ctx.copyAsync(tileB, (next % STAGES * DEPTH + keyRow + l * KEY_ROWS) * COLUMN_STRIDE
+                            + 4 * columnChunk, states, slot[l] * stateWidth + stateColumn,
+                            slot[l] >= 0 && column < width);
+                    slot[l] = keySlot(keyTable, table, (next + 1) * DEPTH + keyRow + l * KEY_ROWS, keyCount);
+                }
+                ctx.commitCopies();
+                if (t >= 0) {
+                    ctx.mmaTilesTransposed(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE,
+                            FLOAT_STRIDE, TILES_M, tileB, t % STAGES * DEPTH * COLUMN_STRIDE + warpColumn / 2,
+                            COLUMN_STRIDE, TILES_N);
+                }
             }
-            for (int j0 = 0; j0 < keyCount; j0 += DEPTH) {
-                int laneBuffer = j0 / DEPTH % 2 * LANE_TILE;
-                int columnBuffer = j0 / DEPTH % 2 * KEY_TILE;
-                for (int l = 0; l < LANE_LOADS; l++) {
-                    tileA[laneBuffer + (copyRow + l * COPY_ROWS) * STRIDE + copyPair] =
-                            KernelMath.packHalf2(nextA[2 * l], nextA[2 * l + 1]);
-                }
-                for (int q = 0; q < PAIRS; q++) {
-                    tileB[columnBuffer + id * STRIDE + q] = KernelMath.packHalf2(nextB[2 * q], nextB[2 * q + 1]);
-                }
-                ctx.localBarrier();
-                for (int l = 0; l < 2 * LANE_LOADS; l++) {
-                    nextA[l] = valueOrZero(scores, probabilityAt[l / 2], j0 + DEPTH + 2 * copyPair + l % 2, keyCount);
-                }
-                for (int j = 0; j < DEPTH; j++) {
-                    nextB[j] = keyState(states, keyTable, table, j0 + DEPTH + j, keyCount, stateWidth, stateColumn,
-                            column < width);
-                }
-                ctx.mmaTiles(acc, 0, tileA, laneBuffer + warpLane * STRIDE, STRIDE, TILES_M, tileB,
-                        columnBuffer + warpColumn * STRIDE, STRIDE, TILES_N);
-            }
+            // The zero-filling copies past the last step must land before the next run's.
+            ctx.awaitCopies(0);
             for (int i = 0; i < TILES_M; i++) {
-                for (int j = 0; j < TILES_N; j++) {
+                for (int jt = 0; jt < TILES_N; jt++) {
                     for (int e = 0; e < 4; e++) {
-                        int t = (i * TILES_N + j) * 4 + e;
+                        int t = (i * TILES_N + jt) * 4 + e;
                         int lane = warpLane + i * 16 + ctx.mmaRow(e);
-                        int c = c0 + warpColumn + j * 8 + ctx.mmaCol(e);
+                        int c = c0 + warpColumn + jt * 8 + ctx.mmaCol(e);
                         if (lane >= start && lane < end && c < width) {
                             out.set(query(q0 + lane, lanesPerRow, heads, head) * width + c, acc[t]);
                         }
@@ -475,16 +493,9 @@ public final class TensorCoreAttention {
         return new long[] {Math.max(1, (rows + LANES - 1) / LANES) * (long) ITEMS, Math.max(1, heads)};
     }
 
-    /** {@code x[at + c]}, or 0 where there is no such value ({@code at} negative or {@code c >= bound}): the padding of edge tiles. */
-    private static float valueOrZero(FloatArray x, int at, int c, int bound) {
-        return at >= 0 && c < bound ? x.get(at + c) : 0f;
-    }
-
-    /** Column {@code column} of key {@code key}'s state in the key table at {@code table}; 0 without a state (masked, past the keys or the columns). */
-    private static float keyState(FloatArray states, IntArray keyTable, int table, int key, int keyCount,
-            int stateWidth, int column, boolean inside) {
-        int slot = key < keyCount ? keyTable.get(table + key) : -1;
-        return slot >= 0 && inside ? states.get(slot * stateWidth + column) : 0f;
+    /** The slot of key {@code key} in the key table at {@code table}; -1 past the keys or without a state. */
+    private static int keySlot(IntArray keyTable, int table, int key, int keyCount) {
+        return key < keyCount ? keyTable.get(table + key) : -1;
     }
 
     /** The (row, head) index {@code r * heads + h} of a lane: lane r*heads+h (EL), or lane r of head {@code head} (MHA). */

@@ -187,6 +187,65 @@ class TensorCoreGemmTest {
         assertTrue(Math.sqrt(error / norm) < 1e-2, "relative error " + Math.sqrt(error / norm) + " on " + device);
     }
 
+    static Stream<Arguments> weightLayouts() {
+        return mmaDevices().flatMap(d -> Stream.of(Arguments.of(d, true), Arguments.of(d, false)));
+    }
+
+    /**
+     * {@link Gemm#weightsTensorCore}: two products (heads) of EL's strided, batched addressing, W by
+     * output (projectHeads) and k-major (expandQuery, read transposed), odd m over two blocks of
+     * rows, n = 72 over two of columns, k = 40 (not a multiple of the steps), a bias; small integers
+     * (exact in fp16 and in fp32 sums), so every element must come out exactly against the
+     * addressing {@link Gemm#weightsBlocked} documents, computed here.
+     */
+    @ParameterizedTest(name = "{0} byOutput={1}")
+    @MethodSource("weightLayouts")
+    void weightsProductIsExactOnSmallIntegers(TestDevice device, boolean byOutput) {
+        int batch = 2;
+        int m = 70;
+        int n = 72;
+        int k = 40;
+        int lda = batch * k;
+        int ldw = byOutput ? k : n;
+        int ldc = batch * n;
+        float[] a = new float[m * lda];
+        float[] w = new float[batch * n * k];
+        float[] bias = new float[batch * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i * 7 + i / lda) % 11 - 5;
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (i * 5 + i / ldw * 3) % 9 - 4;
+        }
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] = i % 7 - 3;
+        }
+        float[] expected = new float[m * ldc];
+        for (int z = 0; z < batch; z++) {
+            for (int r = 0; r < m; r++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = bias[z * n + j];
+                    for (int p = 0; p < k; p++) {
+                        float wv = byOutput ? w[(z * n + j) * ldw + p] : w[(z * k + p) * ldw + j];
+                        sum += a[z * k + r * lda + p] * wv;
+                    }
+                    expected[z * n + r * ldc + j] = sum;
+                }
+            }
+        }
+        FloatArray da = FloatArray.fromArray(a);
+        HalfFloatArray dw = HalfFloatArray.fromArray(w);
+        FloatArray db = FloatArray.fromArray(bias);
+        FloatArray c = new FloatArray(m * ldc);
+        c.init(Float.NaN); // every element must be written
+        TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, da, dw, db, c)
+                .task("mm", Gemm::weightsTensorCore, new KernelContext(), da, lda, dw, ldw, byOutput ? 1 : 0, db, 1,
+                        c, ldc, m, n, k)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+        executeOnce(device, graph, "g.mm", Gemm.weightsTensorCoreGrid(m, n, batch));
+        assertArrayEquals(expected, c.toHeapArray(), "weightsTensorCore byOutput=" + byOutput + " on " + device);
+    }
+
     @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("openClDevices")
     void openClRefusesToBuildIt(TestDevice device) {

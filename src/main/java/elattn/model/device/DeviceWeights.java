@@ -99,7 +99,8 @@ final class DeviceWeights<A extends NativeArray> {
                         () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
                         Linear.tiledGrid(1, 1).getLocalWork());
             }
-            case BLOCKED -> weightsBlocked(g, name, x, in, weight, in, true, vector(bias), y, out, rows, out, in, 1);
+            case BLOCKED -> weightsProduct(g, name, KernelLaunches.ProductForm.BLOCKED, x, in, weight, in, true,
+                    vector(bias), y, out, rows, out, in, 1);
             case TENSOR_CORE -> {
                 if (kernels.tensorCoreLinear() == null) {
                     throw new IllegalStateException("tensor cores multiply fp16 weights; these are "
@@ -128,29 +129,31 @@ final class DeviceWeights<A extends NativeArray> {
     }
 
     /**
-     * EL's expanded queries {@code q W^K} per head: {@link Gemm#weightsBlocked} (per head, rows x dh
-     * times dh x d), or the loop form where {@link KernelLaunches#productForm} picks a per-output
-     * form (there is no other).
+     * EL's expanded queries {@code q W^K} per head: {@link Gemm#weightsBlocked} or
+     * {@link Gemm#weightsTensorCore} (per head, rows x dh times dh x d), or the loop form where
+     * {@link KernelLaunches#productForm} picks a per-output form (there is no other).
      */
     void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
             int d) {
-        if (productForm(d, heads, false) == KernelLaunches.ProductForm.BLOCKED) {
-            weightsBlocked(g, name, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
+        KernelLaunches.ProductForm form = productForm(d, heads, false);
+        if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE) {
+            weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
         } else {
             g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
         }
     }
 
     /**
-     * EL's per-head value projection with {@code W^V} and {@code b^V}: {@link Gemm#weightsBlocked}
-     * (per head, rows x d times d x dh), {@link ElAttention#projectHeadsGroup} or the loop form, as
-     * {@link KernelLaunches#productForm} picks.
+     * EL's per-head value projection with {@code W^V} and {@code b^V}: {@link Gemm#weightsBlocked} or
+     * {@link Gemm#weightsTensorCore} (per head, rows x d times d x dh), {@link ElAttention#projectHeadsGroup}
+     * or the loop form, as {@link KernelLaunches#productForm} picks.
      */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        switch (productForm(headDim, heads, false)) {
-            case BLOCKED -> weightsBlocked(g, name, context, heads * d, v.weight(), d, true, vector(v.bias()), out, d,
-                    rows, headDim, d, heads);
+        KernelLaunches.ProductForm form = productForm(headDim, heads, false);
+        switch (form) {
+            case BLOCKED, TENSOR_CORE -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
+                    vector(v.bias()), out, d, rows, headDim, d, heads);
             case PER_OUTPUT -> {
                 g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()),
                         out, rows, heads, headDim, d);
@@ -168,18 +171,25 @@ final class DeviceWeights<A extends NativeArray> {
     }
 
     /**
-     * Adds the precision's {@link Gemm#weightsBlocked} over {@code rows} live rows with its grid; the
-     * arguments are the kernel's (see there), {@code bias} null for none, {@code batch} the number of
-     * products.
+     * Adds the precision's {@link Gemm#weightsBlocked}, or with {@code form} TENSOR_CORE
+     * {@link Gemm#weightsTensorCore} (where it takes the strides; else the blocked kernel), over
+     * {@code rows} live rows with its grid; the arguments are the kernels' (see there), {@code bias}
+     * null for none, {@code batch} the number of products.
      */
-    private void weightsBlocked(TaskGraph g, String name, FloatArray a, int lda, A w, int ldw, boolean byOutput,
-            FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
+    private void weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda, A w,
+            int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
+        boolean tensorCore = form == KernelLaunches.ProductForm.TENSOR_CORE && Gemm.weightsTensorCoreAligned(lda, ldw, k);
+        if (tensorCore && kernels.weightsTensorCore() == null) {
+            throw new IllegalStateException("tensor cores multiply fp16 weights; these are " + weights.precision());
+        }
         // Without a bias, a stands in for the array the kernel does not read.
-        g.task(name, kernels.weightsBlocked(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0,
-                bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
-        launches().add(g, name,
-                () -> Gemm.weightsGrid(Math.max(1, KernelLaunches.value(rows)), n, batch).getGlobalWork(),
-                Gemm.weightsGrid(1, 1, 1).getLocalWork());
+        g.task(name, tensorCore ? kernels.weightsTensorCore() : kernels.weightsBlocked(), new KernelContext(), a, lda,
+                w, ldw, byOutput ? 1 : 0, bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
+        launches().add(g, name, () -> {
+            int live = Math.max(1, KernelLaunches.value(rows));
+            return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch) : Gemm.weightsGrid(live, n, batch))
+                    .getGlobalWork();
+        }, (tensorCore ? Gemm.weightsTensorCoreGrid(1, 1, 1) : Gemm.weightsGrid(1, 1, 1)).getLocalWork());
     }
 
     /**

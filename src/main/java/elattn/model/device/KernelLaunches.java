@@ -43,8 +43,9 @@ final class KernelLaunches {
         /** 64 x 64 register blocks: {@link Gemm#weightsBlocked}. */
         BLOCKED,
         /**
-         * Tensor cores, 128 x 128 blocks ({@link Gemm#hgemmTensorCore}): plain linears with fp16
-         * weights, in plans that use tensor cores, where TILED or BLOCKED would be taken.
+         * Tensor cores, in plans that use them (fp16 weights), where TILED or BLOCKED would be taken:
+         * plain linears in 128 x 128 blocks ({@link Gemm#hgemmTensorCore}), EL's per-head products in
+         * 64 x 64 blocks ({@link Gemm#weightsTensorCore}).
          */
         TENSOR_CORE,
         /**
@@ -111,8 +112,9 @@ final class KernelLaunches {
      * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
      * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
      * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
-     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product with a tiled form (a plain
-     * linear) that would be TILED or BLOCKED is {@link ProductForm#TENSOR_CORE}.
+     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product that would be TILED or
+     * BLOCKED is {@link ProductForm#TENSOR_CORE} (a plain linear: {@link Gemm#hgemmTensorCore}; EL's
+     * per-head products: {@link Gemm#weightsTensorCore}).
      */
     ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
         if (!group()) {
@@ -124,7 +126,7 @@ final class KernelLaunches {
         } else if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
             form = ProductForm.BLOCKED;
         }
-        return tensorCores && tiledForm && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
+        return tensorCores && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
     }
 
     /**

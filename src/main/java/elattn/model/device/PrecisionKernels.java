@@ -40,6 +40,8 @@ import java.util.function.Function;
  *                     {@link ElAttention#projectHeadsGroup} / {@link ElAttention#projectHeadsGroupHalf}
  * @param tensorCoreLinear {@code y = x Wᵀ + b} on tensor cores ({@link Gemm#hgemmTensorCore}: x rounded to
  *                     fp16, fp32 sums), for fp16 weights only; null for fp32 weights
+ * @param weightsTensorCore {@code weightsBlocked} on tensor cores ({@link Gemm#weightsTensorCore}), for
+ *                     EL's per-head products with fp16 weights; null for fp32 weights
  * @param widen        a weight vector (bias, layer-norm gain/shift) as fp32, the form every vector
  *                     takes on the device: the array itself for fp32, an exact widened copy for fp16
  */
@@ -56,15 +58,17 @@ record PrecisionKernels<A extends NativeArray>(
                 projectHeadsGroup,
         Task9<KernelContext, FloatArray, A, FloatArray, Integer, FloatArray, Integer, Integer, Integer>
                 tensorCoreLinear,
+        Task13<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
+                Integer, Integer, Integer> weightsTensorCore,
         Function<A, FloatArray> widen) {
 
     static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,
             Linear::forwardGroup, Gemm::weightsBlocked, Embeddings::lookup,
-            ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, null, a -> a);
+            ElAttention::expandQuery, ElAttention::projectHeads, ElAttention::projectHeadsGroup, null, null, a -> a);
     static final PrecisionKernels<HalfFloatArray> FP16 = new PrecisionKernels<>(Linear::forwardHalf,
             Linear::forwardTiledHalf, Linear::forwardGroupHalf, Gemm::weightsBlockedHalf,
             Embeddings::lookupHalf, ElAttention::expandQueryHalf, ElAttention::projectHeadsHalf,
-            ElAttention::projectHeadsGroupHalf, Gemm::hgemmTensorCore,
+            ElAttention::projectHeadsGroupHalf, Gemm::hgemmTensorCore, Gemm::weightsTensorCore,
             h -> FloatArray.fromArray(h.toHeapArray()));
 
     /** The kernels for weights stored in {@code precision}. */

@@ -61,7 +61,7 @@ class DeviceModelTensorCoreTest {
     /**
      * The rule ({@link KernelLaunches#productForm}): with tensor cores, a plain linear that would take
      * a register-blocked form (128 x 128 or 64 x 64) takes the tensor-core form; a small one keeps
-     * the per-output form, and EL's per-head products (no tensor-core form) keep theirs; a linear
+     * the per-output form, and EL's per-head products take theirs (weightsTensorCore); a linear
      * whose in-features are not a multiple of 8 (the tensor-core copies' 16 bytes) stays blocked.
      */
     @Test
@@ -73,7 +73,8 @@ class DeviceModelTensorCoreTest {
         assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(512, 1024, 1, true));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(512, 1024, 1, true));
         assertEquals(KernelLaunches.ProductForm.PER_OUTPUT, cores.productForm(4, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.productForm(1024, 1024, 16, false));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 1024, 16, false));
+        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(1024, 1024, 16, false));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.linearForm(512, 1024, 4096));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.linearForm(512, 1020, 4096));
         assertEquals(KernelLaunches.ProductForm.TILED, plain.linearForm(1024, 1020, 50265));

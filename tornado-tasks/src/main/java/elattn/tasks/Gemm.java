@@ -99,6 +99,20 @@ public final class Gemm {
     /** Rows of an fp32 tile the 256 items copy in one pass (64), and the passes per stage (2). */
     private static final int TC_FLOAT_ROWS_PER_PASS = TC_THREADS / TC_FLOAT_CHUNKS;
     private static final int TC_FLOAT_PASSES = TC_BLOCK / TC_FLOAT_ROWS_PER_PASS;
+    /** Rows and columns of C one work-group of {@link #weightsTensorCore} computes, its items (4 warps), a warp's part (32 x 32). */
+    private static final int WTC_BLOCK = 64;
+    private static final int WTC_THREADS = 4 * KernelContext.WARP;
+    private static final int WTC_WARP = 32;
+    private static final int WTC_TILES_M = WTC_WARP / 16;
+    private static final int WTC_TILES_N = WTC_WARP / 8;
+    /** A rows its 128 items copy per pass (32), and the passes per stage (2). */
+    private static final int WTC_FLOAT_ROWS_PER_PASS = WTC_THREADS / TC_FLOAT_CHUNKS;
+    private static final int WTC_FLOAT_PASSES = WTC_BLOCK / WTC_FLOAT_ROWS_PER_PASS;
+    /** A k-major B tile: 16 depth rows of 64 fp16 outputs (8 chunks), row stride 32 pairs + 4 (16-byte rows for ldmatrix). */
+    private static final int WTC_ROW_CHUNKS = WTC_BLOCK / 8;
+    private static final int WTC_ROW_STRIDE = WTC_BLOCK / 2 + 4;
+    /** Ints of a B stage: the by-output tile (64 x TC_STRIDE = 768), which holds the k-major one (16 x WTC_ROW_STRIDE = 576). */
+    private static final int WTC_B_TILE = WTC_BLOCK * TC_STRIDE;
     /** Rows and columns of the block one warp computes. */
     private static final int TC_WARP_M = 64;
     private static final int TC_WARP_N = 32;
@@ -541,6 +555,109 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #weightsBlockedHalf}'s batched, strided product {@code C = A B + bias} on tensor cores
+     * (A rounded to fp16, fp32 sums): the same arguments and the same addressing of A, B (either
+     * layout of W) and C, for EL's per-head products (expandQuery: n = d, k = headDim, W k-major;
+     * projectHeads: n = headDim, k = d, W by output). CUDA only, like {@link #hgemmTensorCore};
+     * {@code lda} a multiple of 4, {@code ldw} and {@code k} of 8 ({@link #weightsTensorCoreAligned}).
+     *
+     * <p>Launch the grid of {@link #weightsTensorCoreGrid}: work-group {@code (gx, gy, z)} of
+     * {@value #WTC_THREADS} items (4 warps, 2 x 2, each 32 x 32 of C as 2 x 4 mma tiles) computes the
+     * {@value #WTC_BLOCK} x {@value #WTC_BLOCK} block of product z at rows {@code gy * WTC_BLOCK},
+     * columns {@code gx * WTC_BLOCK} (64 x 64: a product with 64 outputs, as projectHeads' per head,
+     * fills its blocks). Per step of 16 along k, as {@link #hgemmTensorCore}, A (fp32) and B (fp16) tiles
+     * stream through {@value #TC_STAGES} stages by {@link KernelContext#copyAsync}: B as W stores it,
+     * rows of outputs ({@code byOutput}, read by {@link KernelContext#mmaTiles}) or rows of the depth
+     * (read transposed by {@link KernelContext#mmaTilesTransposed}).
+     */
+    public static void weightsTensorCore(KernelContext ctx, FloatArray a, int lda, HalfFloatArray w, int ldw,
+            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+        float[] tileA = ctx.allocateFloatLocalArray(TC_STAGES * WTC_BLOCK * TC_FLOAT_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(TC_STAGES * WTC_B_TILE);
+        int id = ctx.localIdx;
+        int z = ctx.groupIdz;
+        int row0 = ctx.groupIdy * WTC_BLOCK;
+        int col0 = ctx.groupIdx * WTC_BLOCK;
+        if (row0 >= m || col0 >= n) {
+            return;
+        }
+        int warpRow = id / KernelContext.WARP / 2 * WTC_WARP;
+        int warpCol = id / KernelContext.WARP % 2 * WTC_WARP;
+        // This item copies chunk aChunk of A rows aRow + WTC_FLOAT_ROWS_PER_PASS * l; and one chunk of B:
+        // by output, chunk (8 k-values) id % 2 of output row id / 2; else chunk (8 outputs) id % 8 of depth row id / 8.
+        int aRow = id / TC_FLOAT_CHUNKS;
+        int aChunk = id % TC_FLOAT_CHUNKS;
+        int bRow = byOutput != 0 ? id / TC_HALF_CHUNKS : id / WTC_ROW_CHUNKS;
+        int bChunk = byOutput != 0 ? id % TC_HALF_CHUNKS : id % WTC_ROW_CHUNKS;
+        int bAt = byOutput != 0 ? bRow * TC_STRIDE + 4 * bChunk : bRow * WTC_ROW_STRIDE + 4 * bChunk;
+        float[] acc = new float[WTC_TILES_M * WTC_TILES_N * 4];
+        int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
+        for (int t = 1 - TC_STAGES; t < steps; t++) {
+            if (t >= 0) {
+                ctx.awaitCopies(TC_STAGES - 2);
+                ctx.localBarrier();
+            }
+            int next = t + TC_STAGES - 1;
+            int p = next * TC_BLOCK_K;
+            for (int l = 0; l < WTC_FLOAT_PASSES; l++) {
+                int row = row0 + aRow + l * WTC_FLOAT_ROWS_PER_PASS;
+                int pa = p + 4 * aChunk;
+                ctx.copyAsync(tileA, (next % TC_STAGES * WTC_BLOCK + aRow + l * WTC_FLOAT_ROWS_PER_PASS)
+                        * TC_FLOAT_STRIDE + 4 * aChunk, a, z * k + row * lda + pa, row < m && pa < k);
+            }
+            if (byOutput != 0) {
+                int pb = p + 8 * bChunk;
+                ctx.copyAsync(tileB, next % TC_STAGES * WTC_B_TILE + bAt, w, (z * n + col0 + bRow) * ldw + pb,
+                        col0 + bRow < n && pb < k);
+            } else {
+                int col = col0 + 8 * bChunk;
+                ctx.copyAsync(tileB, next % TC_STAGES * WTC_B_TILE + bAt, w, (z * k + p + bRow) * ldw + col,
+                        p + bRow < k && col < n);
+            }
+            ctx.commitCopies();
+            if (t >= 0 && byOutput != 0) {
+                ctx.mmaTiles(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
+                        WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol * TC_STRIDE, TC_STRIDE, WTC_TILES_N);
+            } else if (t >= 0) {
+                ctx.mmaTilesTransposed(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE,
+                        TC_FLOAT_STRIDE, WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol / 2,
+                        WTC_ROW_STRIDE, WTC_TILES_N);
+            }
+        }
+        for (int i = 0; i < WTC_TILES_M; i++) {
+            for (int j = 0; j < WTC_TILES_N; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
+                    int column = col0 + warpCol + j * 8 + ctx.mmaCol(e);
+                    if (row < m && column < n) {
+                        c.set(z * n + row * ldc + column, acc[(i * WTC_TILES_N + j) * 4 + e]
+                                + (biased != 0 ? bias.get(z * n + column) : 0f));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@link #weightsTensorCore} takes these strides: its copies move 16 bytes from 16-byte
+     * aligned addresses. Host-side helper.
+     */
+    public static boolean weightsTensorCoreAligned(int lda, int ldw, int k) {
+        return lda % 4 == 0 && ldw % 8 == 0 && k % 8 == 0;
+    }
+
+    /**
+     * The launch grid of {@link #weightsTensorCore}: one work-group of {@value #WTC_THREADS} items per
+     * WTC_BLOCK x WTC_BLOCK block of each of {@code batch} m x n products. Host-side helper, not a kernel.
+     */
+    public static WorkerGrid3D weightsTensorCoreGrid(int m, int n, int batch) {
+        WorkerGrid3D grid = new WorkerGrid3D((long) (n + WTC_BLOCK - 1) / WTC_BLOCK * WTC_THREADS,
+                (m + WTC_BLOCK - 1) / WTC_BLOCK, batch);
+        grid.setLocalWork(WTC_THREADS, 1, 1);
+        return grid;
     }
 
     /**

@@ -92,15 +92,16 @@ final class DeviceWeights<A extends NativeArray> {
 
     /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#linearForm} picks. */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
-        switch (group ? launches().linearForm(maxRows, in, out) : KernelLaunches.ProductForm.LOOP) {
+        KernelLaunches.ProductForm form = group ? launches().linearForm(maxRows, in, out) : KernelLaunches.ProductForm.LOOP;
+        switch (form) {
             case TILED -> {
                 g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
                 launches().add(g, name,
                         () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
                         Linear.tiledGrid(1, 1).getLocalWork());
             }
-            case BLOCKED -> weightsProduct(g, name, KernelLaunches.ProductForm.BLOCKED, x, in, weight, in, true,
-                    vector(bias), y, out, rows, out, in, 1);
+            case BLOCKED, TENSOR_CORE_BLOCKED -> weightsProduct(g, name, form, x, in, weight, in, true, vector(bias), y,
+                    out, rows, out, in, 1);
             case TENSOR_CORE -> {
                 if (kernels.tensorCoreLinear() == null) {
                     throw new IllegalStateException("tensor cores multiply fp16 weights; these are "
@@ -136,7 +137,7 @@ final class DeviceWeights<A extends NativeArray> {
     void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
             int d) {
         KernelLaunches.ProductForm form = productForm(d, heads, false);
-        if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE) {
+        if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED) {
             weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
         } else {
             g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
@@ -152,7 +153,7 @@ final class DeviceWeights<A extends NativeArray> {
             Object rows, int heads, int headDim, int d) {
         KernelLaunches.ProductForm form = productForm(headDim, heads, false);
         switch (form) {
-            case BLOCKED, TENSOR_CORE -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
+            case BLOCKED, TENSOR_CORE_BLOCKED -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
                     vector(v.bias()), out, d, rows, headDim, d, heads);
             case PER_OUTPUT -> {
                 g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()),
@@ -171,14 +172,15 @@ final class DeviceWeights<A extends NativeArray> {
     }
 
     /**
-     * Adds the precision's {@link Gemm#weightsBlocked}, or with {@code form} TENSOR_CORE
+     * Adds the precision's {@link Gemm#weightsBlocked}, or with {@code form} TENSOR_CORE_BLOCKED
      * {@link Gemm#weightsTensorCore} (where it takes the strides; else the blocked kernel), over
      * {@code rows} live rows with its grid; the arguments are the kernels' (see there), {@code bias}
      * null for none, {@code batch} the number of products.
      */
     private void weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda, A w,
             int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
-        boolean tensorCore = form == KernelLaunches.ProductForm.TENSOR_CORE && Gemm.weightsTensorCoreAligned(lda, ldw, k);
+        boolean tensorCore = form == KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED
+                && Gemm.weightsTensorCoreAligned(lda, ldw, k);
         if (tensorCore && kernels.weightsTensorCore() == null) {
             throw new IllegalStateException("tensor cores multiply fp16 weights; these are " + weights.precision());
         }

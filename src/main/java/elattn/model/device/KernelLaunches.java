@@ -43,11 +43,15 @@ final class KernelLaunches {
         /** 64 x 64 register blocks: {@link Gemm#weightsBlocked}. */
         BLOCKED,
         /**
-         * Tensor cores, in plans that use them (fp16 weights), where TILED or BLOCKED would be taken:
-         * plain linears in 128 x 128 blocks ({@link Gemm#hgemmTensorCore}), EL's per-head products in
-         * 64 x 64 blocks ({@link Gemm#weightsTensorCore}).
+         * Tensor cores in 128 x 128 blocks ({@link Gemm#hgemmTensorCore}), in plans that use them
+         * (fp16 weights), where TILED would be taken (plain linears).
          */
         TENSOR_CORE,
+        /**
+         * Tensor cores in 64 x 64 blocks ({@link Gemm#weightsTensorCore}), in plans that use them,
+         * where BLOCKED would be taken (a decode step's smaller linears, EL's per-head products).
+         */
+        TENSOR_CORE_BLOCKED,
         /**
          * One work-group per output and a few rows ({@link Linear#forwardGroup},
          * {@link ElAttention#projectHeadsGroup}); the loop form where a product has none (expandQuery).
@@ -112,9 +116,9 @@ final class KernelLaunches {
      * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
      * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
      * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
-     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product that would be TILED or
-     * BLOCKED is {@link ProductForm#TENSOR_CORE} (a plain linear: {@link Gemm#hgemmTensorCore}; EL's
-     * per-head products: {@link Gemm#weightsTensorCore}).
+     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product that would be TILED is
+     * {@link ProductForm#TENSOR_CORE} and one that would be BLOCKED {@link ProductForm#TENSOR_CORE_BLOCKED}:
+     * the same blocks, on tensor cores.
      */
     ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
         if (!group()) {
@@ -126,7 +130,10 @@ final class KernelLaunches {
         } else if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
             form = ProductForm.BLOCKED;
         }
-        return tensorCores && form != ProductForm.PER_OUTPUT ? ProductForm.TENSOR_CORE : form;
+        if (tensorCores && form == ProductForm.TILED) {
+            return ProductForm.TENSOR_CORE;
+        }
+        return tensorCores && form == ProductForm.BLOCKED ? ProductForm.TENSOR_CORE_BLOCKED : form;
     }
 
     /**
@@ -137,7 +144,8 @@ final class KernelLaunches {
      */
     ProductForm linearForm(int rows, int in, int out) {
         ProductForm form = productForm(rows, out, 1, true);
-        return form == ProductForm.TENSOR_CORE && in % Gemm.TC_K_MULTIPLE != 0 ? ProductForm.BLOCKED : form;
+        boolean tensorCore = form == ProductForm.TENSOR_CORE || form == ProductForm.TENSOR_CORE_BLOCKED;
+        return tensorCore && in % Gemm.TC_K_MULTIPLE != 0 ? ProductForm.BLOCKED : form;
     }
 
     /**

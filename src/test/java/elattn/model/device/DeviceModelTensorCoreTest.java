@@ -59,10 +59,10 @@ class DeviceModelTensorCoreTest {
     }
 
     /**
-     * The rule ({@link KernelLaunches#productForm}): with tensor cores, a plain linear that would take
-     * a register-blocked form (128 x 128 or 64 x 64) takes the tensor-core form; a small one keeps
-     * the per-output form, and EL's per-head products take theirs (weightsTensorCore); a linear
-     * whose in-features are not a multiple of 8 (the tensor-core copies' 16 bytes) stays blocked.
+     * The rule ({@link KernelLaunches#productForm}): with tensor cores, a product that would take a
+     * register-blocked form takes the tensor-core form of the same blocks (128 x 128: hgemmTensorCore,
+     * 64 x 64: weightsTensorCore, also EL's per-head products); a small one keeps the per-output form;
+     * a linear whose in-features are not a multiple of 8 (the tensor-core copies' 16 bytes) stays blocked.
      */
     @Test
     void formsFollowTheSwitch() {
@@ -71,9 +71,9 @@ class DeviceModelTensorCoreTest {
         assertEquals(KernelLaunches.ProductForm.TILED, plain.productForm(1024, 50265, 1, true));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 50265, 1, true));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(512, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(512, 1024, 1, true));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(512, 1024, 1, true));
         assertEquals(KernelLaunches.ProductForm.PER_OUTPUT, cores.productForm(4, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 1024, 16, false));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(1024, 1024, 16, false));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(1024, 1024, 16, false));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.linearForm(512, 1024, 4096));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.linearForm(512, 1020, 4096));

@@ -550,6 +550,9 @@ final class CTranslator {
         }
         List<String> update = new ArrayList<>();
         s.getUpdate().forEach(u -> update.add(expr(u.getExpression())));
+        if (ParallelLoop.isUnrolled(s)) {
+            line("#pragma unroll");
+        }
         line("for (" + String.join(", ", init) + "; " + (s.getCondition() == null ? "" : condition(s.getCondition()))
                 + "; " + String.join(", ", update) + ") {");
         loopBody(s.getStatement(), false);

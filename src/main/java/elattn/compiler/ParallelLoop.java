@@ -38,11 +38,20 @@ record ParallelLoop(ForLoopTree loop, String index, ExpressionTree start, Expres
 
     /** Whether {@code variable} carries the {@code @Parallel} annotation (by simple or qualified name). */
     static boolean isParallel(VariableTree variable) {
+        return annotated(variable, "Parallel");
+    }
+
+    /** Whether {@code loop} declares an {@code @Unroll} index (a sequential loop to unroll completely). */
+    static boolean isUnrolled(ForLoopTree loop) {
+        return loop.getInitializer().stream().anyMatch(s -> s instanceof VariableTree v && annotated(v, "Unroll"));
+    }
+
+    private static boolean annotated(VariableTree variable, String annotation) {
         for (AnnotationTree a : variable.getModifiers().getAnnotations()) {
             Tree type = a.getAnnotationType();
             String name = type instanceof IdentifierTree id ? id.getName().toString()
                     : type instanceof MemberSelectTree ms ? ms.getIdentifier().toString() : "";
-            if (name.equals("Parallel")) {
+            if (name.equals(annotation)) {
                 return true;
             }
         }

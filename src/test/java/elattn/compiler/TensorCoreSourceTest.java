@@ -34,7 +34,11 @@ class TensorCoreSourceTest {
     Path work;
 
     private static String source(String kernel, String suffix) throws IOException {
-        String resource = "/" + KernelProcessor.RESOURCE_ROOT + "elattn/tasks/Gemm/" + kernel + suffix;
+        return source("elattn/tasks/Gemm", kernel, suffix);
+    }
+
+    private static String source(String owner, String kernel, String suffix) throws IOException {
+        String resource = "/" + KernelProcessor.RESOURCE_ROOT + owner + "/" + kernel + suffix;
         try (InputStream in = Gemm.class.getResourceAsStream(resource)) {
             assertTrue(in != null, "no generated source " + resource);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -51,6 +55,13 @@ class TensorCoreSourceTest {
         assertTrue(cu.contains("cp.async.cg.shared.global [%0], [%1], 16, %2;"), cu);
         assertTrue(cu.contains("asm volatile(\"cp.async.commit_group;\" ::: \"memory\");"), cu);
         assertTrue(cu.contains("asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");"), cu);
+    }
+
+    /** {@code @Unroll} loops come out as {@code #pragma unroll} loops (the accumulators' stores of the attention scores). */
+    @Test
+    void unrolledLoopsCarryThePragma() throws IOException {
+        String cu = source("elattn/tasks/attention/TensorCoreAttention", "scores", ".cu");
+        assertTrue(cu.contains("#pragma unroll\n                for (int e = 0; e < 4; e++) {"), cu);
     }
 
     @Test

@@ -5,6 +5,7 @@ import elattn.kernel.HalfFloatArray;
 import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
+import elattn.kernel.Unroll;
 
 /**
  * Attention over key tables shared by a sentence's rows, on tensor cores: {@link Attention#scoresBlocked}
@@ -133,11 +134,11 @@ public final class TensorCoreAttention {
             }
             tileSlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
             ctx.localBarrier();
-            for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+            for (@Unroll int l = 0; l < LANES / CHUNK_ROWS; l++) {
                 int lane = copyRow + l * CHUNK_ROWS;
                 queryAt[l] = lane >= start && lane < end ? query(q0 + lane, lanesPerRow, heads, head) * width : -1;
             }
-            for (int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
+            for (@Unroll int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
                 int slot = tileSlot[keyRow + l * HALF_CHUNK_ROWS];
                 keyAt[l] = slot >= 0 ? slot * stateWidth + column0 : -1;
             }
@@ -148,12 +149,12 @@ public final class TensorCoreAttention {
                 }
                 int next = t + STAGES - 1;
                 int c = next * DEPTH + 4 * copyChunk;
-                for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                for (@Unroll int l = 0; l < LANES / CHUNK_ROWS; l++) {
                     ctx.copyAsync(tileA, (next % STAGES * LANES + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
                             + 4 * copyChunk, queries, queryAt[l] + c, queryAt[l] >= 0 && c < width);
                 }
                 int h = next * DEPTH + 8 * keyChunk;
-                for (int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
+                for (@Unroll int l = 0; l < KEYS / HALF_CHUNK_ROWS; l++) {
                     ctx.copyAsync(tileB, (next % STAGES * KEYS + keyRow + l * HALF_CHUNK_ROWS) * STRIDE + 4 * keyChunk,
                             states, keyAt[l] + h, keyAt[l] >= 0 && h < width);
                 }
@@ -165,9 +166,9 @@ public final class TensorCoreAttention {
             }
             // The zero-filling copies past the last step must land before the next run's.
             ctx.awaitCopies(0);
-            for (int i = 0; i < TILES_M; i++) {
-                for (int j = 0; j < TILES_N; j++) {
-                    for (int e = 0; e < 4; e++) {
+            for (@Unroll int i = 0; i < TILES_M; i++) {
+                for (@Unroll int j = 0; j < TILES_N; j++) {
+                    for (@Unroll int e = 0; e < 4; e++) {
                         int t = (i * TILES_N + j) * 4 + e;
                         int lane = warpLane + i * 16 + ctx.mmaRow(e);
                         int key = warpKey + j * 8 + ctx.mmaCol(e);
@@ -250,12 +251,12 @@ public final class TensorCoreAttention {
             while (end < live && laneTable[end] == table) {
                 end++;
             }
-            for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+            for (@Unroll int l = 0; l < LANES / CHUNK_ROWS; l++) {
                 int lane = copyRow + l * CHUNK_ROWS;
                 probabilityAt[l] = lane >= start && lane < end
                         ? query(q0 + lane, lanesPerRow, heads, head) * keyStride : -1;
             }
-            for (int l = 0; l < DEPTH / KEY_ROWS; l++) {
+            for (@Unroll int l = 0; l < DEPTH / KEY_ROWS; l++) {
                 slot[l] = keySlot(keyTable, table, keyRow + l * KEY_ROWS, keyCount);
             }
             for (int t = 1 - STAGES; t < steps; t++) {
@@ -265,11 +266,11 @@ public final class TensorCoreAttention {
                 }
                 int next = t + STAGES - 1;
                 int j = next * DEPTH + 4 * copyChunk;
-                for (int l = 0; l < LANES / CHUNK_ROWS; l++) {
+                for (@Unroll int l = 0; l < LANES / CHUNK_ROWS; l++) {
                     ctx.copyAsync(tileA, (next % STAGES * LANES + copyRow + l * CHUNK_ROWS) * FLOAT_STRIDE
                             + 4 * copyChunk, scores, probabilityAt[l] + j, probabilityAt[l] >= 0 && j < keyCount);
                 }
-                for (int l = 0; l < DEPTH / KEY_ROWS; l++) {
+                for (@Unroll int l = 0; l < DEPTH / KEY_ROWS; l++) {
                     ctx.copyAsync(tileB, (next % STAGES * DEPTH + keyRow + l * KEY_ROWS) * COLUMN_STRIDE
                             + 4 * columnChunk, states, slot[l] * stateWidth + stateColumn,
                             slot[l] >= 0 && column < width);
@@ -284,9 +285,9 @@ public final class TensorCoreAttention {
             }
             // The zero-filling copies past the last step must land before the next run's.
             ctx.awaitCopies(0);
-            for (int i = 0; i < TILES_M; i++) {
-                for (int jt = 0; jt < TILES_N; jt++) {
-                    for (int e = 0; e < 4; e++) {
+            for (@Unroll int i = 0; i < TILES_M; i++) {
+                for (@Unroll int jt = 0; jt < TILES_N; jt++) {
+                    for (@Unroll int e = 0; e < 4; e++) {
                         int t = (i * TILES_N + jt) * 4 + e;
                         int lane = warpLane + i * 16 + ctx.mmaRow(e);
                         int c = c0 + warpColumn + jt * 8 + ctx.mmaCol(e);
@@ -369,7 +370,7 @@ public final class TensorCoreAttention {
             while (end < live && laneTable[end] == table) {
                 end++;
             }
-            for (int l = 0; l < LANES / FUSED_COPY_ROWS; l++) {
+            for (@Unroll int l = 0; l < LANES / FUSED_COPY_ROWS; l++) {
                 int lane = copyRow + l * FUSED_COPY_ROWS;
                 boolean inRun = lane >= start && lane < end;
                 int queryAt = ((q0 + lane) * heads + head) * width;
@@ -377,10 +378,10 @@ public final class TensorCoreAttention {
                         inRun && c < width ? queries.get(queryAt + c) : 0f,
                         inRun && c + 1 < width ? queries.get(queryAt + c + 1) : 0f);
             }
-            for (int t = 0; t < FUSED_TILES * 4; t++) {
+            for (@Unroll int t = 0; t < FUSED_TILES * 4; t++) {
                 o[t] = 0f;
             }
-            for (int r = 0; r < 2; r++) {
+            for (@Unroll int r = 0; r < 2; r++) {
                 runMax[r] = Float.NEGATIVE_INFINITY;
                 runSum[r] = 0f;
             }
@@ -390,7 +391,7 @@ public final class TensorCoreAttention {
                     keySlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
                 }
                 ctx.localBarrier();
-                for (int l = 0; l < FUSED_KEYS / FUSED_COPY_ROWS; l++) {
+                for (@Unroll int l = 0; l < FUSED_KEYS / FUSED_COPY_ROWS; l++) {
                     int key = copyRow + l * FUSED_COPY_ROWS;
                     int slot = keySlot[key];
                     int keyAt = slot * stateWidth + column0;
@@ -398,7 +399,7 @@ public final class TensorCoreAttention {
                             slot >= 0 && c < width ? keys.get(keyAt + c) : 0f,
                             slot >= 0 && c + 1 < width ? keys.get(keyAt + c + 1) : 0f);
                 }
-                for (int q = 0; q < FUSED_KEYS / 4; q++) {
+                for (@Unroll int q = 0; q < FUSED_KEYS / 4; q++) {
                     int j = valueKeys + 2 * q;
                     int slot0 = keySlot[j];
                     int slot1 = keySlot[j + 1];
@@ -409,31 +410,31 @@ public final class TensorCoreAttention {
                                     : 0f);
                 }
                 ctx.localBarrier();
-                for (int t = 0; t < FUSED_TILES * 4; t++) {
+                for (@Unroll int t = 0; t < FUSED_TILES * 4; t++) {
                     s[t] = 0f;
                 }
-                for (int step = 0; step < FUSED_WIDTH / 16; step++) {
+                for (@Unroll int step = 0; step < FUSED_WIDTH / 16; step++) {
                     ctx.mmaTiles(s, 0, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileK, step * 8,
                             FUSED_STRIDE, FUSED_TILES);
                 }
                 blockMax[0] = Float.NEGATIVE_INFINITY;
                 blockMax[1] = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < FUSED_TILES; j++) {
-                    for (int e = 0; e < 4; e++) {
+                for (@Unroll int j = 0; j < FUSED_TILES; j++) {
+                    for (@Unroll int e = 0; e < 4; e++) {
                         int key = j * 8 + ctx.mmaCol(e);
                         float v = keySlot[key] >= 0 ? s[j * 4 + e] * scale : Float.NEGATIVE_INFINITY;
                         s[j * 4 + e] = v;
                         blockMax[e / 2] = Math.max(blockMax[e / 2], v);
                     }
                 }
-                for (int r = 0; r < 2; r++) {
+                for (@Unroll int r = 0; r < 2; r++) {
                     partialMax[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
                 }
                 ctx.localBarrier();
-                for (int r = 0; r < 2; r++) {
+                for (@Unroll int r = 0; r < 2; r++) {
                     int row = warpLane + ctx.mmaRow(2 * r);
                     float m = runMax[r];
-                    for (int t = 0; t < 4; t++) {
+                    for (@Unroll int t = 0; t < 4; t++) {
                         m = Math.max(m, partialMax[row * 4 + t]);
                     }
                     // No key yet: nothing to rescale, and exp(-inf - -inf) must not make NaN.
@@ -441,38 +442,38 @@ public final class TensorCoreAttention {
                     runMax[r] = m;
                     blockMax[r] = 0f;
                 }
-                for (int j = 0; j < FUSED_TILES; j++) {
-                    for (int e = 0; e < 4; e++) {
+                for (@Unroll int j = 0; j < FUSED_TILES; j++) {
+                    for (@Unroll int e = 0; e < 4; e++) {
                         float m = runMax[e / 2];
                         float p = m == Float.NEGATIVE_INFINITY ? 0f : KernelMath.exp(s[j * 4 + e] - m);
                         s[j * 4 + e] = p;
                         blockMax[e / 2] += p;
                         o[j * 4 + e] *= scaleBy[e / 2];
                     }
-                    for (int r = 0; r < 2; r++) {
+                    for (@Unroll int r = 0; r < 2; r++) {
                         tileP[(warpLane + ctx.mmaRow(2 * r)) * FUSED_STRIDE + j * 4 + quad] =
                                 KernelMath.packHalf2(s[j * 4 + 2 * r], s[j * 4 + 2 * r + 1]);
                     }
                 }
-                for (int r = 0; r < 2; r++) {
+                for (@Unroll int r = 0; r < 2; r++) {
                     partialSum[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
                 }
                 ctx.localBarrier();
-                for (int r = 0; r < 2; r++) {
+                for (@Unroll int r = 0; r < 2; r++) {
                     int row = warpLane + ctx.mmaRow(2 * r);
                     float sum = 0f;
-                    for (int t = 0; t < 4; t++) {
+                    for (@Unroll int t = 0; t < 4; t++) {
                         sum += partialSum[row * 4 + t];
                     }
                     runSum[r] = runSum[r] * scaleBy[r] + sum;
                 }
-                for (int step = 0; step < FUSED_KEYS / 16; step++) {
+                for (@Unroll int step = 0; step < FUSED_KEYS / 16; step++) {
                     ctx.mmaTiles(o, 0, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileV, step * 8,
                             FUSED_STRIDE, FUSED_TILES);
                 }
             }
-            for (int j = 0; j < FUSED_TILES; j++) {
-                for (int e = 0; e < 4; e++) {
+            for (@Unroll int j = 0; j < FUSED_TILES; j++) {
+                for (@Unroll int e = 0; e < 4; e++) {
                     int lane = warpLane + ctx.mmaRow(e);
                     int column = j * 8 + ctx.mmaCol(e);
                     if (lane >= start && lane < end && column < width) {

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The CUDA driver API ({@code libcuda.so.1}) through FFM: the handful of calls the backend needs,
@@ -235,10 +236,19 @@ final class CudaDriver {
     }
 
     /** {@code cuLaunchKernel} with no dynamic shared memory and a {@code void*[]} of parameters. */
+    /** {@code cuLaunchKernel}; {@code where} (built only on failure: this is called hundreds of times a step) names the launch. */
     void launchKernel(MemorySegment function, int[] grid, int[] block, MemorySegment stream, MemorySegment params,
-            String where) {
-        call("cuLaunchKernel", where, () -> (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2],
-                block[0], block[1], block[2], 0, stream, params, MemorySegment.NULL));
+            Supplier<String> where) {
+        int result;
+        try {
+            result = (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2], block[0], block[1], block[2],
+                    0, stream, params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw linkageBug(t);
+        }
+        if (result != CUDA_SUCCESS) {
+            check("cuLaunchKernel", result, where.get());
+        }
     }
 
     MemorySegment eventCreate(String where) {

@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The CUDA driver API ({@code libcuda.so.1}) through FFM: the handful of calls the backend needs,
@@ -236,19 +235,10 @@ final class CudaDriver {
     }
 
     /** {@code cuLaunchKernel} with no dynamic shared memory and a {@code void*[]} of parameters. */
-    /** {@code cuLaunchKernel}; {@code where} (built only on failure: this is called hundreds of times a step) names the launch. */
     void launchKernel(MemorySegment function, int[] grid, int[] block, MemorySegment stream, MemorySegment params,
-            Supplier<String> where) {
-        int result;
-        try {
-            result = (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2], block[0], block[1], block[2],
-                    0, stream, params, MemorySegment.NULL);
-        } catch (Throwable t) {
-            throw linkageBug(t);
-        }
-        if (result != CUDA_SUCCESS) {
-            check("cuLaunchKernel", result, where.get());
-        }
+            String where) {
+        call("cuLaunchKernel", where, () -> (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2],
+                block[0], block[1], block[2], 0, stream, params, MemorySegment.NULL));
     }
 
     MemorySegment eventCreate(String where) {

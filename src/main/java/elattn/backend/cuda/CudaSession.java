@@ -52,15 +52,6 @@ final class CudaSession implements DeviceSession {
     private final Map<Object, CudaKernel> kernels = new HashMap<>();
     private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
     private final List<CudaLaunch> unfinished = new ArrayList<>();
-    /**
-     * The launch parameters, reused by every launch ({@code cuLaunchKernel} copies them before it
-     * returns, and launches are synchronized): {@value #PARAMETER_SLOTS} pointers, then the values
-     * they point at, 8 bytes each. A decode step launches hundreds of kernels; an arena per launch
-     * was a visible part of its host time.
-     */
-    private final MemorySegment parameterBlock = Arena.ofAuto().allocate(2L * PARAMETER_SLOTS * Long.BYTES, 16);
-    /** Parameter slots (a scalar takes one, an array two: pointer and length) a kernel may have. */
-    private static final int PARAMETER_SLOTS = 256;
     private String lastKernel = "none yet";
     /** Set when a kernel faulted: the context then fails every call until it is released. */
     private boolean faulted;
@@ -246,14 +237,16 @@ final class CudaSession implements DeviceSession {
             launch.elapsedNanos = 0;
             return launch;
         }
-        MemorySegment params = parameters(k, args);
-        launch.start = event();
-        launch.end = event();
-        unfinished.add(launch);
-        cu.eventRecord(launch.start, stream, where);
-        cu.launchKernel(k.function, shape.grid(), shape.block(), stream, params,
-                () -> where + ", kernel " + k.name + ", " + shape);
-        cu.eventRecord(launch.end, stream, where);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment params = parameters(k, args, a);
+            launch.start = event();
+            launch.end = event();
+            unfinished.add(launch);
+            cu.eventRecord(launch.start, stream, where);
+            cu.launchKernel(k.function, shape.grid(), shape.block(), stream, params, where + ", kernel " + k.name
+                    + ", " + shape);
+            cu.eventRecord(launch.end, stream, where);
+        }
         lastKernel = k.name;
         return launch;
     }
@@ -261,37 +254,33 @@ final class CudaSession implements DeviceSession {
     /**
      * The {@code void*[]} that {@code cuLaunchKernel} reads the arguments from, per the device C
      * ABI: each array as its device pointer followed by its {@code int} length, each scalar by
-     * value ({@code int}, {@code long long}, {@code float}); written into {@link #parameterBlock}.
+     * value ({@code int}, {@code long long}, {@code float}).
      */
-    private MemorySegment parameters(CudaKernel k, Object[] args) {
+    private MemorySegment parameters(CudaKernel k, Object[] args, Arena a) {
         if (k.kernel != null) {
             LaunchArguments.check(k.name, k.kernel.parameterTypes(), args);
         }
-        MemorySegment values = parameterBlock.asSlice((long) PARAMETER_SLOTS * Long.BYTES);
-        int slot = 0;
+        List<MemorySegment> slots = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             Object arg = args[i];
-            if (slot + 2 > PARAMETER_SLOTS) {
-                throw new IllegalArgumentException("kernel " + k.name + " has more than " + PARAMETER_SLOTS
-                        + " parameter slots (an array takes two)");
-            }
             switch (arg) {
                 case DeviceBuffer b -> {
                     CudaBuffer buffer = own(b);
-                    values.set(JAVA_LONG, slot++ * (long) Long.BYTES, buffer.address());
-                    values.set(JAVA_INT, slot++ * (long) Long.BYTES, buffer.length());
+                    slots.add(a.allocateFrom(JAVA_LONG, buffer.address()));
+                    slots.add(a.allocateFrom(JAVA_INT, buffer.length()));
                 }
-                case Integer v -> values.set(JAVA_INT, slot++ * (long) Long.BYTES, v);
-                case Long v -> values.set(JAVA_LONG, slot++ * (long) Long.BYTES, v);
-                case Float v -> values.set(JAVA_FLOAT, slot++ * (long) Long.BYTES, v);
+                case Integer v -> slots.add(a.allocateFrom(JAVA_INT, v));
+                case Long v -> slots.add(a.allocateFrom(JAVA_LONG, v));
+                case Float v -> slots.add(a.allocateFrom(JAVA_FLOAT, v));
                 case null, default -> throw new IllegalArgumentException("kernel " + k.name + ": argument " + i + " is "
                         + arg + " but the kernel takes a DeviceBuffer, Integer, Long or Float");
             }
         }
-        for (int i = 0; i < slot; i++) {
-            parameterBlock.setAtIndex(ADDRESS, i, values.asSlice(i * (long) Long.BYTES, Long.BYTES));
+        MemorySegment params = a.allocate(ADDRESS, Math.max(1, slots.size()));
+        for (int i = 0; i < slots.size(); i++) {
+            params.setAtIndex(ADDRESS, i, slots.get(i));
         }
-        return parameterBlock;
+        return params;
     }
 
     private MemorySegment event() {

@@ -240,9 +240,11 @@ final class BeamSearch {
         int curLen = lengths.input();
         Candidates candidates = model.start(batch, 1, constraints.request(topK, prompts, curLen));
         while (true) {
-            for (Sentence s : live) {
-                s.step(candidates, curLen);
-            }
+            // Sentences are independent: their steps (sorts, history copies) run on all cores, which
+            // matters at hundreds of sentences, where the device waits for this between decode steps.
+            Candidates stepCandidates = candidates;
+            int stepLen = curLen;
+            live.parallelStream().forEach(s -> s.step(stepCandidates, stepLen));
             curLen++;
             if (curLen >= lengths.max()) {
                 break;

@@ -1051,14 +1051,6 @@ final class CTranslator {
         if (tilesM == null || tilesN == null || tilesM < 1 || tilesN < 1) {
             return problem(call, "mmaTiles: tilesM and tilesN must be constants >= 1 (the warp's grid of 16x8 tiles)");
         }
-        for (int arg : new int[] {4, bArg + 2}) {
-            Var tile = arg == 4 ? a : b;
-            Long stride = intConstant(args.get(arg));
-            if (tile != null && tile.element().equals("int") && stride != null && stride % 4 != 0) {
-                problem(args.get(arg), "mma16816: the row stride of an fp16 pair tile must be a multiple of 4 ints"
-                        + " (CUDA reads fragments with ldmatrix, from 16-byte rows), not " + stride);
-            }
-        }
         Long accOffset = intConstant(args.get(1));
         if (acc != null && acc.size() % 4 != 0) {
             problem(args.get(0), "mma16816: the accumulator fragments acc must be a private float array of 4 floats"

@@ -137,7 +137,11 @@ enum Dialect {
                     return (int) ((threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31);
                 }
 
-                // Pair q (k = 2q, 2q + 1) of an fp32 tile row: two values rounded to fp16 (nearest even) by one cvt.
+                // Pair q (k = 2q, 2q + 1) of a tile row: an int of fp16 pairs (KernelMath.packHalf2) as is, or
+                // two fp32 values rounded to fp16 (to nearest even) by one cvt.
+                __device__ __forceinline__ unsigned int elattn_mma_pair(const int* row, int q) {
+                    return (unsigned int) row[q];
+                }
                 __device__ __forceinline__ unsigned int elattn_mma_pair(const float* row, int q) {
                     float2 v = *(const float2*) (row + 2 * q);
                     unsigned int pair;
@@ -145,67 +149,41 @@ enum Dialect {
                     return pair;
                 }
 
-                // The shared-memory address of p, as ldmatrix takes it.
-                __device__ __forceinline__ unsigned int elattn_shared(const void* p) {
-                    unsigned int at;
-                    asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }" : "=r"(at) : "l"(p));
-                    return at;
-                }
-
-                // This lane's fragments, as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point
-                // type": g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1
-                // (pair t) and 2t + 8, 2t + 9 (pair t + 4). From fp16 pair tiles (KernelMath.packHalf2) one ldmatrix
-                // reads a whole fragment (each lane gives the address of one 16-byte row: strides and offsets
-                // multiples of 4 ints); from fp32 tiles each pair is a float2 and a cvt.
-                __device__ __forceinline__ void elattn_mma_a(unsigned int* f, const int* a, int lda, int lane) {
-                    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%%0, %%1, %%2, %%3}, [%%4];"
-                                 : "=r"(f[0]), "=r"(f[1]), "=r"(f[2]), "=r"(f[3])
-                                 : "r"(elattn_shared(a + (lane & 15) * lda + (lane >> 4) * 4)));
-                }
-                __device__ __forceinline__ void elattn_mma_a(unsigned int* f, const float* a, int lda, int lane) {
-                    const float* a0 = a + (lane >> 2) * lda;
-                    const float* a8 = a0 + 8 * lda;
-                    f[0] = elattn_mma_pair(a0, lane & 3);
-                    f[1] = elattn_mma_pair(a8, lane & 3);
-                    f[2] = elattn_mma_pair(a0, (lane & 3) + 4);
-                    f[3] = elattn_mma_pair(a8, (lane & 3) + 4);
-                }
-                // B_j n-major (row c of b is column c of B) ...
-                __device__ __forceinline__ void elattn_mma_b(unsigned int* f, const int* b, int ldb, int lane) {
-                    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%%0, %%1}, [%%2];"
-                                 : "=r"(f[0]), "=r"(f[1]) : "r"(elattn_shared(b + (lane & 7) * ldb + (lane >> 3 & 1) * 4)));
-                }
-                __device__ __forceinline__ void elattn_mma_b(unsigned int* f, const float* b, int ldb, int lane) {
-                    const float* b0 = b + (lane >> 2) * ldb;
-                    f[0] = elattn_mma_pair(b0, lane & 3);
-                    f[1] = elattn_mma_pair(b0, (lane & 3) + 4);
-                }
-                // ... or k-major (KernelContext.mmaTilesTransposed: row p of b holds B[p][..]), read transposed.
-                __device__ __forceinline__ void elattn_mma_b_transposed(unsigned int* f, const int* b, int ldb, int lane) {
-                    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%%0, %%1}, [%%2];"
-                                 : "=r"(f[0]), "=r"(f[1]) : "r"(elattn_shared(b + (lane & 15) * ldb)));
-                }
-
                 // acc[4 (i * TN + j) ..] += A_i B_j over the warp's TM x TN grid of 16x8 tiles (KernelContext.mmaTiles;
                 // mma16816 is the 1 x 1 grid): A_i[r][p] is pair p / 2 of row 16 i + r of a (row stride lda elements of
-                // a), B_j[p][c] pair p / 2 of row 8 j + c of b, or with KB (mmaTilesTransposed) pair (8 j + c) / 2 of
-                // row p. Each fragment is read once, into registers; acc entry e is at row g + 8 (e / 2), column
-                // 2t + e %% 2.
+                // a), B_j[p][c] pair p / 2 of row 8 j + c of b. Each fragment is read once, into registers. This
+                // lane's fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
+                // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
+                // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
+                // With KB (KernelContext.mmaTilesTransposed) b is staged k-major, B_j[p][c] pair (8 j + c) / 2 of row p:
+                // each 8x8 block is read transposed by ldmatrix.trans (rows 16-byte aligned), giving the same fragments.
                 template <int TM, int TN, bool KB, typename TA, typename TB>
                 __device__ __forceinline__ void elattn_mma_tiles(float* acc, const TA* a, int lda, const TB* b, int ldb) {
                     int lane = elattn_lane();
+                    int t = lane & 3;
                     unsigned int fa[TM][4];
                     unsigned int fb[TN][2];
                     #pragma unroll
                     for (int i = 0; i < TM; i++) {
-                        elattn_mma_a(fa[i], a + 16 * i * lda, lda, lane);
+                        const TA* a0 = a + (16 * i + (lane >> 2)) * lda;
+                        const TA* a8 = a0 + 8 * lda;
+                        fa[i][0] = elattn_mma_pair(a0, t);
+                        fa[i][1] = elattn_mma_pair(a8, t);
+                        fa[i][2] = elattn_mma_pair(a0, t + 4);
+                        fa[i][3] = elattn_mma_pair(a8, t + 4);
                     }
                     #pragma unroll
                     for (int j = 0; j < TN; j++) {
                         if constexpr (KB) {
-                            elattn_mma_b_transposed(fb[j], b + 4 * j, ldb, lane);
+                            unsigned int at;
+                            asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }"
+                                : "=r"(at) : "l"(b + (lane & 15) * ldb + 4 * j));
+                            asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%%0, %%1}, [%%2];"
+                                         : "=r"(fb[j][0]), "=r"(fb[j][1]) : "r"(at));
                         } else {
-                            elattn_mma_b(fb[j], b + 8 * j * ldb, ldb, lane);
+                            const TB* b0 = b + (8 * j + (lane >> 2)) * ldb;
+                            fb[j][0] = elattn_mma_pair(b0, t);
+                            fb[j][1] = elattn_mma_pair(b0, t + 4);
                         }
                     }
                     #pragma unroll

@@ -11,6 +11,7 @@ import elattn.generate.Batch;
 import elattn.generate.GenerationResult;
 import elattn.generate.Generator;
 import elattn.generate.OracleCases;
+import elattn.model.ModelConfig;
 import elattn.testing.TestDevices;
 import elattn.testing.TestDevices.TestDevice;
 import java.util.ArrayList;
@@ -93,18 +94,19 @@ class DeviceModelTensorCoreTest {
             float worst = 0;
             float fromExact = 0;
             int halfH = 0;
-            int d = OracleModels.get(family).config().dModel();
+            ModelConfig config = OracleModels.get(family).config();
             for (JsonElement e : OracleModels.get(family).cases().getAsJsonArray("first_step_logits")) {
                 JsonObject o = e.getAsJsonObject();
                 int[] ids = OracleModels.ints(o.getAsJsonArray("input_ids"));
-                Batch batch = single(ids);
+                // A source padded (masked) to a multiple of 4 positions, which EL's fp16-H pair takes.
+                Batch batch = config.encoderDecoder() ? padded(ids, config.padTokenId()) : single(ids);
                 float[] logits = tc.start(batch, 1, OracleModels.logitsRequest(1, 1)).logits();
                 tc.close();
                 float[] fp32Math = exact.start(batch, 1, OracleModels.logitsRequest(1, 1)).logits();
                 exact.close();
                 // EL keeps H in fp16 for the tensor cores where they take the sizes: half the cross-attention state.
-                boolean half = Buffers.halfCross(mode == AttentionMode.EL, true, d, ids.length)
-                        && OracleModels.get(family).config().encoderDecoder();
+                boolean half = config.encoderDecoder()
+                        && Buffers.halfCross(mode == AttentionMode.EL, true, config.dModel(), batch.inputIds()[0].length);
                 halfH += half ? 1 : 0;
                 assertEquals(exact.cacheBytes().cross(), (half ? 2 : 1) * tc.cacheBytes().cross(), "cross-attention bytes");
                 worst = Math.max(worst, maxError(OracleModels.floats(o.getAsJsonArray("logits")), logits));
@@ -125,6 +127,8 @@ class DeviceModelTensorCoreTest {
                     greedy.size() - differing.size(), greedy.size(), differing);
             assertTrue(worst < LOGIT_BOUND, what + ": first-step logits differ from HF's fp32 ones by up to " + worst);
             assertTrue(fromExact > 0, what + ": logits equal fp32 arithmetic's: the tensor-core forms did not run");
+            assertTrue(halfH > 0 || mode != AttentionMode.EL || !config.encoderDecoder(),
+                    what + ": no case kept H in fp16");
             assertTrue(greedy.size() - differing.size() >= MIN_MATCHING_SHARE * greedy.size(),
                     what + ": greedy cases that differ from HF: " + differing);
         }
@@ -159,6 +163,16 @@ class DeviceModelTensorCoreTest {
                     .contains("kernelForms(GROUP)"));
             assertThrows(IllegalStateException.class, () -> on.kernelForms(KernelForms.LOOP));
         }
+    }
+
+    /** One sentence right-padded with {@code pad} (masked) to a multiple of 4 positions. */
+    private static Batch padded(int[] ids, int pad) {
+        int width = (ids.length + 3) / 4 * 4;
+        int[] padded = Arrays.copyOf(ids, width);
+        Arrays.fill(padded, ids.length, width, Math.max(0, pad));
+        int[] mask = new int[width];
+        Arrays.fill(mask, 0, ids.length, 1);
+        return new Batch(new int[][] {padded}, new int[][] {mask});
     }
 
     private static Batch single(int[] ids) {

@@ -25,9 +25,11 @@ import elattn.runtime.WorkerGrid3D;
  * per-head projections ({@code ElAttention}).
  *
  * <p>{@link #hgemmTensorCore} (fp32 A) and {@link #hgemmTensorCoreHalf} (fp16 A) are
- * {@code C = A W^T} with fp16 weights on CUDA tensor cores ({@link KernelContext#mma16816}); they
- * build on CUDA only (compute capability 8.0+), where {@link #weightsBlockedHalf} is the portable
- * kernel of the same product ({@code KernelBenchmark.tensorCore} measures them).
+ * {@code C = A W^T} with fp16 weights on CUDA tensor cores ({@link KernelContext#mmaTiles}, tiles
+ * staged by {@link KernelContext#copyAsync}), in 128 x 128 blocks; {@link #weightsTensorCore} is
+ * {@link #weightsBlockedHalf}'s strided, batched product on them, in 64 x 64 blocks. They build on
+ * CUDA only (compute capability 8.0+), where {@link #weightsBlockedHalf} is the portable kernel of
+ * the same products ({@code KernelBenchmark.tensorCore} measures the GEMMs).
  */
 public final class Gemm {
     /** Edge of the square tiles of {@link #sgemmTiled}; its work-groups are TILE x TILE items. */

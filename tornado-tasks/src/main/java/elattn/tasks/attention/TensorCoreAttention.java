@@ -356,6 +356,8 @@ public final class TensorCoreAttention {
         }
         float[] s = new float[FUSED_TILES * 4];
         float[] o = new float[FUSED_TILES * 4];
+        // Column valueColumn of the block's keys valueKeys .. valueKeys + 31, as read.
+        float[] nextV = new float[FUSED_KEYS / 2];
         // The running maximum and sum of this item's two rows (entries e < 2: row warpLane + mmaRow(0), else + 8).
         float[] runMax = new float[2];
         float[] runSum = new float[2];
@@ -399,15 +401,12 @@ public final class TensorCoreAttention {
                             slot >= 0 && c < width ? keys.get(keyAt + c) : 0f,
                             slot >= 0 && c + 1 < width ? keys.get(keyAt + c + 1) : 0f);
                 }
-                for (@Unroll int q = 0; q < FUSED_KEYS / 4; q++) {
-                    int j = valueKeys + 2 * q;
-                    int slot0 = keySlot[j];
-                    int slot1 = keySlot[j + 1];
-                    tileV[valueColumn * FUSED_STRIDE + j / 2] = KernelMath.packHalf2(
-                            slot0 >= 0 && valueColumn < width ? values.get(slot0 * stateWidth + column0 + valueColumn)
-                                    : 0f,
-                            slot1 >= 0 && valueColumn < width ? values.get(slot1 * stateWidth + column0 + valueColumn)
-                                    : 0f);
+                // The values are read now and stored only before the second product: their latency passes
+                // under the first product and the softmax.
+                for (@Unroll int j = 0; j < FUSED_KEYS / 2; j++) {
+                    int slot = keySlot[valueKeys + j];
+                    nextV[j] = slot >= 0 && valueColumn < width ? values.get(slot * stateWidth + column0 + valueColumn)
+                            : 0f;
                 }
                 ctx.localBarrier();
                 for (@Unroll int t = 0; t < FUSED_TILES * 4; t++) {
@@ -457,6 +456,10 @@ public final class TensorCoreAttention {
                 }
                 for (@Unroll int r = 0; r < 2; r++) {
                     partialSum[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
+                }
+                for (@Unroll int q = 0; q < FUSED_KEYS / 4; q++) {
+                    tileV[valueColumn * FUSED_STRIDE + valueKeys / 2 + q] =
+                            KernelMath.packHalf2(nextV[2 * q], nextV[2 * q + 1]);
                 }
                 ctx.localBarrier();
                 for (@Unroll int r = 0; r < 2; r++) {

@@ -182,10 +182,6 @@ public final class KernelContext {
      */
     public void mmaTilesTransposed(float[] acc, int accOffset, float[] a, int aOffset, int lda, int tilesM, int[] b,
             int bOffset, int ldb, int tilesN) {
-        if (linearLocalSize() % WARP != 0) {
-            throw new IllegalStateException("mmaTilesTransposed is executed by whole warps: the work-group size ("
-                    + linearLocalSize() + " items) must be a multiple of " + WARP);
-        }
         for (int i = 0; i < tilesM * tilesN; i++) {
             int column0 = 8 * (i % tilesN);
             int rowOffset = aOffset + 16 * (i / tilesN) * lda;

@@ -123,7 +123,7 @@ final class AttentionLayer {
             return;
         }
         // The tensor-core pair reads EL's H in fp16 (halfStates, kept so only where it can run: see
-        // Buffers.halfEncoderOut); it has the blocked pair's blocks and grids.
+        // Buffers.halfCross); it has the blocked pair's blocks and grids.
         boolean tensorCorePair = sentences && keys.halfStates() != null;
         boolean blocked = tensorCorePair || el && keys.sharedByRows();
         if (blocked) {

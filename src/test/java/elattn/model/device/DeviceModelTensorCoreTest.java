@@ -79,6 +79,12 @@ class DeviceModelTensorCoreTest {
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.linearForm(512, 1024, 4096));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.linearForm(512, 1020, 4096));
         assertEquals(KernelLaunches.ProductForm.TILED, plain.linearForm(1024, 1020, 50265));
+        // EL keeps H in fp16 with tensor cores where the pair's 16-byte copies take the sizes.
+        assertTrue(Buffers.halfCross(true, true, 1024, 1024));
+        assertFalse(Buffers.halfCross(true, true, 1024, 1022), "score rows of 1022 floats");
+        assertFalse(Buffers.halfCross(true, true, 1020, 1024), "states of 1020 halves");
+        assertFalse(Buffers.halfCross(true, false, 1024, 1024), "no tensor cores");
+        assertFalse(Buffers.halfCross(false, true, 1024, 1024), "MHA");
         assertThrows(IllegalArgumentException.class, () -> new KernelLaunches(KernelForms.LOOP, true, 128, 32));
     }
 

@@ -124,7 +124,7 @@ final class CTranslator {
     private final Set<Element> parallelIndices = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Enclosing loops of the statement being translated, innermost last: true for @Parallel ones. */
     private final Deque<Boolean> loops = new ArrayDeque<>();
-    private final List<String> hoisted = new ArrayList<>();
+    private final List<Dialect.LocalArray> localArrays = new ArrayList<>();
     private StringBuilder out;
     private int indent;
     private long lastCommentedLine;
@@ -195,7 +195,7 @@ final class CTranslator {
         function = f;
         vars.clear();
         loops.clear();
-        hoisted.clear();
+        localArrays.clear();
         lastCommentedLine = -1;
         calls.putIfAbsent(f, new ArrayList<>());
         TreePath methodPath = trees.getPath(f);
@@ -272,10 +272,12 @@ final class CTranslator {
                 : d.deviceFunctionQualifier() + " " + returnType;
         fn.append(qualifier)
                 .append(' ').append(functionNames.get(f)).append('(').append(String.join(", ", params)).append(") {\n");
-        for (String h : hoisted) {
-            fn.append("    ").append(h).append('\n');
+        for (String declaration : d.localArrays(localArrays)) {
+            fn.append("    ").append(declaration).append('\n');
         }
-        return fn.append(body).append("}\n").toString();
+        fn.append(body).append("}\n");
+        long dynamicBytes = d.dynamicLocalBytes(localArrays);
+        return dynamicBytes == 0 ? fn.toString() : DynamicLocalMemory.marker(dynamicBytes) + "\n" + fn;
     }
 
     /**
@@ -627,7 +629,7 @@ final class CTranslator {
                     + " at kernel scope in C, so give it a distinct name");
         } else {
             vars.put(e, new Var(VarKind.LOCAL_ARRAY, name, element, n));
-            hoisted.add(d.localArray(element, name, n));
+            localArrays.add(new Dialect.LocalArray(element, name, n));
         }
     }
 
@@ -1050,6 +1052,14 @@ final class CTranslator {
         Long tilesN = tiles ? intConstant(args.get(9)) : Long.valueOf(1);
         if (tilesM == null || tilesN == null || tilesM < 1 || tilesN < 1) {
             return problem(call, "mmaTiles: tilesM and tilesN must be constants >= 1 (the warp's grid of 16x8 tiles)");
+        }
+        for (int arg : new int[] {4, bArg + 2}) {
+            Var tile = arg == 4 ? a : b;
+            Long stride = intConstant(args.get(arg));
+            if (tile != null && tile.element().equals("int") && stride != null && stride % 4 != 0) {
+                problem(args.get(arg), "mma16816: the row stride of an fp16 pair tile must be a multiple of 4 ints"
+                        + " (CUDA reads fragments with ldmatrix, from 16-byte rows), not " + stride);
+            }
         }
         Long accOffset = intConstant(args.get(1));
         if (acc != null && acc.size() % 4 != 0) {

@@ -1,5 +1,8 @@
 package elattn.compiler;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The differences between the two C dialects kernels are translated to: OpenCL C 1.2 and CUDA C++
  * (compiled by NVRTC). Everything else the translator emits is common C.
@@ -68,14 +71,44 @@ enum Dialect {
         return this == OPENCL ? "barrier(CLK_LOCAL_MEM_FENCE)" : "__syncthreads()";
     }
 
+    /** A local array of a kernel: {@code size} elements of {@code element} (float or int, 4 bytes each). */
+    record LocalArray(String element, String name, long size) {
+        long bytes() {
+            return 4 * size;
+        }
+    }
+
     /**
-     * A local array, 16-byte aligned so that runs of 4 consecutive elements at an index known to be a
-     * multiple of 4 compile to one vector load (NVVM emits ld.shared.v4 only when it can prove this).
+     * The declarations of a kernel's local arrays, each 16-byte aligned so that runs of 4 consecutive
+     * elements at an index known to be a multiple of 4 compile to one vector load (NVVM emits
+     * ld.shared.v4 only when it can prove this). On CUDA, arrays that together pass
+     * {@link DynamicLocalMemory#STATIC_LIMIT} are carved out of one {@code extern __shared__} block
+     * instead (see {@link #dynamicLocalBytes}): static shared memory cannot be larger.
      */
-    String localArray(String element, String name, long size) {
-        return this == OPENCL
-                ? "__local " + element + " " + name + "[" + size + "] __attribute__((aligned(16)));"
-                : "__shared__ __align__(16) " + element + " " + name + "[" + size + "];";
+    List<String> localArrays(List<LocalArray> arrays) {
+        if (dynamicLocalBytes(arrays) == 0) {
+            return arrays.stream().map(a -> this == OPENCL
+                    ? "__local " + a.element() + " " + a.name() + "[" + a.size() + "] __attribute__((aligned(16)));"
+                    : "__shared__ __align__(16) " + a.element() + " " + a.name() + "[" + a.size() + "];").toList();
+        }
+        List<String> declarations = new ArrayList<>();
+        declarations.add("extern __shared__ __align__(16) unsigned char elattn_local[];");
+        long offset = 0;
+        for (LocalArray a : arrays) {
+            declarations.add(a.element() + "* " + a.name() + " = (" + a.element() + "*) (elattn_local + " + offset + ");");
+            offset += (a.bytes() + 15) / 16 * 16;
+        }
+        return declarations;
+    }
+
+    /**
+     * The bytes of dynamic shared memory a kernel's launch needs: on CUDA, the 16-byte aligned total
+     * of its local arrays when that passes {@link DynamicLocalMemory#STATIC_LIMIT}; else 0 (static
+     * arrays; OpenCL has only those, and its build fails past the device's local memory).
+     */
+    long dynamicLocalBytes(List<LocalArray> arrays) {
+        long total = arrays.stream().mapToLong(a -> (a.bytes() + 15) / 16 * 16).sum();
+        return this == CUDA && total > DynamicLocalMemory.STATIC_LIMIT ? total : 0;
     }
 
     String loadHalf(String array, String index) {
@@ -137,11 +170,7 @@ enum Dialect {
                     return (int) ((threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31);
                 }
 
-                // Pair q (k = 2q, 2q + 1) of a tile row: an int of fp16 pairs (KernelMath.packHalf2) as is, or
-                // two fp32 values rounded to fp16 (to nearest even) by one cvt.
-                __device__ __forceinline__ unsigned int elattn_mma_pair(const int* row, int q) {
-                    return (unsigned int) row[q];
-                }
+                // Pair q (k = 2q, 2q + 1) of an fp32 tile row: two values rounded to fp16 (nearest even) by one cvt.
                 __device__ __forceinline__ unsigned int elattn_mma_pair(const float* row, int q) {
                     float2 v = *(const float2*) (row + 2 * q);
                     unsigned int pair;
@@ -149,41 +178,79 @@ enum Dialect {
                     return pair;
                 }
 
+                // The shared-memory address of p, as ldmatrix takes it.
+                __device__ __forceinline__ unsigned int elattn_shared(const void* p) {
+                    unsigned int at;
+                    asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }" : "=r"(at) : "l"(p));
+                    return at;
+                }
+
+                // This lane's fragments, as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point
+                // type": g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1
+                // (pair t) and 2t + 8, 2t + 9 (pair t + 4). From fp16 pair tiles (KernelMath.packHalf2) one ldmatrix
+                // reads a whole fragment (each lane gives the address of one 16-byte row: strides and offsets
+                // multiples of 4 ints); from fp32 tiles each pair is a float2 and a cvt.
+                __device__ __forceinline__ void elattn_mma_a(unsigned int* f, const int* a, int lda, int lane) {
+                    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%%0, %%1, %%2, %%3}, [%%4];"
+                                 : "=r"(f[0]), "=r"(f[1]), "=r"(f[2]), "=r"(f[3])
+                                 : "r"(elattn_shared(a + (lane & 15) * lda + (lane >> 4) * 4)));
+                }
+                __device__ __forceinline__ void elattn_mma_a(unsigned int* f, const float* a, int lda, int lane) {
+                    const float* a0 = a + (lane >> 2) * lda;
+                    const float* a8 = a0 + 8 * lda;
+                    f[0] = elattn_mma_pair(a0, lane & 3);
+                    f[1] = elattn_mma_pair(a8, lane & 3);
+                    f[2] = elattn_mma_pair(a0, (lane & 3) + 4);
+                    f[3] = elattn_mma_pair(a8, (lane & 3) + 4);
+                }
+                // B_j n-major (row c of b is column c of B) ...
+                __device__ __forceinline__ void elattn_mma_b(unsigned int* f, const int* b, int ldb, int lane) {
+                    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%%0, %%1}, [%%2];"
+                                 : "=r"(f[0]), "=r"(f[1]) : "r"(elattn_shared(b + (lane & 7) * ldb + (lane >> 3 & 1) * 4)));
+                }
+                __device__ __forceinline__ void elattn_mma_b(unsigned int* f, const float* b, int ldb, int lane) {
+                    const float* b0 = b + (lane >> 2) * ldb;
+                    f[0] = elattn_mma_pair(b0, lane & 3);
+                    f[1] = elattn_mma_pair(b0, (lane & 3) + 4);
+                }
+                // Two neighbouring B_j, B_j+1 (rows 8 j .. 8 j + 15 of b) by one ldmatrix.x4.
+                __device__ __forceinline__ void elattn_mma_b2(unsigned int* f, unsigned int* g, const int* b, int ldb, int lane) {
+                    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%%0, %%1, %%2, %%3}, [%%4];"
+                                 : "=r"(f[0]), "=r"(f[1]), "=r"(g[0]), "=r"(g[1])
+                                 : "r"(elattn_shared(b + ((lane & 7) + (lane >> 4) * 8) * ldb + (lane >> 3 & 1) * 4)));
+                }
+                __device__ __forceinline__ void elattn_mma_b2(unsigned int* f, unsigned int* g, const float* b, int ldb, int lane) {
+                    elattn_mma_b(f, b, ldb, lane);
+                    elattn_mma_b(g, b + 8 * ldb, ldb, lane);
+                }
+                // ... or k-major (KernelContext.mmaTilesTransposed: row p of b holds B[p][..]), read transposed.
+                __device__ __forceinline__ void elattn_mma_b_transposed(unsigned int* f, const int* b, int ldb, int lane) {
+                    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%%0, %%1}, [%%2];"
+                                 : "=r"(f[0]), "=r"(f[1]) : "r"(elattn_shared(b + (lane & 15) * ldb)));
+                }
+
                 // acc[4 (i * TN + j) ..] += A_i B_j over the warp's TM x TN grid of 16x8 tiles (KernelContext.mmaTiles;
                 // mma16816 is the 1 x 1 grid): A_i[r][p] is pair p / 2 of row 16 i + r of a (row stride lda elements of
-                // a), B_j[p][c] pair p / 2 of row 8 j + c of b. Each fragment is read once, into registers. This
-                // lane's fragments as in the PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type":
-                // g = lane / 4 and t = lane %% 4 hold A rows g and g + 8 and B column g at k = 2t, 2t + 1 (pair t)
-                // and 2t + 8, 2t + 9 (pair t + 4); acc entry e is at row g + 8 (e / 2), column 2t + e %% 2.
-                // With KB (KernelContext.mmaTilesTransposed) b is staged k-major, B_j[p][c] pair (8 j + c) / 2 of row p:
-                // each 8x8 block is read transposed by ldmatrix.trans (rows 16-byte aligned), giving the same fragments.
+                // a), B_j[p][c] pair p / 2 of row 8 j + c of b, or with KB (mmaTilesTransposed) pair (8 j + c) / 2 of
+                // row p. Each fragment is read once, into registers; acc entry e is at row g + 8 (e / 2), column
+                // 2t + e %% 2.
                 template <int TM, int TN, bool KB, typename TA, typename TB>
                 __device__ __forceinline__ void elattn_mma_tiles(float* acc, const TA* a, int lda, const TB* b, int ldb) {
                     int lane = elattn_lane();
-                    int t = lane & 3;
                     unsigned int fa[TM][4];
                     unsigned int fb[TN][2];
                     #pragma unroll
                     for (int i = 0; i < TM; i++) {
-                        const TA* a0 = a + (16 * i + (lane >> 2)) * lda;
-                        const TA* a8 = a0 + 8 * lda;
-                        fa[i][0] = elattn_mma_pair(a0, t);
-                        fa[i][1] = elattn_mma_pair(a8, t);
-                        fa[i][2] = elattn_mma_pair(a0, t + 4);
-                        fa[i][3] = elattn_mma_pair(a8, t + 4);
+                        elattn_mma_a(fa[i], a + 16 * i * lda, lda, lane);
                     }
                     #pragma unroll
                     for (int j = 0; j < TN; j++) {
                         if constexpr (KB) {
-                            unsigned int at;
-                            asm("{ .reg .u64 s; cvta.to.shared.u64 s, %%1; cvt.u32.u64 %%0, s; }"
-                                : "=r"(at) : "l"(b + (lane & 15) * ldb + 4 * j));
-                            asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%%0, %%1}, [%%2];"
-                                         : "=r"(fb[j][0]), "=r"(fb[j][1]) : "r"(at));
-                        } else {
-                            const TB* b0 = b + (8 * j + (lane >> 2)) * ldb;
-                            fb[j][0] = elattn_mma_pair(b0, t);
-                            fb[j][1] = elattn_mma_pair(b0, t + 4);
+                            elattn_mma_b_transposed(fb[j], b + 4 * j, ldb, lane);
+                        } else if (j %% 2 == 0 && j + 1 < TN) {
+                            elattn_mma_b2(fb[j], fb[j + 1], b + 8 * j * ldb, ldb, lane);
+                        } else if (j %% 2 == 0) {
+                            elattn_mma_b(fb[j], b + 8 * j * ldb, ldb, lane);
                         }
                     }
                     #pragma unroll

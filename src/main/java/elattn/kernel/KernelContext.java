@@ -100,6 +100,8 @@ public final class KernelContext {
      *   acc[accOffset + e] += sum over p of A[mmaRow(e)][p] * B[p][mmaCol(e)]           e < 4
      * </pre>
      * so a product {@code C = A W^T} stages rows of A and rows of W alike. Products and sums are fp32.
+     * Strides and offsets of these int tiles must be multiples of 4 (CUDA reads each fragment with one
+     * {@code ldmatrix} from 16-byte rows; a stride of 4 modulo 32, such as 12, is also free of bank conflicts).
      *
      * <p>Every work item of a warp (32 consecutive items of the work-group, x fastest, so the group
      * size must be a multiple of 32) calls it at the same point of the code, with the same

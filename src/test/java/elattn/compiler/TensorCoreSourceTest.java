@@ -50,11 +50,30 @@ class TensorCoreSourceTest {
         String cu = source("hgemmTensorCore", ".cu");
         assertTrue(cu.contains(MMA), cu);
         assertTrue(cu.contains("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800\n#error"), cu);
-        assertTrue(cu.contains("elattn_mma_tiles<4, 4, false>(acc, tileA + (t % 3 * 2560 + warpRow * 20), 20, tileB"), cu);
+        assertTrue(cu.contains("elattn_mma_tiles<4, 4, false>(acc, tileA + (t % 3 * 5120 + warpRow * 40 + 16 * slice), 40,"
+                + " tileB"), cu);
         // The copies: 16 bytes without registers, a group per stage, the wait a literal.
         assertTrue(cu.contains("cp.async.cg.shared.global [%0], [%1], 16, %2;"), cu);
         assertTrue(cu.contains("asm volatile(\"cp.async.commit_group;\" ::: \"memory\");"), cu);
         assertTrue(cu.contains("asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");"), cu);
+    }
+
+    /**
+     * Local arrays past CUDA's 48 KiB of static shared memory (hgemmTensorCore's three stages: 60 KiB of
+     * fp32 A, 30 KiB of fp16 B) are carved out of one dynamic block whose size the source's marker
+     * tells the backend; smaller ones stay static, and OpenCL keeps its __local arrays.
+     */
+    @Test
+    void localArraysPastTheStaticLimitAreDynamicSharedMemory() throws IOException {
+        String cu = source("hgemmTensorCore", ".cu");
+        assertEquals(61440 + 30720, DynamicLocalMemory.bytes(cu), cu);
+        assertTrue(cu.contains("extern __shared__ __align__(16) unsigned char elattn_local[];\n"
+                + "    float* tileA = (float*) (elattn_local + 0);\n"
+                + "    int* tileB = (int*) (elattn_local + 61440);\n"), cu);
+        String small = source("weightsTensorCore", ".cu");
+        assertEquals(0, DynamicLocalMemory.bytes(small));
+        assertTrue(small.contains("__shared__ __align__(16) float tileA[7680];"), small);
+        assertTrue(source("hgemmTensorCore", ".cl").contains("__local float tileA[15360] __attribute__((aligned(16)));"));
     }
 
     /** {@code @Unroll} loops come out as {@code #pragma unroll} loops (the accumulators' stores of the attention scores). */

@@ -31,6 +31,7 @@ final class CudaDriver {
 
     private static final int CU_STREAM_NON_BLOCKING = 1;
     private static final int CU_EVENT_DEFAULT = 0;
+    private static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
     private final NativeLibrary lib;
     private final MethodHandle cuGetErrorName, cuGetErrorString, cuInit, cuDriverGetVersion;
@@ -38,7 +39,7 @@ final class CudaDriver {
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent;
     private final MethodHandle cuStreamCreate, cuStreamDestroy, cuStreamSynchronize;
     private final MethodHandle cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemsetD8Async;
-    private final MethodHandle cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel;
+    private final MethodHandle cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuFuncSetAttribute, cuLaunchKernel;
     private final MethodHandle cuEventCreate, cuEventDestroy, cuEventRecord, cuEventElapsedTime;
 
     private CudaDriver(NativeLibrary lib) {
@@ -74,6 +75,8 @@ final class CudaDriver {
         cuModuleUnload = lib.function(intOfAddress, "cuModuleUnload");
         cuModuleGetFunction = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
                 "cuModuleGetFunction");
+        cuFuncSetAttribute = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                "cuFuncSetAttribute");
         cuLaunchKernel = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
                 "cuLaunchKernel");
@@ -234,11 +237,24 @@ final class CudaDriver {
         }
     }
 
-    /** {@code cuLaunchKernel} with no dynamic shared memory and a {@code void*[]} of parameters. */
-    void launchKernel(MemorySegment function, int[] grid, int[] block, MemorySegment stream, MemorySegment params,
-            String where) {
+    /**
+     * Lets {@code function} launch with up to {@code bytes} of dynamic shared memory
+     * ({@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES}); returns the raw result, which is an
+     * error when the device has less shared memory per block.
+     */
+    int allowDynamicSharedMemory(MemorySegment function, int bytes) {
+        try {
+            return (int) cuFuncSetAttribute.invokeExact(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        } catch (Throwable t) {
+            throw linkageBug(t);
+        }
+    }
+
+    /** {@code cuLaunchKernel} with {@code sharedBytes} of dynamic shared memory and a {@code void*[]} of parameters. */
+    void launchKernel(MemorySegment function, int[] grid, int[] block, int sharedBytes, MemorySegment stream,
+            MemorySegment params, String where) {
         call("cuLaunchKernel", where, () -> (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2],
-                block[0], block[1], block[2], 0, stream, params, MemorySegment.NULL));
+                block[0], block[1], block[2], sharedBytes, stream, params, MemorySegment.NULL));
     }
 
     MemorySegment eventCreate(String where) {

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import elattn.compiler.DynamicLocalMemory;
 import elattn.kernel.NativeArray;
 import elattn.runtime.DeviceBuffer;
 import elattn.runtime.DeviceOutOfMemoryException;
@@ -177,8 +178,19 @@ final class CudaSession implements DeviceSession {
         }
         modules.add(module);
         MemorySegment function = cu.moduleGetFunction(module, functionName, where);
-        LOG.debug("built {} for {} ({})", name, where, arch);
-        return new CudaKernel(this, kernel, name, function, usesContext);
+        int sharedBytes = DynamicLocalMemory.bytes(source);
+        if (sharedBytes > 0) {
+            int result = cu.allowDynamicSharedMemory(function, sharedBytes);
+            if (result != CudaDriver.CUDA_SUCCESS) {
+                throw new KernelBuildException(name, where, "its local arrays take " + sharedBytes + " bytes of"
+                        + " shared memory, which this GPU does not give one block (" + cu.errorName(result)
+                        + "); run it on a GPU with more shared memory per block (compute capability 8.0+ has at"
+                        + " least 99 KiB), or use the portable kernel its Javadoc names");
+            }
+        }
+        LOG.debug("built {} for {} ({}{})", name, where, arch, sharedBytes > 0 ? ", " + sharedBytes
+                + " bytes of dynamic shared memory" : "");
+        return new CudaKernel(this, kernel, name, function, usesContext, sharedBytes);
     }
 
     /**
@@ -243,7 +255,7 @@ final class CudaSession implements DeviceSession {
             launch.end = event();
             unfinished.add(launch);
             cu.eventRecord(launch.start, stream, where);
-            cu.launchKernel(k.function, shape.grid(), shape.block(), stream, params, where + ", kernel " + k.name
+            cu.launchKernel(k.function, shape.grid(), shape.block(), k.sharedBytes, stream, params, where + ", kernel " + k.name
                     + ", " + shape);
             cu.eventRecord(launch.end, stream, where);
         }
@@ -393,13 +405,17 @@ final class CudaSession implements DeviceSession {
         final String name;
         final MemorySegment function;
         final boolean usesContext;
+        /** Bytes of dynamic shared memory each launch gives ({@link DynamicLocalMemory}). */
+        final int sharedBytes;
 
-        CudaKernel(CudaSession session, Kernel kernel, String name, MemorySegment function, boolean usesContext) {
+        CudaKernel(CudaSession session, Kernel kernel, String name, MemorySegment function, boolean usesContext,
+                int sharedBytes) {
             this.session = session;
             this.kernel = kernel;
             this.name = name;
             this.function = function;
             this.usesContext = usesContext;
+            this.sharedBytes = sharedBytes;
         }
 
         @Override

@@ -4,6 +4,7 @@ import elattn.kernel.FloatArray;
 import elattn.kernel.HalfFloatArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
+import elattn.kernel.Unroll;
 import elattn.runtime.WorkerGrid2D;
 import elattn.runtime.WorkerGrid3D;
 
@@ -80,40 +81,53 @@ public final class Gemm {
      * from 16-byte-aligned addresses.
      */
     public static final int TC_K_MULTIPLE = 8;
-    /** Depth (along k) of a tile stage: one mma16816 k. */
-    private static final int TC_BLOCK_K = 16;
+    /**
+     * Depth (along k) of a tile stage: two mma16816 k-slices, so that a barrier comes every 32
+     * k-values and a warp has the fragments of one slice loading while it multiplies the other.
+     */
+    private static final int TC_BLOCK_K = 32;
     /**
      * Tile stages in local memory: while the warps multiply one, the copies of the next two are in
-     * flight. Three stages of the fp32 A and fp16 B tiles are 48 KiB, all the static local memory a
-     * CUDA work-group may have.
+     * flight. Three stages of the fp32 A and fp16 B tiles are 90 KiB, three of two fp16 tiles
+     * 60 KiB: past CUDA's 48 KiB of static local memory, so the translator gives them dynamic
+     * shared memory ({@code DynamicLocalMemory}); two work-groups still fit an SM of Ampere or Hopper.
      */
     private static final int TC_STAGES = 3;
-    /** Row stride in ints of an fp16 tile (8 pairs + 4): the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
+    /** Row stride in ints of an fp16 tile (16 pairs + 4): the 8 rows g of a fragment read start at 8 distinct multiples of 4 modulo 32. */
     private static final int TC_STRIDE = TC_BLOCK_K / 2 + 4;
-    /** Row stride in floats of an fp32 tile (16 + 4): a fragment's float2 reads hit every bank exactly twice. */
-    private static final int TC_FLOAT_STRIDE = TC_BLOCK_K + 4;
+    /** Row stride in floats of an fp32 tile (32 + 8): each half-warp's float2 fragment reads hit 32 distinct banks. */
+    private static final int TC_FLOAT_STRIDE = TC_BLOCK_K + 8;
     /** Ints of one stage of an fp16 tile, floats of one stage of an fp32 tile (TC_BLOCK rows). */
     private static final int TC_TILE = TC_BLOCK * TC_STRIDE;
     private static final int TC_FLOAT_TILE = TC_BLOCK * TC_FLOAT_STRIDE;
-    /** 16-byte copies per tile row: 4 of fp32 k-values, 2 of fp16. */
+    /** 16-byte copies per tile row: 8 of fp32 k-values, 4 of fp16. */
     private static final int TC_FLOAT_CHUNKS = TC_BLOCK_K / 4;
     private static final int TC_HALF_CHUNKS = TC_BLOCK_K / 8;
-    /** Rows of an fp32 tile the 256 items copy in one pass (64), and the passes per stage (2). */
+    /** Rows of an fp32 tile the 256 items copy in one pass (32), and the passes per stage (4). */
     private static final int TC_FLOAT_ROWS_PER_PASS = TC_THREADS / TC_FLOAT_CHUNKS;
     private static final int TC_FLOAT_PASSES = TC_BLOCK / TC_FLOAT_ROWS_PER_PASS;
+    /** Rows of an fp16 tile the 256 items copy in one pass (64), and the passes per stage (2). */
+    private static final int TC_HALF_ROWS_PER_PASS = TC_THREADS / TC_HALF_CHUNKS;
+    private static final int TC_HALF_PASSES = TC_BLOCK / TC_HALF_ROWS_PER_PASS;
+    /** k-slices of one mma16816 each in a stage (2); a slice is 16 floats of an fp32 tile row, 8 ints of an fp16 one. */
+    private static final int TC_SLICES = TC_BLOCK_K / 16;
     /** Rows and columns of C one work-group of {@link #weightsTensorCore} computes, its items (4 warps), a warp's part (32 x 32). */
     private static final int WTC_BLOCK = 64;
     private static final int WTC_THREADS = 4 * KernelContext.WARP;
     private static final int WTC_WARP = 32;
     private static final int WTC_TILES_M = WTC_WARP / 16;
     private static final int WTC_TILES_N = WTC_WARP / 8;
-    /** A rows its 128 items copy per pass (32), and the passes per stage (2). */
+    /** A rows its 128 items copy per pass (16), and the passes per stage (4). */
     private static final int WTC_FLOAT_ROWS_PER_PASS = WTC_THREADS / TC_FLOAT_CHUNKS;
     private static final int WTC_FLOAT_PASSES = WTC_BLOCK / WTC_FLOAT_ROWS_PER_PASS;
-    /** A k-major B tile: 16 depth rows of 64 fp16 outputs (8 chunks), row stride 32 pairs + 4 (16-byte rows for ldmatrix). */
+    /** B rows (outputs) its items copy per pass by output (32), and the passes (2). */
+    private static final int WTC_HALF_ROWS_PER_PASS = WTC_THREADS / TC_HALF_CHUNKS;
+    private static final int WTC_HALF_PASSES = WTC_BLOCK / WTC_HALF_ROWS_PER_PASS;
+    /** A k-major B tile: 32 depth rows of 64 fp16 outputs (8 chunks), row stride 32 pairs + 4 (16-byte rows for ldmatrix); depth rows per pass (16). */
     private static final int WTC_ROW_CHUNKS = WTC_BLOCK / 8;
     private static final int WTC_ROW_STRIDE = WTC_BLOCK / 2 + 4;
-    /** Ints of a B stage: the by-output tile (64 x TC_STRIDE = 768), which holds the k-major one (16 x WTC_ROW_STRIDE = 576). */
+    private static final int WTC_DEPTH_ROWS_PER_PASS = WTC_THREADS / WTC_ROW_CHUNKS;
+    /** Ints of a B stage: the by-output tile (64 x TC_STRIDE = 1280), which holds the k-major one (32 x WTC_ROW_STRIDE = 1152). */
     private static final int WTC_B_TILE = WTC_BLOCK * TC_STRIDE;
     /** Rows and columns of the block one warp computes. */
     private static final int TC_WARP_M = 64;
@@ -457,12 +471,11 @@ public final class Gemm {
         }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies chunk aChunk of A tile rows aRow + TC_FLOAT_ROWS_PER_PASS * l, and chunk bChunk of B row bRow.
+        // This item copies chunk aChunk of A tile rows aRow + TC_FLOAT_ROWS_PER_PASS * l, chunk bChunk of B rows bRow + TC_HALF_ROWS_PER_PASS * l.
         int aRow = id / TC_FLOAT_CHUNKS;
         int aChunk = id % TC_FLOAT_CHUNKS;
         int bRow = id / TC_HALF_CHUNKS;
         int bChunk = id % TC_HALF_CHUNKS;
-        int col = col0 + bRow;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
         int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
         for (int t = 1 - TC_STAGES; t < steps; t++) {
@@ -471,21 +484,25 @@ public final class Gemm {
                 ctx.localBarrier();
             }
             int next = t + TC_STAGES - 1;
-            int p = next * TC_BLOCK_K;
+            int pa = next * TC_BLOCK_K + 4 * aChunk;
             for (int l = 0; l < TC_FLOAT_PASSES; l++) {
-                int row = row0 + aRow + l * TC_FLOAT_ROWS_PER_PASS;
-                int pa = p + 4 * aChunk;
-                ctx.copyAsync(tileA, next % TC_STAGES * TC_FLOAT_TILE
-                        + (aRow + l * TC_FLOAT_ROWS_PER_PASS) * TC_FLOAT_STRIDE + 4 * aChunk, a, row * k + pa,
-                        row < m && pa < k);
+                int r = aRow + l * TC_FLOAT_ROWS_PER_PASS;
+                ctx.copyAsync(tileA, next % TC_STAGES * TC_FLOAT_TILE + r * TC_FLOAT_STRIDE + 4 * aChunk, a,
+                        (row0 + r) * k + pa, row0 + r < m && pa < k);
             }
-            int pb = p + 8 * bChunk;
-            ctx.copyAsync(tileB, next % TC_STAGES * TC_TILE + bRow * TC_STRIDE + 4 * bChunk, b, col * k + pb,
-                    col < n && pb < k);
+            int pb = next * TC_BLOCK_K + 8 * bChunk;
+            for (int l = 0; l < TC_HALF_PASSES; l++) {
+                int r = bRow + l * TC_HALF_ROWS_PER_PASS;
+                ctx.copyAsync(tileB, next % TC_STAGES * TC_TILE + r * TC_STRIDE + 4 * bChunk, b, (col0 + r) * k + pb,
+                        col0 + r < n && pb < k);
+            }
             ctx.commitCopies();
             if (t >= 0) {
-                ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_FLOAT_TILE + warpRow * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
-                        TC_TILES_M, tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE, TC_STRIDE, TC_TILES_N);
+                for (@Unroll int slice = 0; slice < TC_SLICES; slice++) {
+                    ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_FLOAT_TILE + warpRow * TC_FLOAT_STRIDE + 16 * slice,
+                            TC_FLOAT_STRIDE, TC_TILES_M, tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE + 8 * slice,
+                            TC_STRIDE, TC_TILES_N);
+                }
             }
         }
         for (int i = 0; i < TC_TILES_M; i++) {
@@ -522,11 +539,9 @@ public final class Gemm {
         }
         int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
         int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
-        // This item copies chunk copyChunk of tile row copyRow of A and of B.
+        // This item copies chunk copyChunk of tile rows copyRow + TC_HALF_ROWS_PER_PASS * l of A and of B.
         int copyRow = id / TC_HALF_CHUNKS;
         int copyChunk = id % TC_HALF_CHUNKS;
-        int row = row0 + copyRow;
-        int col = col0 + copyRow;
         float[] acc = new float[TC_TILES_M * TC_TILES_N * 4];
         int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
         for (int t = 1 - TC_STAGES; t < steps; t++) {
@@ -536,13 +551,19 @@ public final class Gemm {
             }
             int next = t + TC_STAGES - 1;
             int p = next * TC_BLOCK_K + 8 * copyChunk;
-            int at = next % TC_STAGES * TC_TILE + copyRow * TC_STRIDE + 4 * copyChunk;
-            ctx.copyAsync(tileA, at, a, row * k + p, row < m && p < k);
-            ctx.copyAsync(tileB, at, b, col * k + p, col < n && p < k);
+            for (int l = 0; l < TC_HALF_PASSES; l++) {
+                int r = copyRow + l * TC_HALF_ROWS_PER_PASS;
+                int at = next % TC_STAGES * TC_TILE + r * TC_STRIDE + 4 * copyChunk;
+                ctx.copyAsync(tileA, at, a, (row0 + r) * k + p, row0 + r < m && p < k);
+                ctx.copyAsync(tileB, at, b, (col0 + r) * k + p, col0 + r < n && p < k);
+            }
             ctx.commitCopies();
             if (t >= 0) {
-                ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_TILE + warpRow * TC_STRIDE, TC_STRIDE, TC_TILES_M,
-                        tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE, TC_STRIDE, TC_TILES_N);
+                for (@Unroll int slice = 0; slice < TC_SLICES; slice++) {
+                    ctx.mmaTiles(acc, 0, tileA, t % TC_STAGES * TC_TILE + warpRow * TC_STRIDE + 8 * slice, TC_STRIDE,
+                            TC_TILES_M, tileB, t % TC_STAGES * TC_TILE + warpCol * TC_STRIDE + 8 * slice, TC_STRIDE,
+                            TC_TILES_N);
+                }
             }
         }
         for (int i = 0; i < TC_TILES_M; i++) {
@@ -588,13 +609,14 @@ public final class Gemm {
         }
         int warpRow = id / KernelContext.WARP / 2 * WTC_WARP;
         int warpCol = id / KernelContext.WARP % 2 * WTC_WARP;
-        // This item copies chunk aChunk of A rows aRow + WTC_FLOAT_ROWS_PER_PASS * l; and one chunk of B:
-        // by output, chunk (8 k-values) id % 2 of output row id / 2; else chunk (8 outputs) id % 8 of depth row id / 8.
+        // This item copies chunk aChunk of A rows aRow + WTC_FLOAT_ROWS_PER_PASS * l; and of B, by output
+        // chunk (8 k-values) id % 4 of output rows id / 4 + 32 l, else chunk (8 outputs) id % 8 of depth rows id / 8 + 16 l.
         int aRow = id / TC_FLOAT_CHUNKS;
         int aChunk = id % TC_FLOAT_CHUNKS;
         int bRow = byOutput != 0 ? id / TC_HALF_CHUNKS : id / WTC_ROW_CHUNKS;
         int bChunk = byOutput != 0 ? id % TC_HALF_CHUNKS : id % WTC_ROW_CHUNKS;
-        int bAt = byOutput != 0 ? bRow * TC_STRIDE + 4 * bChunk : bRow * WTC_ROW_STRIDE + 4 * bChunk;
+        int bRowStep = byOutput != 0 ? WTC_HALF_ROWS_PER_PASS : WTC_DEPTH_ROWS_PER_PASS;
+        int bStride = byOutput != 0 ? TC_STRIDE : WTC_ROW_STRIDE;
         float[] acc = new float[WTC_TILES_M * WTC_TILES_N * 4];
         int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
         for (int t = 1 - TC_STAGES; t < steps; t++) {
@@ -610,23 +632,28 @@ public final class Gemm {
                 ctx.copyAsync(tileA, (next % TC_STAGES * WTC_BLOCK + aRow + l * WTC_FLOAT_ROWS_PER_PASS)
                         * TC_FLOAT_STRIDE + 4 * aChunk, a, z * k + row * lda + pa, row < m && pa < k);
             }
-            if (byOutput != 0) {
-                int pb = p + 8 * bChunk;
-                ctx.copyAsync(tileB, next % TC_STAGES * WTC_B_TILE + bAt, w, (z * n + col0 + bRow) * ldw + pb,
-                        col0 + bRow < n && pb < k);
-            } else {
-                int col = col0 + 8 * bChunk;
-                ctx.copyAsync(tileB, next % TC_STAGES * WTC_B_TILE + bAt, w, (z * k + p + bRow) * ldw + col,
-                        p + bRow < k && col < n);
+            for (int l = 0; l < WTC_HALF_PASSES; l++) {
+                int r = bRow + l * bRowStep;
+                int at = next % TC_STAGES * WTC_B_TILE + r * bStride + 4 * bChunk;
+                if (byOutput != 0) {
+                    int pb = p + 8 * bChunk;
+                    ctx.copyAsync(tileB, at, w, (z * n + col0 + r) * ldw + pb, col0 + r < n && pb < k);
+                } else {
+                    int col = col0 + 8 * bChunk;
+                    ctx.copyAsync(tileB, at, w, (z * k + p + r) * ldw + col, p + r < k && col < n);
+                }
             }
             ctx.commitCopies();
-            if (t >= 0 && byOutput != 0) {
-                ctx.mmaTiles(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE, TC_FLOAT_STRIDE,
-                        WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol * TC_STRIDE, TC_STRIDE, WTC_TILES_N);
-            } else if (t >= 0) {
-                ctx.mmaTilesTransposed(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE,
-                        TC_FLOAT_STRIDE, WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol / 2,
-                        WTC_ROW_STRIDE, WTC_TILES_N);
+            for (@Unroll int slice = 0; slice < TC_SLICES; slice++) {
+                if (t >= 0 && byOutput != 0) {
+                    ctx.mmaTiles(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE + 16 * slice,
+                            TC_FLOAT_STRIDE, WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol * TC_STRIDE
+                                    + 8 * slice, TC_STRIDE, WTC_TILES_N);
+                } else if (t >= 0) {
+                    ctx.mmaTilesTransposed(acc, 0, tileA, (t % TC_STAGES * WTC_BLOCK + warpRow) * TC_FLOAT_STRIDE
+                            + 16 * slice, TC_FLOAT_STRIDE, WTC_TILES_M, tileB, t % TC_STAGES * WTC_B_TILE + warpCol / 2
+                                    + 16 * slice * WTC_ROW_STRIDE, WTC_ROW_STRIDE, WTC_TILES_N);
+                }
             }
         }
         for (int i = 0; i < WTC_TILES_M; i++) {

@@ -41,15 +41,20 @@ public final class TensorCoreAttention {
     private static final int KEYS = Attention.BLOCK_KEYS;
     /** Work items: {@link Attention#BLOCK_GROUP}, 4 warps. */
     private static final int ITEMS = Attention.BLOCK_GROUP;
-    /** Reduction depth per step: one mma16816 k. */
-    private static final int DEPTH = 16;
-    /** Row stride in ints of {@link #scores}'s fp16 state tiles (8 pairs + 4): the 8 rows of a fragment read start in 8 distinct groups of 4 banks. */
+    /** Reduction depth per step: two mma16816 k-slices, so a barrier every 32 columns (keys). */
+    private static final int DEPTH = 32;
+    /** The k-slices of a step. */
+    private static final int SLICES = DEPTH / 16;
+    /** Row stride in ints of {@link #scores}'s fp16 state tiles (16 pairs + 4): the 8 rows of a fragment read start in 8 distinct groups of 4 banks. */
     private static final int STRIDE = DEPTH / 2 + 4;
-    /** Tile stages in local memory of {@link #scores} (34 KiB) and {@link #context} (28 KiB). */
+    /**
+     * Tile stages in local memory of {@link #scores} (61 KiB) and {@link #context} (56 KiB): past the
+     * 48 KiB of static local memory, so dynamic shared memory ({@code DynamicLocalMemory}).
+     */
     private static final int STAGES = 3;
-    /** Row stride in floats of the fp32 tiles (16 + 4): a fragment's float2 reads hit every bank twice. */
-    private static final int FLOAT_STRIDE = DEPTH + 4;
-    /** 16-byte copies per fp32 tile row (4), and the rows the items copy per pass (128 / 4 = 32). */
+    /** Row stride in floats of the fp32 tiles (32 + 8): each half-warp's float2 fragment reads hit 32 distinct banks. */
+    private static final int FLOAT_STRIDE = DEPTH + 8;
+    /** 16-byte copies per fp32 tile row (8), and the rows the items copy per pass (128 / 8 = 16). */
     private static final int CHUNKS = DEPTH / 4;
     private static final int CHUNK_ROWS = ITEMS / CHUNKS;
     /** Row stride in ints of {@link #context}'s state tiles (a key's 128 fp16 columns + 4 pairs): 16-byte rows, ldmatrix without bank conflicts. */
@@ -57,7 +62,7 @@ public final class TensorCoreAttention {
     /** 16-byte copies per state row of {@link #context} (16), and the keys the items copy per pass (8). */
     private static final int COLUMN_CHUNKS = KEYS / 8;
     private static final int KEY_ROWS = ITEMS / COLUMN_CHUNKS;
-    /** 16-byte copies per fp16 tile row (2), and the rows the items copy per pass (64). */
+    /** 16-byte copies per fp16 tile row (4), and the rows the items copy per pass (32). */
     private static final int HALF_CHUNKS = DEPTH / 8;
     private static final int HALF_CHUNK_ROWS = ITEMS / HALF_CHUNKS;
     /** A warp's part of the block: 32 lanes x 64 keys, 2 x 8 tiles of 16 x 8. */
@@ -160,8 +165,11 @@ public final class TensorCoreAttention {
                 }
                 ctx.commitCopies();
                 if (t >= 0) {
-                    ctx.mmaTiles(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE, FLOAT_STRIDE, TILES_M,
-                            tileB, (t % STAGES * KEYS + warpKey) * STRIDE, STRIDE, TILES_N);
+                    for (@Unroll int slice = 0; slice < SLICES; slice++) {
+                        ctx.mmaTiles(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE + 16 * slice,
+                                FLOAT_STRIDE, TILES_M, tileB, (t % STAGES * KEYS + warpKey) * STRIDE + 8 * slice,
+                                STRIDE, TILES_N);
+                    }
                 }
             }
             // The zero-filling copies past the last step must land before the next run's.
@@ -278,9 +286,11 @@ public final class TensorCoreAttention {
                 }
                 ctx.commitCopies();
                 if (t >= 0) {
-                    ctx.mmaTilesTransposed(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE,
-                            FLOAT_STRIDE, TILES_M, tileB, t % STAGES * DEPTH * COLUMN_STRIDE + warpColumn / 2,
-                            COLUMN_STRIDE, TILES_N);
+                    for (@Unroll int slice = 0; slice < SLICES; slice++) {
+                        ctx.mmaTilesTransposed(acc, 0, tileA, (t % STAGES * LANES + warpLane) * FLOAT_STRIDE
+                                + 16 * slice, FLOAT_STRIDE, TILES_M, tileB, (t % STAGES * DEPTH + 16 * slice)
+                                        * COLUMN_STRIDE + warpColumn / 2, COLUMN_STRIDE, TILES_N);
+                    }
                 }
             }
             // The zero-filling copies past the last step must land before the next run's.

@@ -74,6 +74,16 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
             return stepMillis() - kernelMillis();
         }
 
+        /**
+         * The part of {@link #hostMillis} outside the plans' executes, in milliseconds: the search's
+         * own work between decode steps (beam bookkeeping, the next step's constraints). The rest of the
+         * host time is inside the executes: launching the kernels, copying the candidates back, and the
+         * device's idle gaps between kernels.
+         */
+        public double searchMillis() {
+            return steps == 0 ? 0 : (wallSeconds - executeSeconds) * 1e3 / steps;
+        }
+
         /** Kernel nanoseconds per step by task kind: the layer index dropped ({@code decode.dec*_ffn_fc1}). */
         public Map<String, Double> millisPerStepByKind() {
             Map<String, Double> out = new LinkedHashMap<>();
@@ -92,6 +102,7 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
             o.addProperty("step_ms", stepMillis());
             o.addProperty("kernel_ms_per_step", kernelMillis());
             o.addProperty("host_ms_per_step", hostMillis());
+            o.addProperty("search_ms_per_step", searchMillis());
             JsonObject tasks = new JsonObject();
             taskNanos.forEach(tasks::addProperty);
             o.add("task_ns", tasks);
@@ -256,10 +267,11 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
     }
 
     private static void profile(StringBuilder md, Run r) {
-        md.append(String.format(Locale.ROOT, "%n%s, batch %d: a decode step takes %s ms, kernels %s ms, host %s ms;"
-                + " prefill %s s (kernels %s s). Kernel ms per step by task (top 8):%n%n| task | ms |%n|---|---|%n",
+        md.append(String.format(Locale.ROOT, "%n%s, batch %d: a decode step takes %s ms, kernels %s ms, host %s ms"
+                + " (%s of them the search between steps); prefill %s s (kernels %s s). Kernel ms per step by task"
+                + " (top 8):%n%n| task | ms |%n|---|---|%n",
                 r.mode().name().toLowerCase(Locale.ROOT), r.batch(), fmt(r.decode().stepMillis()),
-                fmt(r.decode().kernelMillis()), fmt(r.decode().hostMillis()),
+                fmt(r.decode().kernelMillis()), fmt(r.decode().hostMillis()), fmt(r.decode().searchMillis()),
                 fmt(r.prefill().wallSeconds() - r.prefill().buildSeconds()), fmt(r.prefill().kernelSeconds())));
         r.decode().millisPerStepByKind().entrySet().stream()
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)

@@ -28,6 +28,7 @@ import elattn.tasks.attention.TensorCoreAttention;
  *  EL, one table per sentence, with tensor cores (H in fp16):          TensorCoreAttention.scores ─► softmaxGroup ─► .context
  *  MHA, one table per sentence, heads up to 64 wide, with tensor cores: TensorCoreAttention.fused (no scores in memory)
  *  EL,  a table per row (self: a row's heads over its ancestry):        scoresRows    ─► softmaxGroup ─► contextRows
+ *  EL,  a table per row, with tensor cores (history in fp16):           TensorCoreAttention.scoresRows ─► softmaxGroup ─► .contextRows
  *  MHA, shared tables (encoder: dh-long reductions, dh-wide heads):     scoresTiled   ─► softmaxGroup ─► contextTiled
  *  MHA, a table per row (decode: no state shared by two lanes):         rawScores     ─► softmaxGroup ─► context (loop)
  * </pre>
@@ -35,7 +36,7 @@ import elattn.tasks.attention.TensorCoreAttention;
  * Decoder self-attention first writes this step's state into the history (see {@link #appendHistory}):
  * <pre>
  *  MHA:  input ─► Linear_k ─► append K[slot];  input ─► Linear_v ─► append V[slot]
- *  EL:   input ─► append H[slot]          (post-norm: the layer input; pre-norm: its layer norm)
+ *  EL:   input ─► append H[slot]          (post-norm: the layer input; pre-norm: its layer norm; fp16 with halfStates)
  * </pre>
  */
 final class AttentionLayer {
@@ -48,8 +49,10 @@ final class AttentionLayer {
      *
      * @param keyCount     an {@code Integer} or, for a growing history, an {@code IntParam}
      * @param sharing      who shares a key table
-     * @param halfStates   the states (keys = values, EL's H) in fp16, for the tensor-core kernels that
-     *                     read them so ({@code TensorCoreAttention.scores} / {@code .context}); null
+     * @param halfStates   the states (keys = values, EL's H or history) in fp16, for the tensor-core
+     *                     kernels that read them so ({@code TensorCoreAttention.scores} / {@code .context},
+     *                     {@code .scoresRows} / {@code .contextRows}; see {@code Buffers.halfCross},
+     *                     {@code Buffers.halfSelf}); null
      *                     where there is no fp16 copy ({@code keys} and {@code values} are then the states)
      */
     record Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride,
@@ -140,8 +143,14 @@ final class AttentionLayer {
                     () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
-            g.task(scoresTask, Attention::scoresRows, new KernelContext(), queries, keys.keys(), keys.keyTable(),
-                    keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount, scale);
+            if (keys.halfStates() != null) {
+                g.task(scoresTask, TensorCoreAttention::scoresRows, new KernelContext(), queries, keys.halfStates(),
+                        keys.keyTable(), keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(),
+                        keyCount, scale);
+            } else {
+                g.task(scoresTask, Attention::scoresRows, new KernelContext(), queries, keys.keys(), keys.keyTable(),
+                        keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(), keyCount, scale);
+            }
             launches.add(g, scoresTask,
                     () -> Attention.rowGrid(rows.get(), heads, KernelLaunches.value(keyCount), Attention.ROW_KEYS),
                     Attention.ROW_GROUP, 1);
@@ -174,8 +183,13 @@ final class AttentionLayer {
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
-            g.task(contextTask, Attention::contextRows, new KernelContext(), scores, keys.values(), keys.keyTable(),
-                    keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+            if (keys.halfStates() != null) {
+                g.task(contextTask, TensorCoreAttention::contextRows, new KernelContext(), scores, keys.halfStates(),
+                        keys.keyTable(), keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+            } else {
+                g.task(contextTask, Attention::contextRows, new KernelContext(), scores, keys.values(),
+                        keys.keyTable(), keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
+            }
             launches.add(g, contextTask, () -> Attention.rowGrid(rows.get(), heads, width, Attention.ROW_COLUMNS),
                     Attention.ROW_GROUP, 1);
         } else if (keys.sharedByRows()) {
@@ -199,7 +213,9 @@ final class AttentionLayer {
             DeviceWeights<A> weights, ModelWeights.Attention<A> w, AttentionMode mode, Keys history,
             IntArray stepOffsets, IntParam step, int d) {
         IntParam rows = io.rows();
-        if (mode == AttentionMode.EL) {
+        if (mode == AttentionMode.EL && history.halfStates() != null) {
+            g.task(name + "_append", History::appendHalf, input, history.halfStates(), stepOffsets, rows, d, step);
+        } else if (mode == AttentionMode.EL) {
             g.task(name + "_append", History::append, input, history.keys(), stepOffsets, rows, d, step);
         } else {
             weights.linear(g, name + "_k", input, w.k(), io.k(), rows);

@@ -41,6 +41,12 @@ final class BatchLayout {
     final int[] stepOffsets;
     /** History slots of all steps. */
     final int slots;
+    /**
+     * Row stride of the self-attention key table and score rows: {@link #maxSteps} rounded up to a
+     * multiple of 4, so that score rows start 16-byte aligned (the tensor-core row pair copies
+     * probabilities 4 at a time: {@code TensorCoreAttention.copiesAligned}).
+     */
+    final int selfKeyStride;
     /** Row stride of the attention score buffer: the longest key list. */
     final int keyStride;
 
@@ -112,7 +118,8 @@ final class BatchLayout {
             offset += rowsAt(t);
         }
         this.slots = offset;
-        this.keyStride = Math.max(srcWidth, maxSteps);
+        this.selfKeyStride = (maxSteps + 3) / 4 * 4;
+        this.keyStride = Math.max(srcWidth, selfKeyStride);
 
         keyMask = new int[sentences * maxSteps];
         positionTable = new int[sentences * maxSteps];
@@ -206,15 +213,19 @@ final class BatchLayout {
         return config.encoderDecoder() ? 0 : promptWidth - 1;
     }
 
-    /** The cached-state bytes of this batch in this mode: fp32, but EL's H in fp16 if {@code halfCross}. */
-    CacheBytes cacheBytes(boolean halfCross) {
+    /**
+     * The cached-state bytes of this batch in this mode: fp32, but EL's H in fp16 if
+     * {@code halfCross}, and EL's self-attention history if {@code halfSelf}.
+     */
+    CacheBytes cacheBytes(boolean halfCross, boolean halfSelf) {
         long d = config.dModel();
         long layers = config.decoderLayers();
         long perState = d * Float.BYTES;
         long cross = mode == AttentionMode.EL
                 ? (long) sentences * srcWidth * d * (halfCross ? Short.BYTES : Float.BYTES)
                 : 2 * layers * maxRows * srcWidth * perState;
-        long self = (mode == AttentionMode.EL ? 1 : 2) * layers * slots * perState;
+        long self = mode == AttentionMode.EL ? layers * slots * d * (halfSelf ? Short.BYTES : Float.BYTES)
+                : 2 * layers * slots * perState;
         return new CacheBytes(cross, self);
     }
 }

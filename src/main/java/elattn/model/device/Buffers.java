@@ -61,8 +61,15 @@ final class Buffers {
     final IntArray topTokens;
     final FloatArray topScores;
 
-    /** Per decoder layer: EL's input states, or MHA's keys and values, by history slot. */
+    /**
+     * Per decoder layer: EL's input states (one element each when {@link #halfSelfStates}), or MHA's
+     * keys and values, by history slot.
+     */
     final List<FloatArray> selfStates = new ArrayList<>();
+    /** Whether EL's history is kept in fp16 only ({@link #selfStatesHalf}): see {@link #halfSelf}. */
+    final boolean halfSelfStates;
+    /** Per decoder layer, EL's history in fp16 when {@link #halfSelfStates}. */
+    final List<HalfFloatArray> selfStatesHalf = new ArrayList<>();
     final List<FloatArray> selfKeysCache = new ArrayList<>();
     final List<FloatArray> selfValues = new ArrayList<>();
 
@@ -130,6 +137,16 @@ final class Buffers {
         return el && tensorCores && TensorCoreAttention.copiesAligned(d, 0, d, srcWidth);
     }
 
+    /**
+     * Whether EL's self-attention history (each layer's input states by history slot) is kept in fp16
+     * only: EL with tensor cores, whose row kernels read it so ({@code TensorCoreAttention.scoresRows}
+     * / {@code .contextRows}), where they take the sizes ({@code TensorCoreAttention.copiesAligned}
+     * with score rows of {@code selfKeyStride}); else the fp32 row kernels read an fp32 history.
+     */
+    static boolean halfSelf(boolean el, boolean tensorCores, int d, int selfKeyStride) {
+        return el && tensorCores && TensorCoreAttention.copiesAligned(d, 0, d, selfKeyStride);
+    }
+
     Buffers(BatchLayout layout, KernelLaunches launches) {
         this.launches = launches;
         int d = layout.config.dModel();
@@ -159,7 +176,7 @@ final class Buffers {
         identity = IntArray.fromArray(ids);
 
         parentTable = IntArray.deviceResident(size(rowsCap, layout.maxSteps));
-        selfKeys = IntArray.deviceResident(size(rowsCap, layout.maxSteps));
+        selfKeys = IntArray.deviceResident(size(rowsCap, layout.selfKeyStride));
         positions = IntArray.deviceResident(rowsCap);
         x = FloatArray.deviceResident(size(rowsCap, d));
         normed = FloatArray.deviceResident(size(rowsCap, d));
@@ -176,9 +193,13 @@ final class Buffers {
         topTokens = IntArray.deviceResident(size(rowsCap, Logits.MAX_K));
         topScores = FloatArray.deviceResident(size(rowsCap, Logits.MAX_K));
 
+        halfSelfStates = halfSelf(el, launches.tensorCores(), d, layout.selfKeyStride);
         for (int l = 0; l < layout.config.decoderLayers(); l++) {
             if (el) {
-                selfStates.add(FloatArray.deviceResident(size(layout.slots, d)));
+                selfStates.add(FloatArray.deviceResident(halfSelfStates ? 1 : size(layout.slots, d)));
+                if (halfSelfStates) {
+                    selfStatesHalf.add(HalfFloatArray.deviceResident(size(layout.slots, d)));
+                }
             } else {
                 selfKeysCache.add(FloatArray.deviceResident(size(layout.slots, d)));
                 selfValues.add(FloatArray.deviceResident(size(layout.slots, d)));

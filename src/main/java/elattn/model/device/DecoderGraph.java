@@ -81,7 +81,7 @@ final class DecoderGraph {
 
         g.task("parents", History::recordParents, b.parents, b.parentTable, b.rows, b.step, layout.maxRows)
                 .task("ancestry", History::ancestry, b.parentTable, b.stepOffsets, b.keyMask, b.rowSentence,
-                        b.selfKeys, b.rows, b.step, layout.maxRows, layout.maxSteps)
+                        b.selfKeys, b.rows, b.step, layout.maxRows, layout.maxSteps, layout.selfKeyStride)
                 .task("positions", History::rowLookup, b.positionTable, b.rowSentence, b.positions, b.rows, b.step,
                         layout.maxSteps);
         w.embed(g, "embed", b.tokens, b.positions, stack, b.x, b.rows, d, (float) config.embedScale());
@@ -97,7 +97,8 @@ final class DecoderGraph {
             FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
             FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
             AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
-                    layout.maxSteps, b.keyCount, AttentionLayer.KeySharing.NONE);
+                    layout.selfKeyStride, b.keyCount, AttentionLayer.KeySharing.NONE,
+                    b.halfSelfStates ? b.selfStatesHalf.get(l) : null);
             if (config.preNorm()) {
                 preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {

@@ -84,8 +84,9 @@ public final class DeviceModel implements StepModel {
     private Run idle;
     /** The layout of the last batch started, for {@link #cacheBytes}. */
     private BatchLayout last;
-    /** Whether the last batch started kept EL's H in fp16 (tensor cores). */
+    /** Whether the last batch started kept EL's H, and EL's history, in fp16 (tensor cores). */
     private boolean lastHalfCross;
+    private boolean lastHalfSelf;
 
     /**
      * EL-attention, with room for as many decoder steps as the model has positions and
@@ -285,7 +286,7 @@ public final class DeviceModel implements StepModel {
         if (last == null) {
             throw new IllegalStateException("no batch has started: cacheBytes() reports the batch of the last start()");
         }
-        return last.cacheBytes(lastHalfCross);
+        return last.cacheBytes(lastHalfCross, lastHalfSelf);
     }
 
     /**
@@ -330,6 +331,7 @@ public final class DeviceModel implements StepModel {
         idle = null;
         last = layout;
         lastHalfCross = Buffers.halfCross(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.srcWidth);
+        lastHalfSelf = Buffers.halfSelf(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.selfKeyStride);
         return run.start(batch, rowsPerSentence, request);
     }
 

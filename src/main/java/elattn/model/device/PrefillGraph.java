@@ -64,7 +64,10 @@ final class PrefillGraph {
                     w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
             w.linear(g, p + "_k", io.normed(), self.k(), io.k(), io.rows());
             w.linear(g, p + "_v", io.normed(), self.v(), io.v(), io.rows());
-            if (el) {
+            if (el && b.halfSelfStates) {
+                g.task(p + "_append", History::appendRowsHalf, io.normed(), b.selfStatesHalf.get(l), b.prefillSlots,
+                        io.rows(), d);
+            } else if (el) {
                 g.task(p + "_append", History::appendRows, io.normed(), b.selfStates.get(l), b.prefillSlots,
                         io.rows(), d);
             } else {

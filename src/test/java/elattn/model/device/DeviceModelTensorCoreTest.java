@@ -85,6 +85,11 @@ class DeviceModelTensorCoreTest {
         assertFalse(Buffers.halfCross(true, true, 1020, 1024), "states of 1020 halves");
         assertFalse(Buffers.halfCross(true, false, 1024, 1024), "no tensor cores");
         assertFalse(Buffers.halfCross(false, true, 1024, 1024), "MHA");
+        // And its self-attention history, read by the tensor-core row pair.
+        assertTrue(Buffers.halfSelf(true, true, 1024, 132));
+        assertFalse(Buffers.halfSelf(true, true, 1020, 132), "states of 1020 halves");
+        assertFalse(Buffers.halfSelf(true, false, 1024, 132), "no tensor cores");
+        assertFalse(Buffers.halfSelf(false, true, 1024, 132), "MHA");
         assertThrows(IllegalArgumentException.class, () -> new KernelLaunches(KernelForms.LOOP, true, 128, 32));
     }
 
@@ -115,6 +120,10 @@ class DeviceModelTensorCoreTest {
                         && Buffers.halfCross(mode == AttentionMode.EL, true, config.dModel(), batch.inputIds()[0].length);
                 halfH += half ? 1 : 0;
                 assertEquals(exact.cacheBytes().cross(), (half ? 2 : 1) * tc.cacheBytes().cross(), "cross-attention bytes");
+                // And its self-attention history (score rows are a multiple of 4 keys): the row pair reads it in fp16.
+                boolean halfHistory = Buffers.halfSelf(mode == AttentionMode.EL, true, config.dModel(), 4);
+                assertEquals(exact.cacheBytes().self(), (halfHistory ? 2 : 1) * tc.cacheBytes().self(),
+                        "self-attention bytes");
                 worst = Math.max(worst, maxError(OracleModels.floats(o.getAsJsonArray("logits")), logits));
                 fromExact = Math.max(fromExact, maxError(fp32Math, logits));
             }

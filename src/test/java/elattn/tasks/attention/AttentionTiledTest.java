@@ -53,7 +53,7 @@ class AttentionTiledTest {
      * ({@link TensorCoreAttention}'s on the devices with tensor cores).
      */
     enum Form {
-        LOOP, TILED, BLOCKED, ROWS, RAW, TENSOR_CORE, FUSED;
+        LOOP, TILED, BLOCKED, ROWS, RAW, TENSOR_CORE, TENSOR_CORE_ROWS, FUSED;
 
         /**
          * The row forms are EL's only ({@code headStride} 0). The blocked forms are correct for any
@@ -63,6 +63,8 @@ class AttentionTiledTest {
         boolean supports(Shape s) {
             return switch (this) {
                 case ROWS -> s.headStride() == 0;
+                case TENSOR_CORE_ROWS -> s.headStride() == 0
+                        && TensorCoreAttention.copiesAligned(s.width(), 0, s.stateWidth(), s.keyStride());
                 case BLOCKED -> s.tables() == Tables.PER_SENTENCE;
                 case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE
                         && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth(), s.keyStride());
@@ -73,7 +75,7 @@ class AttentionTiledTest {
         }
 
         boolean tensorCores() {
-            return this == TENSOR_CORE || this == FUSED;
+            return this == TENSOR_CORE || this == TENSOR_CORE_ROWS || this == FUSED;
         }
     }
 
@@ -100,6 +102,11 @@ class AttentionTiledTest {
                 new Shape("el-cross-sentence-blocks", 8, 16, 136, 0, 136, 136, 133, Tables.PER_SENTENCE),
                 // EL self-attention: one table per row, mostly the same slots as its neighbours'; 67 keys.
                 new Shape("el-self", 22, 3, 40, 0, 40, 70, 67, Tables.ANCESTRY),
+                // The same with 72 columns and score rows of 68, as the tensor-core row pair needs.
+                new Shape("el-self-aligned", 22, 3, 72, 0, 72, 68, 67, Tables.ANCESTRY),
+                // EL self-attention with 18 heads (two blocks of heads per row) and 264 columns (two blocks
+                // of the tensor-core context's 256, two stages of its scores' 128): 9 keys.
+                new Shape("el-self-wide-aligned", 5, 18, 264, 0, 264, 12, 9, Tables.ANCESTRY),
                 // EL self-attention with 18 heads (two blocks of heads per row) and 260 columns.
                 new Shape("el-self-wide", 5, 18, 260, 0, 260, 12, 9, Tables.ANCESTRY),
                 // Encoder MHA: 70 positions per head over 9-wide heads of 18-wide states.
@@ -203,6 +210,8 @@ class AttentionTiledTest {
                     scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
             case TENSOR_CORE -> g.task("scores", TensorCoreAttention::scores, new KernelContext(), queries, halfStates,
                     keyTable, map, scores, rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
+            case TENSOR_CORE_ROWS -> g.task("scores", TensorCoreAttention::scoresRows, new KernelContext(), queries,
+                    halfStates, keyTable, map, scores, rows, heads, width, stateWidth, keyStride, keyCount, scale);
             case RAW -> g.task("scores", Attention::rawScores, queries, states, keyTable, map, scores, rows, heads,
                     width, headStride, stateWidth, keyStride, keyCount, scale);
         }
@@ -225,6 +234,8 @@ class AttentionTiledTest {
                     out, rows, heads, width, stateWidth, keyStride, keyCount);
             case TENSOR_CORE -> g.task("context", TensorCoreAttention::context, new KernelContext(), scores, halfStates,
                     keyTable, map, out, rows, heads, width, headStride, stateWidth, keyStride, keyCount);
+            case TENSOR_CORE_ROWS -> g.task("context", TensorCoreAttention::contextRows, new KernelContext(), scores,
+                    halfStates, keyTable, map, out, rows, heads, width, stateWidth, keyStride, keyCount);
         }
     }
 
@@ -256,7 +267,7 @@ class AttentionTiledTest {
                 plan.withGrid("attention.context", grid3(Attention.blockedGrid(s.rows(), s.heads(), s.headStride(),
                         s.width())));
             }
-            case ROWS -> {
+            case ROWS, TENSOR_CORE_ROWS -> {
                 long[] scores = Attention.rowGrid(s.rows(), s.heads(), s.keyCount(), Attention.ROW_KEYS);
                 long[] context = Attention.rowGrid(s.rows(), s.heads(), s.width(), Attention.ROW_COLUMNS);
                 plan.withGrid("attention.scores", new WorkerGrid2D(scores[0], scores[1])

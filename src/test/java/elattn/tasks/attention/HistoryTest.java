@@ -53,7 +53,7 @@ class HistoryTest {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, parents, rowSentence)
                 .task("parents", History::recordParents, parents, parentTable, rows, step, MAX_ROWS)
                 .task("ancestry", History::ancestry, parentTable, stepOffsets, keyMask, rowSentence, table, rows, step,
-                        MAX_ROWS, STEPS)
+                        MAX_ROWS, STEPS, STEPS)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, table);
 
         // Naive history: for each live row, its slots so far, and its sentence.

@@ -30,16 +30,16 @@ public final class History {
 
     /**
      * For every row, the cache slot of each step of its history:
-     * {@code table[r * maxSteps + j] = stepOffsets[j] + ancestor(r, j)} for {@code j <= step}, or -1
+     * {@code table[r * tableStride + j] = stepOffsets[j] + ancestor(r, j)} for {@code j <= step}, or -1
      * where {@code keyMask[rowSentence[r] * maxSteps + j]} is 0 (a padded prompt position).
      */
     public static void ancestry(IntArray parentTable, IntArray stepOffsets, IntArray keyMask, IntArray rowSentence,
-            IntArray table, int rows, int step, int maxRows, int maxSteps) {
+            IntArray table, int rows, int step, int maxRows, int maxSteps, int tableStride) {
         for (@Parallel int r = 0; r < rows; r++) {
             int sentence = rowSentence.get(r);
             int a = r;
             for (int j = step; j >= 0; j--) {
-                table.set(r * maxSteps + j, keyMask.get(sentence * maxSteps + j) != 0 ? stepOffsets.get(j) + a : -1);
+                table.set(r * tableStride + j, keyMask.get(sentence * maxSteps + j) != 0 ? stepOffsets.get(j) + a : -1);
                 if (j > 0) {
                     a = parentTable.get(j * maxRows + a);
                 }
@@ -56,7 +56,7 @@ public final class History {
         }
     }
 
-    /** {@link #append} into fp16 storage (rounded to nearest): EL's H for the tensor-core kernels. */
+    /** {@link #append} into fp16 storage (rounded to nearest): EL's H and history for the tensor-core kernels. */
     public static void appendHalf(FloatArray src, HalfFloatArray cache, IntArray stepOffsets, int rows, int width,
             int step) {
         for (@Parallel int r = 0; r < rows; r++) {
@@ -71,6 +71,15 @@ public final class History {
      * {@code cache[slots[i], :] = src[i, :]} (a decoder-only prompt read in one pass).
      */
     public static void appendRows(FloatArray src, FloatArray cache, IntArray slots, int rows, int width) {
+        for (@Parallel int i = 0; i < rows; i++) {
+            for (@Parallel int c = 0; c < width; c++) {
+                cache.set(slots.get(i) * width + c, src.get(i * width + c));
+            }
+        }
+    }
+
+    /** {@link #appendRows} into fp16 storage (rounded to nearest): EL's history for the tensor-core kernels. */
+    public static void appendRowsHalf(FloatArray src, HalfFloatArray cache, IntArray slots, int rows, int width) {
         for (@Parallel int i = 0; i < rows; i++) {
             for (@Parallel int c = 0; c < width; c++) {
                 cache.set(slots.get(i) * width + c, src.get(i * width + c));

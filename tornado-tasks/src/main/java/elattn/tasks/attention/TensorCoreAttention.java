@@ -82,6 +82,36 @@ public final class TensorCoreAttention {
     /** 16 x 8 tiles of a warp's 16 x 64 scores (and of its 16 x 64 outputs). */
     private static final int FUSED_TILES = FUSED_KEYS / 8;
 
+    /** Items of the row forms ({@link #scoresRows}, {@link #contextRows}): {@link Attention#ROW_GROUP}, 8 warps. */
+    private static final int ROW_ITEMS = Attention.ROW_GROUP;
+    private static final int ROW_WARPS = ROW_ITEMS / KernelContext.WARP;
+    /** Lanes (heads of one row) of a row block: one mma tile down, {@link Attention#ROW_LANES}. */
+    private static final int ROW_LANES = Attention.ROW_LANES;
+    /** Keys of a {@link #scoresRows} block ({@link Attention#ROW_KEYS}: 8 mma tiles across), columns of a {@link #contextRows} block. */
+    private static final int ROW_KEYS = Attention.ROW_KEYS;
+    private static final int ROW_COLUMNS = Attention.ROW_COLUMNS;
+    /** Columns of a {@link #scoresRows} stage: 16 (one mma k-slice) per warp. */
+    private static final int ROW_DEPTH = 16 * ROW_WARPS;
+    /** Its tiles' row strides: queries in floats (128 + 8), states in ints (64 pairs + 4). */
+    private static final int ROW_FLOAT_STRIDE = ROW_DEPTH + 8;
+    private static final int ROW_STRIDE = ROW_DEPTH / 2 + 4;
+    /** 16-byte copies per query row (32) and per state row (16) of a stage, and the rows per pass (8, 16). */
+    private static final int ROW_QUERY_CHUNKS = ROW_DEPTH / 4;
+    private static final int ROW_QUERY_ROWS = ROW_ITEMS / ROW_QUERY_CHUNKS;
+    private static final int ROW_STATE_CHUNKS = ROW_DEPTH / 8;
+    private static final int ROW_STATE_ROWS = ROW_ITEMS / ROW_STATE_CHUNKS;
+    /** Row stride of the warps' partial scores (64 keys + 4; the kernel's 111 KiB of local memory let two work-groups share an SM). */
+    private static final int ROW_PARTIAL_STRIDE = ROW_KEYS + 4;
+    /** Keys of a {@link #contextRows} stage (two mma k-slices), and its state tiles' row stride in ints (256 columns: 128 pairs + 4). */
+    private static final int ROW_KEY_DEPTH = 32;
+    private static final int ROW_COLUMN_STRIDE = ROW_COLUMNS / 2 + 4;
+    /** 16-byte copies per probability row (8) and per state row (32) of a {@link #contextRows} stage; state rows per pass (8). */
+    private static final int ROW_P_CHUNKS = ROW_KEY_DEPTH / 4;
+    private static final int ROW_COLUMN_CHUNKS = ROW_COLUMNS / 8;
+    private static final int ROW_KEY_ROWS = ROW_ITEMS / ROW_COLUMN_CHUNKS;
+    /** A {@link #contextRows} warp's columns (32: 4 mma tiles across). */
+    private static final int ROW_WARP_COLUMNS = ROW_COLUMNS / ROW_WARPS;
+
     private TensorCoreAttention() {
     }
 
@@ -309,6 +339,183 @@ public final class TensorCoreAttention {
                 }
             }
             start = end;
+        }
+    }
+
+    /**
+     * EL's self-attention scores on tensor cores: {@link Attention#scoresRows} (a key table per row,
+     * a row's ancestry) with the states in fp16. Launch
+     * {@link Attention#rowGrid}{@code (rows, heads, keyCount, ROW_KEYS)} with local size
+     * {@code (ROW_GROUP, 1)}, sizes as {@link #copiesAligned} requires ({@code headStride} 0):
+     * work-group {@code (x, y)} computes the {@value #ROW_LANES} heads of one row (y) against
+     * {@value #ROW_KEYS} keys (x), both exactly one mma tile down and 8 across, so no lane is
+     * computed for another table.
+     *
+     * <p>A stage holds {@value #ROW_DEPTH} columns of the row's queries (fp32) and of its keys'
+     * states (fp16), streamed by {@link KernelContext#copyAsync} through {@value #STAGES} stages;
+     * each of the 8 warps multiplies its own 16 of them (the reduction split across the warps), and
+     * the warps' partial 16 x 64 scores are summed in local memory at the end:
+     * <pre>
+     *   queries[r, h0.., c..c+128) fp32 ─► tileA ─┐   warp w: columns c + 16w .. (mmaTiles 1 x 8) ─► acc
+     *   states[slot(k0..), c..c+128) fp16 ─► tileB ┘   Σ over warps (local) ─► scores (scaled, -inf for no key)
+     * </pre>
+     */
+    public static void scoresRows(KernelContext ctx, FloatArray queries, HalfFloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray scores, int rows, int heads, int width, int stateWidth, int keyStride,
+            int keyCount, float scale) {
+        float[] tileA = ctx.allocateFloatLocalArray(STAGES * ROW_LANES * ROW_FLOAT_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(STAGES * ROW_KEYS * ROW_STRIDE);
+        float[] partial = ctx.allocateFloatLocalArray(ROW_WARPS * ROW_LANES * ROW_PARTIAL_STRIDE);
+        int[] tileSlot = ctx.allocateIntLocalArray(ROW_KEYS);
+        int laneBlocks = (heads + ROW_LANES - 1) / ROW_LANES;
+        int r = ctx.groupIdy / laneBlocks;
+        int h0 = (ctx.groupIdy - r * laneBlocks) * ROW_LANES;
+        int k0 = ctx.groupIdx * ROW_KEYS;
+        if (r >= rows || k0 >= keyCount) {
+            return;
+        }
+        int id = ctx.localIdx;
+        int warp = id / KernelContext.WARP;
+        int table = rowMap.get(r) * keyStride;
+        if (id < ROW_KEYS) {
+            tileSlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+        }
+        ctx.localBarrier();
+        // This item copies chunk queryChunk (4 columns) of heads h0 + queryLane + ROW_QUERY_ROWS * l, and
+        // chunk stateChunk (8 columns) of the states of keys stateKey + ROW_STATE_ROWS * l.
+        int queryChunk = id % ROW_QUERY_CHUNKS;
+        int queryLane = id / ROW_QUERY_CHUNKS;
+        int stateChunk = id % ROW_STATE_CHUNKS;
+        int stateKey = id / ROW_STATE_CHUNKS;
+        int[] queryAt = new int[ROW_LANES / ROW_QUERY_ROWS];
+        int[] stateAt = new int[ROW_KEYS / ROW_STATE_ROWS];
+        for (@Unroll int l = 0; l < ROW_LANES / ROW_QUERY_ROWS; l++) {
+            int h = h0 + queryLane + l * ROW_QUERY_ROWS;
+            queryAt[l] = h < heads ? (r * heads + h) * width : -1;
+        }
+        for (@Unroll int l = 0; l < ROW_KEYS / ROW_STATE_ROWS; l++) {
+            int slot = tileSlot[stateKey + l * ROW_STATE_ROWS];
+            stateAt[l] = slot >= 0 ? slot * stateWidth : -1;
+        }
+        float[] acc = new float[ROW_KEYS / 8 * 4];
+        int steps = (width + ROW_DEPTH - 1) / ROW_DEPTH;
+        for (int t = 1 - STAGES; t < steps; t++) {
+            if (t >= 0) {
+                ctx.awaitCopies(STAGES - 2);
+                ctx.localBarrier();
+            }
+            int next = t + STAGES - 1;
+            int c = next * ROW_DEPTH + 4 * queryChunk;
+            for (@Unroll int l = 0; l < ROW_LANES / ROW_QUERY_ROWS; l++) {
+                ctx.copyAsync(tileA, (next % STAGES * ROW_LANES + queryLane + l * ROW_QUERY_ROWS) * ROW_FLOAT_STRIDE
+                        + 4 * queryChunk, queries, queryAt[l] + c, queryAt[l] >= 0 && c < width);
+            }
+            int sc = next * ROW_DEPTH + 8 * stateChunk;
+            for (@Unroll int l = 0; l < ROW_KEYS / ROW_STATE_ROWS; l++) {
+                ctx.copyAsync(tileB, (next % STAGES * ROW_KEYS + stateKey + l * ROW_STATE_ROWS) * ROW_STRIDE
+                        + 4 * stateChunk, states, stateAt[l] + sc, stateAt[l] >= 0 && sc < width);
+            }
+            ctx.commitCopies();
+            if (t >= 0) {
+                ctx.mmaTiles(acc, 0, tileA, t % STAGES * ROW_LANES * ROW_FLOAT_STRIDE + 16 * warp, ROW_FLOAT_STRIDE,
+                        1, tileB, t % STAGES * ROW_KEYS * ROW_STRIDE + 8 * warp, ROW_STRIDE, ROW_KEYS / 8);
+            }
+        }
+        for (@Unroll int j = 0; j < ROW_KEYS / 8; j++) {
+            for (@Unroll int e = 0; e < 4; e++) {
+                partial[(warp * ROW_LANES + ctx.mmaRow(e)) * ROW_PARTIAL_STRIDE + j * 8 + ctx.mmaCol(e)] = acc[j * 4 + e];
+            }
+        }
+        ctx.localBarrier();
+        for (int o = id; o < ROW_LANES * ROW_KEYS; o += ROW_ITEMS) {
+            int lane = o / ROW_KEYS;
+            int key = o % ROW_KEYS;
+            float sum = 0f;
+            for (int w = 0; w < ROW_WARPS; w++) {
+                sum += partial[(w * ROW_LANES + lane) * ROW_PARTIAL_STRIDE + key];
+            }
+            if (h0 + lane < heads && k0 + key < keyCount) {
+                scores.set((r * heads + h0 + lane) * keyStride + k0 + key,
+                        tileSlot[key] >= 0 ? sum * scale : Float.NEGATIVE_INFINITY);
+            }
+        }
+    }
+
+    /**
+     * EL's self-attention context on tensor cores: {@link Attention#contextRows} with the states in
+     * fp16. Launch {@link Attention#rowGrid}{@code (rows, heads, width, ROW_COLUMNS)} with local size
+     * {@code (ROW_GROUP, 1)}; sizes as {@link #copiesAligned} requires and the probabilities past
+     * {@code keyCount} up to the next multiple of 4 zero (as {@link Attention#softmaxGroup} leaves
+     * them). Work-group {@code (x, y)}: the {@value #ROW_LANES} heads of row y, columns
+     * {@code x * ROW_COLUMNS ..}, each warp {@value #ROW_WARP_COLUMNS} of them (1 x 4 mma tiles).
+     *
+     * <p>{@value #ROW_KEY_DEPTH} keys a stage: the heads' probabilities (fp32) and the keys' states
+     * (fp16, key-major, read transposed by {@link KernelContext#mmaTilesTransposed}) stream through
+     * {@value #STAGES} stages by {@link KernelContext#copyAsync}; the key slots of a stage are read into
+     * registers a stage ahead.
+     */
+    public static void contextRows(KernelContext ctx, FloatArray scores, HalfFloatArray states, IntArray keyTable,
+            IntArray rowMap, FloatArray out, int rows, int heads, int width, int stateWidth, int keyStride,
+            int keyCount) {
+        float[] tileA = ctx.allocateFloatLocalArray(STAGES * ROW_LANES * FLOAT_STRIDE);
+        int[] tileB = ctx.allocateIntLocalArray(STAGES * ROW_KEY_DEPTH * ROW_COLUMN_STRIDE);
+        int laneBlocks = (heads + ROW_LANES - 1) / ROW_LANES;
+        int r = ctx.groupIdy / laneBlocks;
+        int h0 = (ctx.groupIdy - r * laneBlocks) * ROW_LANES;
+        int c0 = ctx.groupIdx * ROW_COLUMNS;
+        if (r >= rows || c0 >= width) {
+            return;
+        }
+        int id = ctx.localIdx;
+        int warpColumn = id / KernelContext.WARP * ROW_WARP_COLUMNS;
+        int table = rowMap.get(r) * keyStride;
+        // This item copies chunk pChunk (4 keys) of head h0 + pLane (items below 128), and chunk
+        // columnChunk (8 columns) of the states of keys keyRow + ROW_KEY_ROWS * l of a stage.
+        int pChunk = id % ROW_P_CHUNKS;
+        int pLane = id / ROW_P_CHUNKS;
+        int probabilityAt = pLane < ROW_LANES && h0 + pLane < heads ? (r * heads + h0 + pLane) * keyStride : -1;
+        int columnChunk = id % ROW_COLUMN_CHUNKS;
+        int keyRow = id / ROW_COLUMN_CHUNKS;
+        int column = c0 + 8 * columnChunk;
+        int[] slot = new int[ROW_KEY_DEPTH / ROW_KEY_ROWS];
+        for (@Unroll int l = 0; l < ROW_KEY_DEPTH / ROW_KEY_ROWS; l++) {
+            slot[l] = keySlot(keyTable, table, keyRow + l * ROW_KEY_ROWS, keyCount);
+        }
+        float[] acc = new float[ROW_WARP_COLUMNS / 8 * 4];
+        int steps = (keyCount + ROW_KEY_DEPTH - 1) / ROW_KEY_DEPTH;
+        for (int t = 1 - STAGES; t < steps; t++) {
+            if (t >= 0) {
+                ctx.awaitCopies(STAGES - 2);
+                ctx.localBarrier();
+            }
+            int next = t + STAGES - 1;
+            int j = next * ROW_KEY_DEPTH + 4 * pChunk;
+            if (pLane < ROW_LANES) {
+                ctx.copyAsync(tileA, (next % STAGES * ROW_LANES + pLane) * FLOAT_STRIDE + 4 * pChunk, scores,
+                        probabilityAt + j, probabilityAt >= 0 && j < keyCount);
+            }
+            for (@Unroll int l = 0; l < ROW_KEY_DEPTH / ROW_KEY_ROWS; l++) {
+                ctx.copyAsync(tileB, (next % STAGES * ROW_KEY_DEPTH + keyRow + l * ROW_KEY_ROWS) * ROW_COLUMN_STRIDE
+                        + 4 * columnChunk, states, slot[l] * stateWidth + column, slot[l] >= 0 && column < width);
+                slot[l] = keySlot(keyTable, table, (next + 1) * ROW_KEY_DEPTH + keyRow + l * ROW_KEY_ROWS, keyCount);
+            }
+            ctx.commitCopies();
+            if (t >= 0) {
+                for (@Unroll int slice = 0; slice < ROW_KEY_DEPTH / 16; slice++) {
+                    ctx.mmaTilesTransposed(acc, 0, tileA, t % STAGES * ROW_LANES * FLOAT_STRIDE + 16 * slice,
+                            FLOAT_STRIDE, 1, tileB, (t % STAGES * ROW_KEY_DEPTH + 16 * slice) * ROW_COLUMN_STRIDE
+                                    + warpColumn / 2, ROW_COLUMN_STRIDE, ROW_WARP_COLUMNS / 8);
+                }
+            }
+        }
+        for (@Unroll int jt = 0; jt < ROW_WARP_COLUMNS / 8; jt++) {
+            for (@Unroll int e = 0; e < 4; e++) {
+                int h = h0 + ctx.mmaRow(e);
+                int c = c0 + warpColumn + jt * 8 + ctx.mmaCol(e);
+                if (h < heads && c < width) {
+                    out.set((r * heads + h) * width + c, acc[jt * 4 + e]);
+                }
+            }
         }
     }
 

@@ -450,8 +450,9 @@ public final class Gemm {
      * through a pipeline of {@value #TC_STAGES} tile stages in local memory:
      * <pre>
      *   step t:  await this item's copies of stage t ─► barrier ─► copyAsync stage t + 2 (A fp32, B fp16)
-     *            into the buffer step t - 1 read ─► commit ─► each warp's 4 x 4 tiles on buffer t % 3
-     *            ({@link KernelContext#mmaTiles}; A's fp32 pairs rounded to fp16 as the fragments are read)
+     *            into the buffer step t - 1 read ─► commit ─► each warp's 4 x 4 tiles on buffer t % 3, one
+     *            k-slice of 16 after the other ({@link KernelContext#mmaTiles}; A's fp32 pairs rounded to
+     *            fp16 as the fragments are read)
      * </pre>
      * The copies ({@link KernelContext#copyAsync}, 16 bytes each, no registers) of two stages are in
      * flight while the warps multiply, so their latency is hidden; one barrier per step both publishes
@@ -591,7 +592,7 @@ public final class Gemm {
      * {@value #WTC_THREADS} items (4 warps, 2 x 2, each 32 x 32 of C as 2 x 4 mma tiles) computes the
      * {@value #WTC_BLOCK} x {@value #WTC_BLOCK} block of product z at rows {@code gy * WTC_BLOCK},
      * columns {@code gx * WTC_BLOCK} (64 x 64: a product with 64 outputs, as projectHeads' per head,
-     * fills its blocks). Per step of 16 along k, as {@link #hgemmTensorCore}, A (fp32) and B (fp16) tiles
+     * fills its blocks). Per step of {@value #TC_BLOCK_K} along k (two mma slices), as {@link #hgemmTensorCore}, A (fp32) and B (fp16) tiles
      * stream through {@value #TC_STAGES} stages by {@link KernelContext#copyAsync}: B as W stores it,
      * rows of outputs ({@code byOutput}, read by {@link KernelContext#mmaTiles}) or rows of the depth
      * (read transposed by {@link KernelContext#mmaTilesTransposed}).

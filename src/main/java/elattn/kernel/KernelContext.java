@@ -185,12 +185,28 @@ public final class KernelContext {
     public void mmaTilesTransposed(float[] acc, int accOffset, float[] a, int aOffset, int lda, int tilesM, int[] b,
             int bOffset, int ldb, int tilesN) {
         for (int i = 0; i < tilesM * tilesN; i++) {
-            int column0 = 8 * (i % tilesN);
             int rowOffset = aOffset + 16 * (i / tilesN) * lda;
-            // Element q = c * 16 + p of B's function is B[p][c].
-            mma(acc, accOffset + 4 * i, p -> rounded(a[rowOffset + p]), lda,
-                    q -> half(b[bOffset + q % 16 * ldb + (column0 + q / 16) / 2], (column0 + q / 16) % 2), 16);
+            mma(acc, accOffset + 4 * i, p -> rounded(a[rowOffset + p]), lda, transposed(b, bOffset, ldb, 8 * (i % tilesN)),
+                    16);
         }
+    }
+
+    /**
+     * {@link #mmaTilesTransposed(float[], int, float[], int, int, int, int[], int, int, int)
+     * mmaTilesTransposed} with an fp16 pair A tile (as {@link #mmaTiles}' int A).
+     */
+    public void mmaTilesTransposed(float[] acc, int accOffset, int[] a, int aOffset, int lda, int tilesM, int[] b,
+            int bOffset, int ldb, int tilesN) {
+        for (int i = 0; i < tilesM * tilesN; i++) {
+            int rowOffset = aOffset + 16 * (i / tilesN) * lda;
+            mma(acc, accOffset + 4 * i, p -> half(a[rowOffset + p / 2], p % 2), 2 * lda,
+                    transposed(b, bOffset, ldb, 8 * (i % tilesN)), 16);
+        }
+    }
+
+    /** A k-major B tile's columns {@code column0 ..} as {@link #mma} reads B: element {@code c * 16 + p} is {@code B[p][c]}. */
+    private static IntToDoubleFunction transposed(int[] b, int bOffset, int ldb, int column0) {
+        return q -> half(b[bOffset + q % 16 * ldb + (column0 + q / 16) / 2], (column0 + q / 16) % 2);
     }
 
     /**

@@ -36,7 +36,7 @@ import elattn.tasks.attention.TensorCoreAttention;
  * Decoder self-attention first writes this step's state into the history (see {@link #appendHistory}):
  * <pre>
  *  MHA:  input ─► Linear_k ─► append K[slot];  input ─► Linear_v ─► append V[slot]
- *  EL:   input ─► append H[slot]          (post-norm: the layer input; pre-norm: its layer norm; fp16 with halfStates)
+ *  EL:   input ─► append H[slot]          (post-norm: the layer input; pre-norm: its layer norm; fp16 with halfKeys)
  * </pre>
  */
 final class AttentionLayer {
@@ -47,19 +47,27 @@ final class AttentionLayer {
      * The keys of an attention: key j of row r is slot {@code keyTable[rowMap[r] * keyStride + j]}
      * of {@code keys} and {@code values} (one array, H, for EL).
      *
-     * @param keyCount     an {@code Integer} or, for a growing history, an {@code IntParam}
-     * @param sharing      who shares a key table
-     * @param halfStates   the states (keys = values, EL's H or history) in fp16, for the tensor-core
-     *                     kernels that read them so ({@code TensorCoreAttention.scores} / {@code .context},
-     *                     {@code .scoresRows} / {@code .contextRows}; see {@code Buffers.halfCross},
-     *                     {@code Buffers.halfSelf}); null
-     *                     where there is no fp16 copy ({@code keys} and {@code values} are then the states)
+     * @param keyCount   an {@code Integer} or, for a growing history, an {@code IntParam}
+     * @param sharing    who shares a key table
+     * @param halfKeys   the keys in fp16, for the tensor-core kernels that read them so (EL's H or
+     *                   history: {@code TensorCoreAttention.scores} / {@code .context},
+     *                   {@code .scoresRows} / {@code .contextRows}, see {@code Buffers.halfCross},
+     *                   {@code Buffers.halfSelf}; the encoder's K: {@code TensorCoreAttention.fused}, see
+     *                   {@code Buffers.halfEncoderKeys}); null where there is no fp16 copy ({@code keys}
+     *                   and {@code values} are then what the kernels read)
+     * @param halfValues the values in fp16 likewise (EL: {@code halfKeys}, the same states)
      */
     record Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride,
-            Object keyCount, KeySharing sharing, HalfFloatArray halfStates) {
+            Object keyCount, KeySharing sharing, HalfFloatArray halfKeys, HalfFloatArray halfValues) {
         Keys(FloatArray keys, FloatArray values, IntArray keyTable, IntArray rowMap, int keyStride, Object keyCount,
                 KeySharing sharing) {
-            this(keys, values, keyTable, rowMap, keyStride, keyCount, sharing, null);
+            this(keys, values, keyTable, rowMap, keyStride, keyCount, sharing, null, null);
+        }
+
+        /** EL's keys: one array of states, {@code halfStates} its fp16 copy or null. */
+        Keys(FloatArray states, IntArray keyTable, IntArray rowMap, int keyStride, Object keyCount, KeySharing sharing,
+                HalfFloatArray halfStates) {
+            this(states, states, keyTable, rowMap, keyStride, keyCount, sharing, halfStates, halfStates);
         }
 
         /** Whether the rows of a sentence share (a prefix of) one key table. */
@@ -117,21 +125,21 @@ final class AttentionLayer {
         boolean el = headStride == 0;
         Object keyCount = keys.keyCount();
         boolean sentences = keys.sharing() == KeySharing.SENTENCE && launches.tensorCores();
-        if (sentences && !el && width <= TensorCoreAttention.FUSED_WIDTH) {
+        if (sentences && !el && keys.halfKeys() != null && width <= TensorCoreAttention.FUSED_WIDTH) {
             String fused = name + "_fused";
-            g.task(fused, TensorCoreAttention::fused, new KernelContext(), queries, keys.keys(), keys.values(),
+            g.task(fused, TensorCoreAttention::fused, new KernelContext(), queries, keys.halfKeys(), keys.halfValues(),
                     keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth, keys.keyStride(),
                     keyCount, scale);
             launches.add(g, fused, () -> TensorCoreAttention.fusedGrid(rows.get(), heads), Attention.BLOCK_GROUP, 1);
             return;
         }
-        // The tensor-core pair reads EL's H in fp16 (halfStates, kept so only where it can run: see
+        // The tensor-core pair reads EL's H in fp16 (halfKeys, kept so only where it can run: see
         // Buffers.halfCross); it has the blocked pair's blocks and grids.
-        boolean tensorCorePair = sentences && keys.halfStates() != null;
+        boolean tensorCorePair = sentences && el && keys.halfKeys() != null;
         boolean blocked = tensorCorePair || el && keys.sharedByRows();
         if (blocked) {
             if (tensorCorePair) {
-                g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.halfStates(),
+                g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.halfKeys(),
                         keys.keyTable(), keys.rowMap(), scores, rows, heads, width, headStride, stateWidth,
                         keys.keyStride(), keyCount, scale);
             } else {
@@ -143,8 +151,8 @@ final class AttentionLayer {
                     () -> Attention.blockedGrid(rows.get(), heads, headStride, KernelLaunches.value(keyCount)),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
-            if (keys.halfStates() != null) {
-                g.task(scoresTask, TensorCoreAttention::scoresRows, new KernelContext(), queries, keys.halfStates(),
+            if (keys.halfKeys() != null) {
+                g.task(scoresTask, TensorCoreAttention::scoresRows, new KernelContext(), queries, keys.halfKeys(),
                         keys.keyTable(), keys.rowMap(), scores, rows, heads, width, stateWidth, keys.keyStride(),
                         keyCount, scale);
             } else {
@@ -172,7 +180,7 @@ final class AttentionLayer {
                 Attention.SOFTMAX_GROUP);
         if (blocked) {
             if (tensorCorePair) {
-                g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.halfStates(),
+                g.task(contextTask, TensorCoreAttention::context, new KernelContext(), scores, keys.halfValues(),
                         keys.keyTable(), keys.rowMap(), out, rows, heads, width, headStride, stateWidth,
                         keys.keyStride(), keyCount);
             } else {
@@ -183,8 +191,8 @@ final class AttentionLayer {
             launches.add(g, contextTask, () -> Attention.blockedGrid(rows.get(), heads, headStride, width),
                     Attention.BLOCK_GROUP, 1, 1);
         } else if (el) {
-            if (keys.halfStates() != null) {
-                g.task(contextTask, TensorCoreAttention::contextRows, new KernelContext(), scores, keys.halfStates(),
+            if (keys.halfValues() != null) {
+                g.task(contextTask, TensorCoreAttention::contextRows, new KernelContext(), scores, keys.halfValues(),
                         keys.keyTable(), keys.rowMap(), out, rows, heads, width, stateWidth, keys.keyStride(), keyCount);
             } else {
                 g.task(contextTask, Attention::contextRows, new KernelContext(), scores, keys.values(),
@@ -213,8 +221,8 @@ final class AttentionLayer {
             DeviceWeights<A> weights, ModelWeights.Attention<A> w, AttentionMode mode, Keys history,
             IntArray stepOffsets, IntParam step, int d) {
         IntParam rows = io.rows();
-        if (mode == AttentionMode.EL && history.halfStates() != null) {
-            g.task(name + "_append", History::appendHalf, input, history.halfStates(), stepOffsets, rows, d, step);
+        if (mode == AttentionMode.EL && history.halfKeys() != null) {
+            g.task(name + "_append", History::appendHalf, input, history.halfKeys(), stepOffsets, rows, d, step);
         } else if (mode == AttentionMode.EL) {
             g.task(name + "_append", History::append, input, history.keys(), stepOffsets, rows, d, step);
         } else {

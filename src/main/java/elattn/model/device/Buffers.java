@@ -111,6 +111,11 @@ final class Buffers {
     final FloatArray encQ;
     final FloatArray encK;
     final FloatArray encV;
+    /** Whether the encoder's keys and values also go to fp16 for {@code TensorCoreAttention.fused}: {@link #halfEncoderKeys}. */
+    final boolean halfEncoderKeys;
+    /** The chunk's keys and values in fp16 when {@link #halfEncoderKeys}, else one element. */
+    final HalfFloatArray encKHalf;
+    final HalfFloatArray encVHalf;
     final FloatArray encAttended;
     final FloatArray encY;
     final FloatArray encHidden;
@@ -145,6 +150,17 @@ final class Buffers {
      */
     static boolean halfSelf(boolean el, boolean tensorCores, int d, int selfKeyStride) {
         return el && tensorCores && TensorCoreAttention.copiesAligned(d, 0, d, selfKeyStride);
+    }
+
+    /**
+     * Whether the encoder's self-attention runs fused on tensor cores ({@code TensorCoreAttention.fused},
+     * which reads the keys and values in fp16): with tensor cores, heads at most
+     * {@code FUSED_WIDTH} wide and the sizes its 16-byte copies take.
+     */
+    static boolean halfEncoderKeys(boolean tensorCores, int d, int heads) {
+        int dh = heads > 0 && d % heads == 0 ? d / heads : 0;
+        return tensorCores && dh > 0 && dh <= TensorCoreAttention.FUSED_WIDTH
+                && TensorCoreAttention.copiesAligned(dh, dh, d, 4);
     }
 
     Buffers(BatchLayout layout, KernelLaunches launches) {
@@ -244,6 +260,9 @@ final class Buffers {
         encQ = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encK = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encV = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
+        halfEncoderKeys = encoder && halfEncoderKeys(launches.tensorCores(), d, encHeads);
+        encKHalf = HalfFloatArray.deviceResident(halfEncoderKeys ? size(rowsPerChunk, d) : 1);
+        encVHalf = HalfFloatArray.deviceResident(halfEncoderKeys ? size(rowsPerChunk, d) : 1);
         encAttended = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encY = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, d)));
         encHidden = FloatArray.deviceResident(Math.max(1, size(rowsPerChunk, layout.config.encoderFfn())));

@@ -94,11 +94,11 @@ final class DecoderGraph {
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);
             String p = "dec" + l;
-            FloatArray keyCache = el ? b.selfStates.get(l) : b.selfKeysCache.get(l);
-            FloatArray valueCache = el ? b.selfStates.get(l) : b.selfValues.get(l);
-            AttentionLayer.Keys self = new AttentionLayer.Keys(keyCache, valueCache, b.selfKeys, b.identity,
-                    layout.selfKeyStride, b.keyCount, AttentionLayer.KeySharing.NONE,
-                    b.halfSelfStates ? b.selfStatesHalf.get(l) : null);
+            AttentionLayer.Keys self = el
+                    ? new AttentionLayer.Keys(b.selfStates.get(l), b.selfKeys, b.identity, layout.selfKeyStride,
+                            b.keyCount, AttentionLayer.KeySharing.NONE, b.halfSelfStates ? b.selfStatesHalf.get(l) : null)
+                    : new AttentionLayer.Keys(b.selfKeysCache.get(l), b.selfValues.get(l), b.selfKeys, b.identity,
+                            layout.selfKeyStride, b.keyCount, AttentionLayer.KeySharing.NONE);
             if (config.preNorm()) {
                 preNormLayer(g, p, io, w, layer, self, layout, b);
             } else {
@@ -135,8 +135,8 @@ final class DecoderGraph {
                 w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
-                ? new AttentionLayer.Keys(b.encoderOut, b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth,
-                        layout.srcWidth, AttentionLayer.KeySharing.SENTENCE, b.halfEncoderOut ? b.encoderOutHalf : null)
+                ? new AttentionLayer.Keys(b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth, layout.srcWidth,
+                        AttentionLayer.KeySharing.SENTENCE, b.halfEncoderOut ? b.encoderOutHalf : null)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
                         layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.NONE);
         AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);

@@ -6,6 +6,7 @@ import elattn.model.ModelWeights;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.runtime.TaskGraph;
+import elattn.tasks.Precision;
 import elattn.tasks.attention.History;
 import java.util.List;
 
@@ -62,7 +63,8 @@ final class EncoderGraph {
                     w.vector(stack.embeddingNorm().bias()), io.rows(), d, eps);
         }
         AttentionLayer.Keys keys = new AttentionLayer.Keys(b.encK, b.encV, b.chunkKeys, b.chunkRowSentence,
-                layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.SENTENCE);
+                layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.SENTENCE,
+                b.halfEncoderKeys ? b.encKHalf : null, b.halfEncoderKeys ? b.encVHalf : null);
         List<ModelWeights.Layer<A>> layers = stack.layers();
         for (int l = 0; l < layers.size(); l++) {
             ModelWeights.Layer<A> layer = layers.get(l);
@@ -70,6 +72,10 @@ final class EncoderGraph {
             ModelWeights.Attention<A> self = layer.selfAttention();
             w.linear(g, p + "_k", io.x(), self.k(), io.k(), io.rows());
             w.linear(g, p + "_v", io.x(), self.v(), io.v(), io.rows());
+            if (b.halfEncoderKeys) {
+                g.task(p + "_kHalf", Precision::toHalf, io.k(), b.encKHalf, b.chunkRowsTimesD)
+                        .task(p + "_vHalf", Precision::toHalf, io.v(), b.encVHalf, b.chunkRowsTimesD);
+            }
             AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys, AttentionMode.MHA, config.encoderHeads(),
                     d);
             w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(),

@@ -69,7 +69,8 @@ class AttentionTiledTest {
                 case TENSOR_CORE -> s.tables() == Tables.PER_SENTENCE
                         && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth(), s.keyStride());
                 case FUSED -> s.tables() == Tables.PER_SENTENCE && s.headStride() > 0
-                        && s.width() <= TensorCoreAttention.FUSED_WIDTH;
+                        && s.width() <= TensorCoreAttention.FUSED_WIDTH
+                        && TensorCoreAttention.copiesAligned(s.width(), s.headStride(), s.stateWidth(), 4);
                 default -> true;
             };
         }
@@ -216,7 +217,7 @@ class AttentionTiledTest {
                     width, headStride, stateWidth, keyStride, keyCount, scale);
         }
         if (form == Form.FUSED) {
-            g.task("fused", TensorCoreAttention::fused, new KernelContext(), queries, states, states, keyTable, map, out,
+            g.task("fused", TensorCoreAttention::fused, new KernelContext(), queries, halfStates, halfStates, keyTable, map, out,
                     rows, heads, width, headStride, stateWidth, keyStride, keyCount, scale);
             return;
         }

@@ -79,6 +79,9 @@ public final class TensorCoreAttention {
     private static final int FUSED_STRIDE = FUSED_WIDTH / 2 + 4;
     /** Rows of a tile of {@link #fused} the items copy per pass, a pair each: 128 / 32 = 4. */
     private static final int FUSED_COPY_ROWS = ITEMS / (FUSED_WIDTH / 2);
+    /** 16-byte copies per key (value) row of {@link #fused} (8 fp16 columns each: 8), and the rows its items copy per pass (16). */
+    private static final int FUSED_CHUNKS = FUSED_WIDTH / 8;
+    private static final int FUSED_KEY_ROWS = ITEMS / FUSED_CHUNKS;
     /** 16 x 8 tiles of a warp's 16 x 64 scores (and of its 16 x 64 outputs). */
     private static final int FUSED_TILES = FUSED_KEYS / 8;
 
@@ -523,34 +526,36 @@ public final class TensorCoreAttention {
      * MHA over key tables a sentence's rows share (the encoder), scores, softmax and context in one
      * kernel on tensor cores, flash-attention style: no score ever goes to global memory. Heads at
      * most {@value #FUSED_WIDTH} wide ({@code width <= FUSED_WIDTH}, {@code headStride > 0}; bart-large
-     * and Marian have 64); {@code out[(r * heads + h) * width + c]} as {@link Attention#context}
-     * leaves it. Launch {@link #fusedGrid}{@code (rows, heads)} with local size
-     * {@code (BLOCK_GROUP, 1)}: work-group {@code (x, h)} computes rows {@code x * 64 ..} of head h,
-     * one pass per run of rows with one key table (exact for any tables).
+     * and Marian have 64), keys and values in fp16 with the sizes {@link #copiesAligned} takes;
+     * {@code out[(r * heads + h) * width + c]} as {@link Attention#context} leaves it. Launch
+     * {@link #fusedGrid}{@code (rows, heads)} with local size {@code (BLOCK_GROUP, 1)}: work-group
+     * {@code (x, h)} computes rows {@code x * 64 ..} of head h, one pass per run of rows with one key
+     * table (exact for any tables).
      *
-     * <p>Per block of {@value #FUSED_KEYS} keys the items stage the keys (rows of K) and the values
-     * (transposed: a row per column of V) as fp16 pairs; each warp (16 rows) computes its 16 x 64
-     * scores on tensor cores into registers, takes the rows' running maximum and sum across the
-     * four items that share a row through local memory, rescales its 16 x 64 output accumulators,
-     * writes its probabilities as fp16 pairs and adds their product with the values:
+     * <p>Blocks of {@value #FUSED_KEYS} keys stream through {@value #STAGES} stages of local tiles by
+     * {@link KernelContext#copyAsync}, keys and values alike as stored (key-major); the key slots of a
+     * block are read a block ahead. Per block each warp (16 rows) computes its 16 x 64 scores on tensor
+     * cores into registers, takes the rows' running maximum and sum across the four items that share a
+     * row through local memory, rescales its 16 x 64 output accumulators, writes its probabilities as
+     * fp16 pairs and adds their product with the values ({@link KernelContext#mmaTilesTransposed}):
      * <pre>
      *   Q[rows, :]  ──► tileQ (once per pass)
-     *   per key block:  K[slot(j..j+64), :] ──► tileK ─┐           V[slot(j..), :]ᵀ ──► tileV ─┐
-     *                   S = tileQ . tileKᵀ (mma) ─► m' = max(m, max S); p = exp(S - m') ─► tileP ─┴─► O = O e^(m - m') + p V (mma)
+     *   block b:  K[slot(b..b+64), :] ──► tileK[b % 3] ─┐   V[slot(b..), :] ──► tileV[b % 3] ─┐   (copies of b + 1, b + 2 in flight)
+     *             S = tileQ . tileKᵀ (mma) ─► m' = max(m, max S); p = exp(S - m') ─► tileP ───┴─► O = O e^(m - m') + p V (mma)
      *   out = O / sum p
      * </pre>
      */
-    public static void fused(KernelContext ctx, FloatArray queries, FloatArray keys, FloatArray values,
+    public static void fused(KernelContext ctx, FloatArray queries, HalfFloatArray keys, HalfFloatArray values,
             IntArray keyTable, IntArray rowMap, FloatArray out, int rows, int heads, int width, int headStride,
             int stateWidth, int keyStride, int keyCount, float scale) {
         int[] tileQ = ctx.allocateIntLocalArray(LANES * FUSED_STRIDE);
-        int[] tileK = ctx.allocateIntLocalArray(FUSED_KEYS * FUSED_STRIDE);
-        int[] tileV = ctx.allocateIntLocalArray(FUSED_WIDTH * FUSED_STRIDE);
+        int[] tileK = ctx.allocateIntLocalArray(STAGES * FUSED_KEYS * FUSED_STRIDE);
+        int[] tileV = ctx.allocateIntLocalArray(STAGES * FUSED_KEYS * FUSED_STRIDE);
         int[] tileP = ctx.allocateIntLocalArray(LANES * FUSED_STRIDE);
         float[] partialMax = ctx.allocateFloatLocalArray(LANES * 4);
         float[] partialSum = ctx.allocateFloatLocalArray(LANES * 4);
         int[] laneTable = ctx.allocateIntLocalArray(LANES);
-        int[] keySlot = ctx.allocateIntLocalArray(FUSED_KEYS);
+        int[] stageSlot = ctx.allocateIntLocalArray(STAGES * FUSED_KEYS);
         int q0 = ctx.groupIdx * LANES;
         int head = ctx.groupIdy;
         int live = Math.min(LANES, rows - q0);
@@ -561,26 +566,28 @@ public final class TensorCoreAttention {
         int warpLane = id / KernelContext.WARP * 16;
         int quad = ctx.mmaCol(0) / 2;
         int column0 = head * headStride;
-        // Copies: pair copyPair of rows (keys) copyRow + FUSED_COPY_ROWS * l, so that a warp reads a row's
-        // 64 consecutive floats; value column id % 64 of keys (id / 64) * 32 ...
+        // The query pair copyPair of rows copyRow + FUSED_COPY_ROWS * l; chunk (8 columns) keyChunk of the
+        // keys' and values' rows keyRow + FUSED_KEY_ROWS * l of a block.
         int copyPair = id % (FUSED_WIDTH / 2);
         int copyRow = id / (FUSED_WIDTH / 2);
-        int valueColumn = id % FUSED_WIDTH;
         int c = 2 * copyPair;
-        int valueKeys = id / FUSED_WIDTH * (FUSED_KEYS / 2);
+        int keyChunk = id % FUSED_CHUNKS;
+        int keyRow = id / FUSED_CHUNKS;
+        int column = 8 * keyChunk;
         if (id < LANES) {
             laneTable[id] = id < live ? rowMap.get(q0 + id) * keyStride : -1;
         }
         float[] s = new float[FUSED_TILES * 4];
         float[] o = new float[FUSED_TILES * 4];
-        // Column valueColumn of the block's keys valueKeys .. valueKeys + 31, as read.
-        float[] nextV = new float[FUSED_KEYS / 2];
+        // The slots of this item's keys in the block whose copies are issued next.
+        int[] slot = new int[FUSED_KEYS / FUSED_KEY_ROWS];
         // The running maximum and sum of this item's two rows (entries e < 2: row warpLane + mmaRow(0), else + 8).
         float[] runMax = new float[2];
         float[] runSum = new float[2];
         // This block's maximum, then sum, of the two rows; the factor that rescales their outputs.
         float[] blockMax = new float[2];
         float[] scaleBy = new float[2];
+        int blocks = (keyCount + FUSED_KEYS - 1) / FUSED_KEYS;
         int start = 0;
         while (start < live) {
             ctx.localBarrier();
@@ -597,6 +604,9 @@ public final class TensorCoreAttention {
                         inRun && c < width ? queries.get(queryAt + c) : 0f,
                         inRun && c + 1 < width ? queries.get(queryAt + c + 1) : 0f);
             }
+            for (@Unroll int l = 0; l < FUSED_KEYS / FUSED_KEY_ROWS; l++) {
+                slot[l] = keySlot(keyTable, table, keyRow + l * FUSED_KEY_ROWS, keyCount);
+            }
             for (@Unroll int t = 0; t < FUSED_TILES * 4; t++) {
                 o[t] = 0f;
             }
@@ -604,41 +614,43 @@ public final class TensorCoreAttention {
                 runMax[r] = Float.NEGATIVE_INFINITY;
                 runSum[r] = 0f;
             }
-            for (int k0 = 0; k0 < keyCount; k0 += FUSED_KEYS) {
-                ctx.localBarrier();
-                if (id < FUSED_KEYS) {
-                    keySlot[id] = k0 + id < keyCount ? keyTable.get(table + k0 + id) : -1;
+            for (int b = 1 - STAGES; b < blocks; b++) {
+                if (b >= 0) {
+                    ctx.awaitCopies(STAGES - 2);
+                    ctx.localBarrier();
                 }
-                ctx.localBarrier();
-                for (@Unroll int l = 0; l < FUSED_KEYS / FUSED_COPY_ROWS; l++) {
-                    int key = copyRow + l * FUSED_COPY_ROWS;
-                    int slot = keySlot[key];
-                    int keyAt = slot * stateWidth + column0;
-                    tileK[key * FUSED_STRIDE + copyPair] = KernelMath.packHalf2(
-                            slot >= 0 && c < width ? keys.get(keyAt + c) : 0f,
-                            slot >= 0 && c + 1 < width ? keys.get(keyAt + c + 1) : 0f);
+                int next = b + STAGES - 1;
+                for (@Unroll int l = 0; l < FUSED_KEYS / FUSED_KEY_ROWS; l++) {
+                    int key = keyRow + l * FUSED_KEY_ROWS;
+                    int at = (next % STAGES * FUSED_KEYS + key) * FUSED_STRIDE + 4 * keyChunk;
+                    int from = slot[l] * stateWidth + column0 + column;
+                    boolean inside = slot[l] >= 0 && column < width;
+                    ctx.copyAsync(tileK, at, keys, from, inside);
+                    ctx.copyAsync(tileV, at, values, from, inside);
+                    if (keyChunk == 0) {
+                        stageSlot[next % STAGES * FUSED_KEYS + key] = slot[l];
+                    }
+                    slot[l] = keySlot(keyTable, table, (next + 1) * FUSED_KEYS + key, keyCount);
                 }
-                // The values are read now and stored only before the second product: their latency passes
-                // under the first product and the softmax.
-                for (@Unroll int j = 0; j < FUSED_KEYS / 2; j++) {
-                    int slot = keySlot[valueKeys + j];
-                    nextV[j] = slot >= 0 && valueColumn < width ? values.get(slot * stateWidth + column0 + valueColumn)
-                            : 0f;
+                ctx.commitCopies();
+                if (b < 0) {
+                    continue;
                 }
-                ctx.localBarrier();
+                int stage = b % STAGES;
                 for (@Unroll int t = 0; t < FUSED_TILES * 4; t++) {
                     s[t] = 0f;
                 }
                 for (@Unroll int step = 0; step < FUSED_WIDTH / 16; step++) {
-                    ctx.mmaTiles(s, 0, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileK, step * 8,
-                            FUSED_STRIDE, FUSED_TILES);
+                    ctx.mmaTiles(s, 0, tileQ, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileK,
+                            stage * FUSED_KEYS * FUSED_STRIDE + step * 8, FUSED_STRIDE, FUSED_TILES);
                 }
                 blockMax[0] = Float.NEGATIVE_INFINITY;
                 blockMax[1] = Float.NEGATIVE_INFINITY;
                 for (@Unroll int j = 0; j < FUSED_TILES; j++) {
                     for (@Unroll int e = 0; e < 4; e++) {
                         int key = j * 8 + ctx.mmaCol(e);
-                        float v = keySlot[key] >= 0 ? s[j * 4 + e] * scale : Float.NEGATIVE_INFINITY;
+                        float v = stageSlot[stage * FUSED_KEYS + key] >= 0 ? s[j * 4 + e] * scale
+                                : Float.NEGATIVE_INFINITY;
                         s[j * 4 + e] = v;
                         blockMax[e / 2] = Math.max(blockMax[e / 2], v);
                     }
@@ -674,10 +686,6 @@ public final class TensorCoreAttention {
                 for (@Unroll int r = 0; r < 2; r++) {
                     partialSum[(warpLane + ctx.mmaRow(2 * r)) * 4 + quad] = blockMax[r];
                 }
-                for (@Unroll int q = 0; q < FUSED_KEYS / 4; q++) {
-                    tileV[valueColumn * FUSED_STRIDE + valueKeys / 2 + q] =
-                            KernelMath.packHalf2(nextV[2 * q], nextV[2 * q + 1]);
-                }
                 ctx.localBarrier();
                 for (@Unroll int r = 0; r < 2; r++) {
                     int row = warpLane + ctx.mmaRow(2 * r);
@@ -688,17 +696,19 @@ public final class TensorCoreAttention {
                     runSum[r] = runSum[r] * scaleBy[r] + sum;
                 }
                 for (@Unroll int step = 0; step < FUSED_KEYS / 16; step++) {
-                    ctx.mmaTiles(o, 0, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileV, step * 8,
-                            FUSED_STRIDE, FUSED_TILES);
+                    ctx.mmaTilesTransposed(o, 0, tileP, warpLane * FUSED_STRIDE + step * 8, FUSED_STRIDE, 1, tileV,
+                            (stage * FUSED_KEYS + step * 16) * FUSED_STRIDE, FUSED_STRIDE, FUSED_TILES);
                 }
             }
+            // The zero-filling copies past the last block must land before the next run's.
+            ctx.awaitCopies(0);
             for (@Unroll int j = 0; j < FUSED_TILES; j++) {
                 for (@Unroll int e = 0; e < 4; e++) {
                     int lane = warpLane + ctx.mmaRow(e);
-                    int column = j * 8 + ctx.mmaCol(e);
-                    if (lane >= start && lane < end && column < width) {
+                    int col = j * 8 + ctx.mmaCol(e);
+                    if (lane >= start && lane < end && col < width) {
                         float sum = runSum[e / 2];
-                        out.set(((q0 + lane) * heads + head) * width + column, sum > 0f ? o[j * 4 + e] / sum : 0f);
+                        out.set(((q0 + lane) * heads + head) * width + col, sum > 0f ? o[j * 4 + e] / sum : 0f);
                     }
                 }
             }

@@ -208,26 +208,23 @@ final class BeamSearch {
      * order for these ties; -0.0 equals 0.0 as in torch).
      */
     private static int[] best(float[] value, int[] key, int count) {
-        Integer[] idx = new Integer[value.length];
+        // An insertion sort of the indices: the lists are short (beams x topK at most), and it boxes
+        // nothing (the search runs between decode steps, while the device waits).
+        int[] idx = new int[value.length];
         for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (a, b) -> {
-            float va = value[a];
-            float vb = value[b];
-            if (va > vb) {
-                return -1;
+            int j = i;
+            while (j > 0 && before(value, key, i, idx[j - 1])) {
+                idx[j] = idx[j - 1];
+                j--;
             }
-            if (va < vb) {
-                return 1;
-            }
-            return Integer.compare(key[a], key[b]);
-        });
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = idx[i];
+            idx[j] = i;
         }
-        return out;
+        return Arrays.copyOf(idx, count);
+    }
+
+    /** Whether entry a goes before entry b: a higher value, or an equal one and a lower key. */
+    private static boolean before(float[] value, int[] key, int a, int b) {
+        return value[a] > value[b] || !(value[a] < value[b]) && key[a] < key[b];
     }
 
     GenerationResult run(Batch batch, List<int[]> prompts) {

@@ -132,6 +132,8 @@ public final class Gemm {
     /** Rows and columns of the block one warp computes. */
     private static final int TC_WARP_M = 64;
     private static final int TC_WARP_N = 32;
+    /** Warps across a block (4). */
+    private static final int TC_WARPS_ACROSS = TC_BLOCK / TC_WARP_N;
     /** 16 x 8 mma tiles of a warp's part, down and across: 4 x 4, 4 accumulators each. */
     private static final int TC_TILES_M = TC_WARP_M / 16;
     private static final int TC_TILES_N = TC_WARP_N / 8;
@@ -470,8 +472,8 @@ public final class Gemm {
         if (row0 >= m || col0 >= n) {
             return;
         }
-        int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
-        int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
+        int warpRow = id / KernelContext.WARP / TC_WARPS_ACROSS * TC_WARP_M;
+        int warpCol = id / KernelContext.WARP % TC_WARPS_ACROSS * TC_WARP_N;
         // This item copies chunk aChunk of A tile rows aRow + TC_FLOAT_ROWS_PER_PASS * l, chunk bChunk of B rows bRow + TC_HALF_ROWS_PER_PASS * l.
         int aRow = id / TC_FLOAT_CHUNKS;
         int aChunk = id % TC_FLOAT_CHUNKS;
@@ -538,8 +540,8 @@ public final class Gemm {
         if (row0 >= m || col0 >= n) {
             return;
         }
-        int warpRow = id / KernelContext.WARP / 4 * TC_WARP_M;
-        int warpCol = id / KernelContext.WARP % 4 * TC_WARP_N;
+        int warpRow = id / KernelContext.WARP / TC_WARPS_ACROSS * TC_WARP_M;
+        int warpCol = id / KernelContext.WARP % TC_WARPS_ACROSS * TC_WARP_N;
         // This item copies chunk copyChunk of tile rows copyRow + TC_HALF_ROWS_PER_PASS * l of A and of B.
         int copyRow = id / TC_HALF_CHUNKS;
         int copyChunk = id % TC_HALF_CHUNKS;

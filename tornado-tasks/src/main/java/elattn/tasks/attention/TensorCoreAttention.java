@@ -8,10 +8,12 @@ import elattn.kernel.KernelMath;
 import elattn.kernel.Unroll;
 
 /**
- * Attention over key tables shared by a sentence's rows, on tensor cores: {@link Attention#scoresBlocked}
- * and {@link Attention#contextBlocked} with the states in fp16, the other operands rounded to fp16 and
- * products summed in fp32 ({@link KernelContext#mmaTiles}), and {@link #fused}, the encoder's MHA in
- * one kernel. For EL cross-attention ({@code headStride} 0) scores and context are most of a decode
+ * Attention on tensor cores, the states in fp16, the other operands rounded to fp16 and products
+ * summed in fp32 ({@link KernelContext#mmaTiles}): over key tables shared by a sentence's rows,
+ * {@link Attention#scoresBlocked} and {@link Attention#contextBlocked} as {@link #scores} and
+ * {@link #context}; over a table per row (EL's decoder self-attention), {@link Attention#scoresRows}
+ * and {@link Attention#contextRows} as {@link #scoresRows} and {@link #contextRows}; and
+ * {@link #fused}, the encoder's MHA in one kernel. For EL cross-attention ({@code headStride} 0) scores and context are most of a decode
  * step's arithmetic (bart-large at 256 sentences x 4 beams: 824 GFLOP per step, every one of a
  * sentence's 4 beams x 16 heads reads all of its H, which EL then keeps in fp16). CUDA only (compute
  * capability 8.0+; the JVM runs the intrinsics' Java forms); the blocked and tiled kernels are the
@@ -28,10 +30,10 @@ import elattn.kernel.Unroll;
  * {@value #DEPTH} along the reduction, as in {@code Gemm.hgemmTensorCore}:
  *
  * <pre>
- *   scores:  queries[lanes, c..c+16)   fp32 ──► tileA (lanes x 16) ─┐
- *            states[slot(k0..), c..+16) fp16 ──► tileB (keys x 16)  ─┴─► mmaTiles ─► acc ─► scores (scaled, -inf masked)
- *   context: p[lanes, j..j+16)          fp32 ──► tileA (lanes x 16) ─┐
- *            states[slot(j..j+16), c0..] fp16 ──► tileB (16 x cols)  ─┴─► mmaTilesTransposed ─► acc ─► out
+ *   scores:  queries[lanes, c..c+32)   fp32 ──► tileA (lanes x 32) ─┐
+ *            states[slot(k0..), c..+32) fp16 ──► tileB (keys x 32)  ─┴─► mmaTiles x 2 ─► acc ─► scores (scaled, -inf masked)
+ *   context: p[lanes, j..j+32)          fp32 ──► tileA (lanes x 32) ─┐
+ *            states[slot(j..j+32), c0..] fp16 ──► tileB (32 x cols)  ─┴─► mmaTilesTransposed x 2 ─► acc ─► out
  * </pre>
  */
 public final class TensorCoreAttention {

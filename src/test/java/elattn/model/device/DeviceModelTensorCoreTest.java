@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * outputs, as HF's fp16 models would be judged: first-step logits within a bound (every family and
  * attention mode), and HF's greedy sequences on a clear majority of the cases. That the tensor cores
  * really ran shows as logits that differ from those of fp32 arithmetic on the same fp16 weights; EL's
- * cross-attention state (H, kept in fp16) is half of fp32's.
+ * cross-attention state (H) and self-attention history, kept in fp16, are half of fp32's.
  * Not on the JVM device, for the reason {@link DeviceModelGroupFormsTest} gives (a thread per work
  * item: minutes per case); the kernels' own tests run there ({@code AttentionTiledTest},
  * {@code TensorCoreGemmTest}), and {@link #formsFollowTheSwitch} checks which products take them.

@@ -76,6 +76,23 @@ class TensorCoreSourceTest {
         assertTrue(source("hgemmTensorCore", ".cl").contains("__local float tileA[15360] __attribute__((aligned(16)));"));
     }
 
+    /**
+     * Every tensor-core kernel fits the 99 KiB of shared memory a work-group may have on compute
+     * capability 8.6 and 8.9 (consumer Ampere and Ada), the least of the GPUs that run mma16816.
+     */
+    @Test
+    void tensorCoreKernelsFitConsumerGpus() throws IOException {
+        long limit = 99 * 1024;
+        for (String kernel : List.of("hgemmTensorCore", "hgemmTensorCoreHalf", "weightsTensorCore")) {
+            assertTrue(DynamicLocalMemory.bytes(source(kernel, ".cu")) <= limit, kernel);
+        }
+        for (String kernel : List.of("scores", "context", "scoresRows", "contextRows", "fused")) {
+            String cu = source("elattn/tasks/attention/TensorCoreAttention", kernel, ".cu");
+            assertTrue(cu.contains("unsigned char elattn_local[]"), kernel + " uses dynamic shared memory");
+            assertTrue(DynamicLocalMemory.bytes(cu) <= limit, kernel + ": " + DynamicLocalMemory.bytes(cu) + " bytes");
+        }
+    }
+
     /** {@code @Unroll} loops come out as {@code #pragma unroll} loops (the accumulators' stores of the attention scores). */
     @Test
     void unrolledLoopsCarryThePragma() throws IOException {

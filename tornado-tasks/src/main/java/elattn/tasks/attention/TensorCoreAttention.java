@@ -105,8 +105,15 @@ public final class TensorCoreAttention {
     private static final int ROW_QUERY_ROWS = ROW_ITEMS / ROW_QUERY_CHUNKS;
     private static final int ROW_STATE_CHUNKS = ROW_DEPTH / 8;
     private static final int ROW_STATE_ROWS = ROW_ITEMS / ROW_STATE_CHUNKS;
-    /** Row stride of the warps' partial scores (64 keys + 4; the kernel's 111 KiB of local memory let two work-groups share an SM). */
+    /** Row stride of the warps' partial scores (64 keys + 4). */
     private static final int ROW_PARTIAL_STRIDE = ROW_KEYS + 4;
+    /**
+     * Floats of {@link #scoresRows}' query tile: its stages, which at the end hold the warps' partial
+     * scores (34 KiB), so that the kernel keeps to 85 KiB of local memory (the 99 KiB a work-group may
+     * have on compute capability 8.6 and 8.9; two work-groups per SM on 8.0 and 9.0).
+     */
+    private static final int ROW_TILE_A = STAGES * ROW_LANES * ROW_FLOAT_STRIDE > ROW_WARPS * ROW_LANES * ROW_PARTIAL_STRIDE
+            ? STAGES * ROW_LANES * ROW_FLOAT_STRIDE : ROW_WARPS * ROW_LANES * ROW_PARTIAL_STRIDE;
     /** Keys of a {@link #contextRows} stage (two mma k-slices), and its state tiles' row stride in ints (256 columns: 128 pairs + 4). */
     private static final int ROW_KEY_DEPTH = 32;
     private static final int ROW_COLUMN_STRIDE = ROW_COLUMNS / 2 + 4;
@@ -368,9 +375,8 @@ public final class TensorCoreAttention {
     public static void scoresRows(KernelContext ctx, FloatArray queries, HalfFloatArray states, IntArray keyTable,
             IntArray rowMap, FloatArray scores, int rows, int heads, int width, int stateWidth, int keyStride,
             int keyCount, float scale) {
-        float[] tileA = ctx.allocateFloatLocalArray(STAGES * ROW_LANES * ROW_FLOAT_STRIDE);
+        float[] tileA = ctx.allocateFloatLocalArray(ROW_TILE_A);
         int[] tileB = ctx.allocateIntLocalArray(STAGES * ROW_KEYS * ROW_STRIDE);
-        float[] partial = ctx.allocateFloatLocalArray(ROW_WARPS * ROW_LANES * ROW_PARTIAL_STRIDE);
         int[] tileSlot = ctx.allocateIntLocalArray(ROW_KEYS);
         int laneBlocks = (heads + ROW_LANES - 1) / ROW_LANES;
         int r = ctx.groupIdy / laneBlocks;
@@ -426,9 +432,13 @@ public final class TensorCoreAttention {
                         1, tileB, t % STAGES * ROW_KEYS * ROW_STRIDE + 8 * warp, ROW_STRIDE, ROW_KEYS / 8);
             }
         }
+        // The partial scores go where the queries were: after the copies past the last step have landed
+        // and every warp has read its last stage.
+        ctx.awaitCopies(0);
+        ctx.localBarrier();
         for (@Unroll int j = 0; j < ROW_KEYS / 8; j++) {
             for (@Unroll int e = 0; e < 4; e++) {
-                partial[(warp * ROW_LANES + ctx.mmaRow(e)) * ROW_PARTIAL_STRIDE + j * 8 + ctx.mmaCol(e)] = acc[j * 4 + e];
+                tileA[(warp * ROW_LANES + ctx.mmaRow(e)) * ROW_PARTIAL_STRIDE + j * 8 + ctx.mmaCol(e)] = acc[j * 4 + e];
             }
         }
         ctx.localBarrier();
@@ -437,7 +447,7 @@ public final class TensorCoreAttention {
             int key = o % ROW_KEYS;
             float sum = 0f;
             for (int w = 0; w < ROW_WARPS; w++) {
-                sum += partial[(w * ROW_LANES + lane) * ROW_PARTIAL_STRIDE + key];
+                sum += tileA[(w * ROW_LANES + lane) * ROW_PARTIAL_STRIDE + key];
             }
             if (h0 + lane < heads && k0 + key < keyCount) {
                 scores.set((r * heads + h0 + lane) * keyStride + k0 + key,

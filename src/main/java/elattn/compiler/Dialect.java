@@ -73,8 +73,9 @@ enum Dialect {
 
     /** A local array of a kernel: {@code size} elements of {@code element} (float or int, 4 bytes each). */
     record LocalArray(String element, String name, long size) {
-        long bytes() {
-            return 4 * size;
+        /** Its bytes rounded up to the 16-byte alignment every local array gets. */
+        long alignedBytes() {
+            return (4 * size + 15) / 16 * 16;
         }
     }
 
@@ -96,7 +97,7 @@ enum Dialect {
         long offset = 0;
         for (LocalArray a : arrays) {
             declarations.add(a.element() + "* " + a.name() + " = (" + a.element() + "*) (elattn_local + " + offset + ");");
-            offset += (a.bytes() + 15) / 16 * 16;
+            offset += a.alignedBytes();
         }
         return declarations;
     }
@@ -107,7 +108,7 @@ enum Dialect {
      * arrays; OpenCL has only those, and its build fails past the device's local memory).
      */
     long dynamicLocalBytes(List<LocalArray> arrays) {
-        long total = arrays.stream().mapToLong(a -> (a.bytes() + 15) / 16 * 16).sum();
+        long total = arrays.stream().mapToLong(LocalArray::alignedBytes).sum();
         return this == CUDA && total > DynamicLocalMemory.STATIC_LIMIT ? total : 0;
     }
 

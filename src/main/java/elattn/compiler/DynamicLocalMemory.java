@@ -6,12 +6,12 @@ import java.util.regex.Pattern;
 /**
  * How a CUDA kernel with more local memory than static shared memory allows tells the backend what
  * to launch it with. CUDA caps a kernel's {@code __shared__} arrays at {@value #STATIC_LIMIT} bytes;
- * past that (up to 227 KiB a block on Hopper, 163 KiB on Ampere) the memory must be dynamic: one
- * {@code extern __shared__} block, sized at launch, after the kernel opted in with
- * {@code cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)}. The translator carves
- * such a kernel's local arrays out of that block and writes {@link #marker} above it; the CUDA
- * backend reads the size back with {@link #bytes}. Deep multi-stage tile pipelines
- * ({@code Gemm.hgemmTensorCore}) are what need it.
+ * past that (up to 227 KiB a block on Hopper, 163 KiB on the A100, 99 KiB on consumer Ampere and
+ * Ada) the memory must be dynamic: one {@code extern __shared__} block, sized at launch, after the
+ * kernel opted in with {@code cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)}.
+ * The translator carves such a kernel's local arrays out of that block and writes {@link #marker}
+ * above it; the CUDA backend reads the size back with {@link #bytes}. Deep multi-stage tile
+ * pipelines ({@code Gemm.hgemmTensorCore}) are what need it.
  */
 public final class DynamicLocalMemory {
     /** Bytes of static shared memory a CUDA kernel may declare. */

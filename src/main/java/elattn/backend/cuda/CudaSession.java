@@ -255,8 +255,8 @@ final class CudaSession implements DeviceSession {
             launch.end = event();
             unfinished.add(launch);
             cu.eventRecord(launch.start, stream, where);
-            cu.launchKernel(k.function, shape.grid(), shape.block(), k.sharedBytes, stream, params, where + ", kernel " + k.name
-                    + ", " + shape);
+            cu.launchKernel(k.function, shape.grid(), shape.block(), k.sharedBytes, stream, params,
+                    where + ", kernel " + k.name + ", " + shape);
             cu.eventRecord(launch.end, stream, where);
         }
         lastKernel = k.name;

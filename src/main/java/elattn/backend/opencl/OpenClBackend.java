@@ -75,6 +75,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private Discovery discover() {
+        PoclWorkGroupMethod.chooseUnlessSet();
         OpenCl cl;
         try {
             cl = OpenCl.load(library);

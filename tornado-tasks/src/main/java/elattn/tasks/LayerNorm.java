@@ -120,22 +120,19 @@ public final class LayerNorm {
      * handles row {@code g}, groups at or past {@code rows} do nothing. Each item adds, reads and
      * writes the same elements ({@code j = l, l + GROUP, ...}), so the sum needs no barrier before
      * the reductions.
-     *
-     * <p>Groups past the rows pass every barrier with no elements rather than return early: PoCL 3.1's
-     * default work-group compiler (loopvec) miscompiles a return before barriers that are followed by
-     * loops some items skip ({@code d < GROUP}), and the kernel crashed there
-     * (docs/kernel-language.md, "Leaving a work-group early").
      */
     public static void residualRowsGroup(KernelContext ctx, FloatArray x, FloatArray y, FloatArray out,
             FloatArray gamma, FloatArray beta, int rows, int d, float eps) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int g = ctx.groupIdx;
-        int width = g < rows ? d : 0;
+        if (g >= rows) {
+            return; // the whole group leaves: no barrier is skipped by part of a group
+        }
         int l = ctx.localIdx;
         int base = g * d;
 
         float sum = 0f;
-        for (int j = l; j < width; j += GROUP) {
+        for (int j = l; j < d; j += GROUP) {
             float v = x.get(base + j) + y.get(base + j);
             x.set(base + j, v);
             sum += v;
@@ -152,7 +149,7 @@ public final class LayerNorm {
         ctx.localBarrier();
 
         float squares = 0f;
-        for (int j = l; j < width; j += GROUP) {
+        for (int j = l; j < d; j += GROUP) {
             float diff = x.get(base + j) - mean;
             squares += diff * diff;
         }
@@ -165,7 +162,7 @@ public final class LayerNorm {
         }
         ctx.localBarrier();
         float inverse = KernelMath.rsqrt(partial[0] / d + eps);
-        for (int j = l; j < width; j += GROUP) {
+        for (int j = l; j < d; j += GROUP) {
             out.set(base + j, (x.get(base + j) - mean) * inverse * gamma.get(j) + beta.get(j));
         }
     }

@@ -77,12 +77,12 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<AttentionMode> modes = Modes.parseList(attention);
+        if (limit != null && limit < 1) {
+            throw new UsageException("--limit must be at least 1, not " + limit);
+        }
         List<InputRecord> records = Inputs.fromJsonl(input, main.in,
                 new Inputs.Fields(inputField, "id", referenceField, split));
         if (limit != null) {
-            if (limit < 1) {
-                throw new CliException("--limit must be at least 1, not " + limit);
-            }
             records = records.subList(0, Math.min(limit, records.size()));
         }
         Device device = deviceOptions.select();

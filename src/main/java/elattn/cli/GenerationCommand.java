@@ -64,13 +64,13 @@ abstract class GenerationCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (io.resume && io.overwrite) {
-            throw new CliException("--resume and --overwrite exclude each other");
+            throw new UsageException("--resume and --overwrite exclude each other");
         }
         if ((io.resume || io.overwrite) && io.output == null) {
-            throw new CliException("--resume and --overwrite need --output FILE");
+            throw new UsageException("--resume and --overwrite need --output FILE");
         }
         if (io.resume && io.format() != IoOptions.Format.jsonl) {
-            throw new CliException("--resume needs --format jsonl (a text output has no ids to resume from)");
+            throw new UsageException("--resume needs --format jsonl (a text output has no ids to resume from)");
         }
         List<InputRecord> records = readInputs();
         AttentionMode mode = Modes.parseOne(attention);
@@ -129,7 +129,7 @@ abstract class GenerationCommand implements Callable<Integer> {
     private List<InputRecord> readInputs() {
         if (io.input != null) {
             if (!texts.isEmpty()) {
-                throw new CliException("give the inputs either as arguments or with --input, not both");
+                throw new UsageException("give the inputs either as arguments or with --input, not both");
             }
             return Inputs.fromJsonl(io.input, main.in, new Inputs.Fields(io.inputField, io.idField, null, null));
         }

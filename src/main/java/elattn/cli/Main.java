@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
  * The {@code elattn} command. Errors are one clear line and a non-zero exit (1 for a failed run, 2
  * for a bad command line); {@code --stacktrace} shows the Java stack trace as well.
  */
-@Command(name = "elattn", mixinStandardHelpOptions = true, version = "elattn 0.1.0",
+@Command(name = "elattn", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "elattn 0.1.0",
         description = "Transformer generation with EL-attention on any GPU, from plain Java kernels.",
         subcommands = {SummarizeCommand.class, GenerateCommand.class, EvalCommand.class, BenchCommand.class,
                 DevicesCommand.class, CheckCommand.class})
@@ -51,10 +51,16 @@ public final class Main {
         return run(InputStream.nullInputStream(), out, err, false, args);
     }
 
-    /** Runs the command line with the given streams and returns the exit code. */
+    /**
+     * Runs the command line with the given streams and returns the exit code. Every subcommand has
+     * {@code --help}; arguments are taken as they are ({@code @file} is text, not a file to expand).
+     */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, boolean terminal, String... args) {
-        CommandLine cli = new CommandLine(new Main(in, terminal)).setOut(out).setErr(err);
+        CommandLine cli = new CommandLine(new Main(in, terminal)).setOut(out).setErr(err).setExpandAtFiles(false);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UsageException) {
+                return usageError(commandLine, e.getMessage());
+            }
             boolean trace = parseResult.originalArgs().contains("--stacktrace");
             if (trace) {
                 e.printStackTrace(commandLine.getErr());
@@ -64,12 +70,14 @@ public final class Main {
             commandLine.getErr().flush();
             return 1;
         });
-        cli.setParameterExceptionHandler((e, args1) -> {
-            CommandLine c = e.getCommandLine();
-            c.getErr().println("elattn: " + e.getMessage() + " (see `" + c.getCommandSpec().qualifiedName() + " --help`)");
-            c.getErr().flush();
-            return 2;
-        });
+        cli.setParameterExceptionHandler((e, args1) -> usageError(e.getCommandLine(), e.getMessage()));
         return cli.execute(args);
+    }
+
+    /** A bad command line: one line that points at the command's help, exit code 2. */
+    private static int usageError(CommandLine command, String message) {
+        command.getErr().println("elattn: " + message + " (see `" + command.getCommandSpec().qualifiedName() + " --help`)");
+        command.getErr().flush();
+        return 2;
     }
 }

@@ -172,8 +172,8 @@ abstract class GenerationCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    /** {@code text} on one line: a backslash, newline and carriage return written as \\, \n and \r. */
-    static String oneLine(String text) {
+    /** {@code text} on one line: a backslash, newline and carriage return written as {@code \\}, {@code \n}, {@code \r}. */
+    private static String oneLine(String text) {
         return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
     }
 }

@@ -141,7 +141,7 @@ final class EvalCommand implements Callable<Integer> {
                 Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(result)
                         + "\n");
             } catch (IOException e) {
-                throw new CliException("--json " + json + ": cannot write: " + e.getMessage());
+                throw CliException.cannot("write", json, e);
             }
         }
         return 0;

@@ -26,7 +26,8 @@ final class IoOptions {
             + "written in input order) instead of refusing the input.")
     boolean allowDuplicateIds;
 
-    @Option(names = "--output", paramLabel = "FILE", description = "Write the outputs to FILE instead of stdout.")
+    @Option(names = "--output", paramLabel = "FILE", description = "Write the outputs to FILE instead of stdout (one"
+            + " job at a time: FILE.lock names the job that writes it).")
     Path output;
 
     @Option(names = "--format", paramLabel = "text|jsonl",
@@ -38,7 +39,8 @@ final class IoOptions {
             + "and generate only the others.")
     boolean resume;
 
-    @Option(names = "--overwrite", description = "Replace an existing --output file.")
+    @Option(names = "--overwrite", description = "Replace an existing --output file when the job ends well (until"
+            + " then it stays as it was).")
     boolean overwrite;
 
     /** The JSONL fields of an input record: text, and the id (required when --id-field names it). */

@@ -30,7 +30,7 @@ record JsonlOutput(Path file, List<String> ids, List<Integer> lines, long comple
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new CliException(file + ": cannot read: " + e.getMessage());
+            throw CliException.cannot("read", file, e);
         }
         List<String> ids = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();

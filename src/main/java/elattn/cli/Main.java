@@ -90,7 +90,8 @@ public final class Main {
         });
         cli.setParameterExceptionHandler((e, args1) -> usageError(e.getCommandLine(), e.getMessage()));
         int code = cli.execute(args);
-        return code == 0 && out.checkError() ? stdoutFailed(err, stdout) : code;
+        boolean stdoutFailed = out.checkError(); // flushes what the command left in the buffer
+        return code == 0 && stdoutFailed ? stdoutFailed(err, stdout) : code;
     }
 
     /**

@@ -55,6 +55,9 @@ final class OutputFile implements AutoCloseable {
     static OutputFile open(Path file, IoOptions.Format format, boolean resume, boolean overwrite, String holder) {
         OutputLock lock = OutputLock.acquire(file, holder);
         try {
+            if (Files.isDirectory(file)) {
+                throw new CliException(file + " is a folder; give --output a file name");
+            }
             boolean absent = !Files.exists(file);
             boolean holdsResult = !absent && Files.size(file) > 0;
             if (holdsResult && !resume && !overwrite) {
@@ -68,7 +71,7 @@ final class OutputFile implements AutoCloseable {
             return new OutputFile(file, lock, earlier, partial, absent);
         } catch (IOException e) {
             lock.close();
-            throw new CliException(file + ": cannot read: " + e.getMessage());
+            throw CliException.cannot("read", file, e);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -92,7 +95,7 @@ final class OutputFile implements AutoCloseable {
             channel.truncate(keep);
             channel.position(keep);
         } catch (IOException e) {
-            throw new CliException(target + ": cannot write: " + e.getMessage());
+            throw CliException.cannot("write", target, e);
         }
         return earlier != null ? earlier.note() : null;
     }
@@ -105,7 +108,7 @@ final class OutputFile implements AutoCloseable {
                 channel.write(bytes);
             }
         } catch (IOException e) {
-            throw new CliException((partial != null ? partial : file) + ": cannot write: " + e.getMessage());
+            throw CliException.cannot("write", partial != null ? partial : file, e);
         }
     }
 
@@ -120,7 +123,7 @@ final class OutputFile implements AutoCloseable {
                 Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
-            throw new CliException(file + ": cannot write: " + e.getMessage());
+            throw CliException.cannot("write", file, e);
         }
         committed = true;
     }
@@ -144,7 +147,7 @@ final class OutputFile implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new CliException(file + ": cannot close: " + e.getMessage());
+            throw CliException.cannot("close", file, e);
         } finally {
             lock.close();
         }

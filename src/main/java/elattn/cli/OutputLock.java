@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class OutputLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutputLock.class);
     private static final int ATTEMPTS = 10;
+    /** Enough of a command line to tell jobs apart: inputs given as arguments can be long. */
+    private static final int COMMAND_CHARS = 300;
     /**
      * The lock files this JVM holds, with their holders. The OS lock is per process: a second
      * channel of this JVM could not take it (OverlappingFileLockException), and closing that
@@ -48,10 +50,11 @@ final class OutputLock implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Who a job is, for the message that refuses another: process id, start time and command line. */
+    /** Who a job is, for the message that refuses another: process id, start time and command line (its start). */
     static String holder(List<String> args) {
+        String command = String.join(" ", args);
         return "pid " + ProcessHandle.current().pid() + ", started " + Instant.now().truncatedTo(ChronoUnit.SECONDS)
-                + ": elattn " + String.join(" ", args);
+                + ": elattn " + (command.length() <= COMMAND_CHARS ? command : command.substring(0, COMMAND_CHARS) + "…");
     }
 
     /** Locks {@code output} for this job, or refuses with the holder when another job has it. */
@@ -62,7 +65,7 @@ final class OutputLock implements AutoCloseable {
             Files.createDirectories(folder);
             file = folder.toRealPath().resolve(output.getFileName() + ".lock");
         } catch (IOException e) {
-            throw new CliException(output + ": cannot write: " + e);
+            throw CliException.cannot("write", output, e);
         }
         synchronized (HELD) {
             String inThisJvm = HELD.get(file);
@@ -103,7 +106,7 @@ final class OutputLock implements AutoCloseable {
             }
             throw new CliException(output + ": other jobs keep taking and leaving " + file + "; try again");
         } catch (IOException e) {
-            throw new CliException(file + ": cannot lock: " + e);
+            throw CliException.cannot("lock", file, e);
         }
     }
 
@@ -157,7 +160,7 @@ final class OutputLock implements AutoCloseable {
             try {
                 channel.close();
             } catch (IOException e) {
-                throw new CliException(file + ": cannot unlock: " + e);
+                throw CliException.cannot("unlock", file, e);
             } finally {
                 HELD.remove(file);
             }

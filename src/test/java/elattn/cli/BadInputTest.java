@@ -116,6 +116,12 @@ class BadInputTest {
     }
 
     @Test
+    void outputThatIsAFolder() {
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--output", tmp.toString(),
+                "--overwrite", "text"), tmp + " is a folder; give --output a file name");
+    }
+
+    @Test
     void evalJsonIsCheckedBeforeTheRun() throws IOException {
         Path data = tmp.resolve("eval.jsonl");
         Files.writeString(data, "{\"description\": \"Some text.\", \"synopsis\": \"text\"}\n");

@@ -83,13 +83,13 @@ final class EvalCommand implements Callable<Integer> {
         if (json != null) {
             checkWritable(json);
         }
+        Path folder = model.folder(EmbeddedModels.BART);
         List<InputRecord> records = Inputs.fromJsonl(input, main.in,
                 new Inputs.Fields(inputField, "id", referenceField, split));
         if (limit != null) {
             records = records.subList(0, Math.min(limit, records.size()));
         }
         Device device = deviceOptions.select();
-        Path folder = model.folder(EmbeddedModels.BART);
         int total = records.size();
         List<ModeRun> runs = ModeRun.inEachMode(modes, folder, device, model, generation, records, session -> {
             session.requireEncoderDecoder(true, "eval", "bench");

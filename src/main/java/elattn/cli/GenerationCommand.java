@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import elattn.model.device.AttentionMode;
 import elattn.runtime.Device;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -60,11 +61,12 @@ abstract class GenerationCommand implements Callable<Integer> {
     public Integer call() {
         io.check();
         AttentionMode mode = Modes.parseOne(attention);
+        Path folder = model.folder(defaultModel());
         List<InputRecord> records = readInputs();
         Device device = deviceOptions.select();
         if (io.output == null) {
             PrintWriter out = spec.commandLine().getOut();
-            generate(records, device, mode, () -> { }, lines -> {
+            generate(folder, records, device, mode, () -> { }, lines -> {
                 out.print(lines);
                 if (out.checkError()) {
                     throw new StdoutFailure();
@@ -74,7 +76,7 @@ abstract class GenerationCommand implements Callable<Integer> {
         }
         try (OutputFile output = OutputFile.open(io.output, io.format(), io.resume, io.overwrite,
                 OutputLock.holder(main.args))) {
-            generate(output.remaining(records), device, mode, () -> {
+            generate(folder, output.remaining(records), device, mode, () -> {
                 String note = output.start();
                 if (note != null) {
                     spec.commandLine().getErr().println("elattn: resuming " + io.output + ": " + note);
@@ -86,13 +88,13 @@ abstract class GenerationCommand implements Callable<Integer> {
     }
 
     /**
-     * Opens the model, checks the job ({@link #check}), and only then {@code start}s the output and
-     * writes each record's lines to {@code write} as soon as its batch is done.
+     * Opens the model in {@code folder}, checks the job ({@link #check}), and only then
+     * {@code start}s the output and writes each record's lines to {@code write} as soon as its batch
+     * is done.
      */
-    private void generate(List<InputRecord> records, Device device, AttentionMode mode, Runnable start,
+    private void generate(Path folder, List<InputRecord> records, Device device, AttentionMode mode, Runnable start,
             Consumer<String> write) {
-        try (ModelSession session = ModelSession.open(model.folder(defaultModel()), device, mode, model, generation,
-                model.truncate)) {
+        try (ModelSession session = ModelSession.open(folder, device, mode, model, generation, model.truncate)) {
             List<int[][]> encoded = check(session, records);
             start.run();
             PrintWriter err = spec.commandLine().getErr();

@@ -61,6 +61,8 @@ class CommandLineTest {
             "summarize --input IN text",
             "generate --attention fast text",
             "eval --input IN --limit 0",
+            "eval --input IN --batch-size 0",
+            "summarize --input IN --batch-size 0",
             "eval --input IN --attention el,fast",
             "bench --records 0 text",
             "summarize --num-beams many text"})

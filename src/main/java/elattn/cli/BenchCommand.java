@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (count < 1) {
-            throw new CliException("--records must be at least 1, not " + count);
+            throw new UsageException("--records must be at least 1, not " + count);
         }
         List<AttentionMode> modes = Modes.parseList(attention);
         List<InputRecord> given = input != null

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 /** The options every command that runs kernels shares: which device, and where to dump kernels. */
 final class DeviceOptions {
     @Option(names = "--device", paramLabel = "ID",
-            description = "jvm, opencl:N or cuda:N (see `elattn devices`); default: the best GPU, else jvm.")
+            description = "jvm, opencl:N or cuda:N (see `elattn devices`; opencl or cuda: the first of that backend);"
+                    + " default: the best GPU, else jvm.")
     String device;
 
     @Option(names = "--dump-kernels", paramLabel = "DIR",

@@ -73,20 +73,23 @@ final class EvalCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<AttentionMode> modes = Modes.parseList(attention);
+        if (limit != null && limit < 1) {
+            throw new UsageException("--limit must be at least 1, not " + limit);
+        }
+        if (json != null) {
+            checkWritable(json);
+        }
+        Path folder = model.folder(EmbeddedModels.BART);
         List<InputRecord> records = Inputs.fromJsonl(input, main.in,
                 new Inputs.Fields(inputField, "id", referenceField, split));
         if (limit != null) {
-            if (limit < 1) {
-                throw new CliException("--limit must be at least 1, not " + limit);
-            }
             records = records.subList(0, Math.min(limit, records.size()));
         }
         Device device = deviceOptions.select();
-        Path folder = model.folder(EmbeddedModels.BART);
         int total = records.size();
         List<ModeRun> runs = ModeRun.inEachMode(modes, folder, device, model, generation, records, session -> {
             session.requireEncoderDecoder(true, "eval", "bench");
@@ -134,9 +137,28 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.flush();
         if (json != null) {
-            Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(result) + "\n");
+            try {
+                Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(result)
+                        + "\n");
+            } catch (IOException e) {
+                throw CliException.cannot("write", json, e);
+            }
         }
         return 0;
+    }
+
+    /** Fails before the run, not after it, when {@code file} cannot be written. */
+    private static void checkWritable(Path file) {
+        Path folder = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            throw new CliException("--json " + file + ": no such folder " + folder);
+        }
+        if (Files.isDirectory(file)) {
+            throw new CliException("--json " + file + " is a folder; give a file name");
+        }
+        if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(folder)) {
+            throw new CliException("--json " + file + ": cannot write there (permission denied)");
+        }
     }
 
     private static JsonObject scores(Rouge.Accumulator acc) {

@@ -4,16 +4,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import elattn.model.device.AttentionMode;
 import elattn.runtime.Device;
-import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,9 +19,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * What {@code summarize} and {@code generate} share: read inputs, open the model, generate in
- * batches and write each finished record at once. A JSONL output can be resumed
- * ({@link JsonlOutput}); a JSONL input shows progress on stderr.
+ * What {@code summarize} and {@code generate} share: read inputs, open the model, check the
+ * job, generate in batches and write each finished record at once: to stdout, stopping when stdout
+ * takes no more, or to an {@link OutputFile} that no failure empties and a JSONL output can be
+ * resumed from. A JSONL input shows progress on stderr.
  */
 abstract class GenerationCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TEXT", arity = "0..*",
@@ -61,79 +59,79 @@ abstract class GenerationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        if (io.resume && io.overwrite) {
-            throw new CliException("--resume and --overwrite exclude each other");
-        }
-        if ((io.resume || io.overwrite) && io.output == null) {
-            throw new CliException("--resume and --overwrite need --output FILE");
-        }
-        if (io.resume && io.format() != IoOptions.Format.jsonl) {
-            throw new CliException("--resume needs --format jsonl (a text output has no ids to resume from)");
-        }
-        List<InputRecord> records = readInputs();
+        io.check();
         AttentionMode mode = Modes.parseOne(attention);
+        Path folder = model.folder(defaultModel());
+        List<InputRecord> records = readInputs();
         Device device = deviceOptions.select();
-        try (ModelSession session = ModelSession.open(model.folder(defaultModel()), device, mode, model, generation,
-                model.truncate)) {
-            checkModel(session);
-            if (io.format() == IoOptions.Format.jsonl && io.output != null) {
-                try (JsonlOutput sink = JsonlOutput.open(io.output, io.resume, io.overwrite)) {
-                    Set<String> done = sink.done();
-                    if (sink.note() != null) {
-                        err.println("elattn: resuming " + io.output + ": " + sink.note());
-                    }
-                    List<InputRecord> remaining = records.stream().filter(r -> !done.contains(r.key())).toList();
-                    run(session, remaining, err, outputs -> outputs.forEach(o -> sink.write(record(o))));
+        if (io.output == null) {
+            PrintWriter out = spec.commandLine().getOut();
+            generate(folder, records, device, mode, () -> { }, lines -> {
+                out.print(lines);
+                if (out.checkError()) {
+                    throw new StdoutFailure();
                 }
-            } else {
-                try (PrintWriter w = io.output != null ? fileWriter() : null) {
-                    PrintWriter target = w != null ? w : out;
-                    run(session, records, err, outputs -> {
-                        outputs.forEach(o -> print(target, o));
-                        target.flush();
-                    });
+            });
+            return 0;
+        }
+        try (OutputFile output = OutputFile.open(io.output, io.format(), io.resume, io.overwrite,
+                OutputLock.holder(main.args))) {
+            generate(folder, output.remaining(records), device, mode, () -> {
+                String note = output.start();
+                if (note != null) {
+                    spec.commandLine().getErr().println("elattn: resuming " + io.output + ": " + note);
                 }
-            }
+            }, output::write);
+            output.commit();
         }
         return 0;
     }
 
-    private PrintWriter fileWriter() {
-        if (!io.overwrite && Files.exists(io.output)) {
-            throw new CliException(io.output + " exists; pass --overwrite to replace it");
-        }
-        try {
-            BufferedWriter w = Files.newBufferedWriter(io.output, StandardCharsets.UTF_8);
-            return new PrintWriter(w);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + io.output + ": " + e.getMessage(), e);
+    /**
+     * Opens the model in {@code folder}, checks the job ({@link #check}), and only then
+     * {@code start}s the output and writes each record's lines to {@code write} as soon as its batch
+     * is done.
+     */
+    private void generate(Path folder, List<InputRecord> records, Device device, AttentionMode mode, Runnable start,
+            Consumer<String> write) {
+        try (ModelSession session = ModelSession.open(folder, device, mode, model, generation, model.truncate)) {
+            List<int[][]> encoded = check(session, records);
+            start.run();
+            PrintWriter err = spec.commandLine().getErr();
+            Progress progress = io.input != null ? new Progress(err, main.terminal, spec.name(), records.size()) : null;
+            session.generate(records, encoded, model.batchSize, outputs -> {
+                outputs.forEach(o -> write.accept(lines(o)));
+                if (progress != null) {
+                    progress.advance(outputs.size());
+                }
+            });
+            if (progress != null) {
+                progress.finish();
+            }
         }
     }
 
-    private void run(ModelSession session, List<InputRecord> records, PrintWriter err,
-            java.util.function.Consumer<List<ModelSession.Output>> sink) {
-        Progress progress = io.input != null ? new Progress(err, main.terminal, spec.name(), records.size()) : null;
-        session.generate(records, model.batchSize, outputs -> {
-            sink.accept(outputs);
-            if (progress != null) {
-                progress.advance(outputs.size());
-            }
-        });
-        if (progress != null) {
-            progress.finish();
-        }
+    /**
+     * Every check of the job that needs the opened model, made before its output is touched (a
+     * failure here leaves an earlier output as it was); returns the records' token ids.
+     */
+    private List<int[][]> check(ModelSession session, List<InputRecord> records) {
+        checkModel(session);
+        return session.encodeAll(records);
     }
 
     private List<InputRecord> readInputs() {
-        if (io.input != null) {
-            if (!texts.isEmpty()) {
-                throw new CliException("give the inputs either as arguments or with --input, not both");
-            }
-            return Inputs.fromJsonl(io.input, main.in, new Inputs.Fields(io.inputField, io.idField, null, null));
+        if (io.input == null) {
+            return texts.isEmpty() ? Inputs.fromStdin(main.in) : Inputs.fromArguments(texts);
         }
-        return texts.isEmpty() ? Inputs.fromStdin(main.in) : Inputs.fromArguments(texts);
+        if (!texts.isEmpty()) {
+            throw new UsageException("give the inputs either as arguments or with --input, not both");
+        }
+        List<InputRecord> records = Inputs.fromJsonl(io.input, main.in, io.fields());
+        if (!io.allowDuplicateIds) {
+            Inputs.requireUniqueIds(records);
+        }
+        return records;
     }
 
     /** The JSONL record of one output: id, text (best sequence), texts (all, when several), output_ids. */
@@ -162,17 +160,22 @@ abstract class GenerationCommand implements Callable<Integer> {
         return r;
     }
 
-    private void print(PrintWriter w, ModelSession.Output o) {
+    /** One output's lines: its JSONL record, or (text) each sequence on a line of its own. */
+    private String lines(ModelSession.Output o) {
         if (io.format() == IoOptions.Format.jsonl) {
-            w.println(record(o));
-            return;
+            return record(o) + "\n";
         }
+        StringBuilder b = new StringBuilder();
         for (int k = 0; k < o.outputIds().length; k++) {
-            if (o.texts() != null) {
-                w.println(o.texts()[k].strip());
-            } else {
-                w.println(String.join(" ", java.util.Arrays.stream(o.outputIds()[k]).mapToObj(Integer::toString).toList()));
-            }
+            b.append(o.texts() != null ? oneLine(o.texts()[k].strip())
+                    : String.join(" ", Arrays.stream(o.outputIds()[k]).mapToObj(Integer::toString).toList()));
+            b.append('\n');
         }
+        return b.toString();
+    }
+
+    /** {@code text} on one line: a backslash, newline and carriage return written as {@code \\}, {@code \n}, {@code \r}. */
+    private static String oneLine(String text) {
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
     }
 }

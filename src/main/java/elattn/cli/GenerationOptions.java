@@ -55,7 +55,7 @@ final class GenerationOptions {
                 case "true" -> new JsonPrimitive(true);
                 case "false" -> new JsonPrimitive(false);
                 case "never" -> new JsonPrimitive("never");
-                default -> throw new CliException("--early-stopping takes true, false or never, not '" + earlyStopping + "'");
+                default -> throw new UsageException("--early-stopping takes true, false or never, not '" + earlyStopping + "'");
             });
         }
         return o;

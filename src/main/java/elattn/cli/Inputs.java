@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -26,8 +28,16 @@ import java.util.zip.GZIPInputStream;
  * Every problem is a {@link CliException} naming the line.
  */
 final class Inputs {
-    /** Which fields of a JSONL record hold what. */
-    record Fields(String input, String id, String reference, String split) {
+    /**
+     * Which fields of a JSONL record hold what.
+     *
+     * @param idRequired whether every record must have {@code id}; else a record without it has its line number
+     */
+    record Fields(String input, String id, boolean idRequired, String reference, String split) {
+        /** Fields whose id is optional. */
+        Fields(String input, String id, String reference, String split) {
+            this(input, id, false, reference, split);
+        }
     }
 
     private Inputs() {
@@ -114,8 +124,12 @@ final class Inputs {
                 return null;
             }
         }
-        JsonElement id = o.has(fields.id()) && !o.get(fields.id()).isJsonNull() ? o.get(fields.id())
-                : new JsonPrimitive(lineNumber);
+        JsonElement given = o.get(fields.id());
+        boolean hasId = given != null && !given.isJsonNull();
+        if (!hasId && fields.idRequired()) {
+            throw new CliException(where + ": no \"" + fields.id() + "\" field (the record's id; see --id-field)");
+        }
+        JsonElement id = hasId ? given : new JsonPrimitive(lineNumber);
         String reference = null;
         if (fields.reference() != null) {
             reference = string(o, fields.reference(), where);
@@ -129,9 +143,8 @@ final class Inputs {
                 throw new CliException("empty input: " + where + " has an empty input_ids list");
             }
             int[] mask = o.has("attention_mask") ? ints(o.get("attention_mask"), "attention_mask", where) : null;
-            if (mask != null && mask.length != ids.length) {
-                throw new CliException(where + ": attention_mask has " + mask.length + " entries but input_ids "
-                        + ids.length);
+            if (mask != null) {
+                checkMask(mask, ids.length, where);
             }
             return new InputRecord(id, null, ids, mask, reference, where);
         }
@@ -140,6 +153,37 @@ final class Inputs {
             throw new CliException(where + ": no \"" + fields.input() + "\" field and no \"input_ids\" (see --input-field)");
         }
         return new InputRecord(id, nonEmpty(text, where), null, null, reference, where);
+    }
+
+    /** A mask is 1 for each token to attend to and 0 for padding, with at least one token. */
+    private static void checkMask(int[] mask, int tokens, String where) {
+        if (mask.length != tokens) {
+            throw new CliException(where + ": attention_mask has " + mask.length + " entries but input_ids " + tokens);
+        }
+        boolean any = false;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] > 1) {
+                throw new CliException(where + ": attention_mask[" + i + "] is " + mask[i]
+                        + "; a mask holds 1 (a token to attend to) or 0 (padding)");
+            }
+            any |= mask[i] == 1;
+        }
+        if (!any) {
+            throw new CliException(where + ": attention_mask is all 0, so no token of the input would be attended to;"
+                    + " give 1 for its tokens");
+        }
+    }
+
+    /** Fails on the second record with an id an earlier record has: its output would be taken for the other's. */
+    static void requireUniqueIds(List<InputRecord> records) {
+        Map<String, InputRecord> seen = new HashMap<>();
+        for (InputRecord r : records) {
+            InputRecord first = seen.putIfAbsent(r.key(), r);
+            if (first != null) {
+                throw new CliException(r.where() + ": id " + r.key() + " is also the id of " + first.where()
+                        + "; make the ids unique, or pass --allow-duplicate-ids to generate both");
+            }
+        }
     }
 
     private static String string(JsonObject o, String field, String where) {

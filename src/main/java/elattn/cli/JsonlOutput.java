@@ -1,74 +1,39 @@
 package elattn.cli;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * A JSONL output file that a job can be resumed into. Each record is one line written with a
- * single {@code write} of the whole line and its newline, so a killed job leaves complete lines
- * plus at most one torn last line (no newline). Opening with resume reads the ids of the complete
- * lines and cuts a torn line off; the job then skips those ids and appends the rest, so no record
- * is lost or written twice.
+ * A JSONL output as an earlier run of a job left it, read to resume the job. A job writes each
+ * record as one whole line, in input order, so a killed job leaves the outputs of the input's
+ * first records and at most one torn last line (no newline): the job goes on after those records,
+ * appending once the torn line is cut off, and no record is lost or written twice. Only the
+ * output of this very input can be resumed, which {@link #remaining} checks.
+ *
+ * @param file          the output
+ * @param ids           the ids ({@link InputRecord#key()}) of the complete records, in file order
+ * @param lines         the line number of each of those records
+ * @param completeBytes the length of the file without its torn last line
+ * @param tornBytes     the length of the torn last line, 0 if none
  */
-final class JsonlOutput implements AutoCloseable {
-    private final FileChannel channel;
-    private final Set<String> done;
-    private final String note;
-
-    private JsonlOutput(FileChannel channel, Set<String> done, String note) {
-        this.channel = channel;
-        this.done = done;
-        this.note = note;
-    }
-
-    /**
-     * Opens {@code file}. An existing non-empty file needs {@code resume} (keep its records) or
-     * {@code overwrite} (start over); without either it is an error, so a finished result is never
-     * clobbered by accident.
-     */
-    static JsonlOutput open(Path file, boolean resume, boolean overwrite) {
+record JsonlOutput(Path file, List<String> ids, List<Integer> lines, long completeBytes, long tornBytes) {
+    /** Reads {@code file}; every complete line must be a record elattn wrote (a JSON object with an id). */
+    static JsonlOutput read(Path file) {
+        byte[] bytes;
         try {
-            boolean exists = Files.exists(file) && Files.size(file) > 0;
-            if (exists && !resume && !overwrite) {
-                throw new CliException(file + " exists; pass --resume to skip the records it holds, or --overwrite"
-                        + " to start over");
-            }
-            if (file.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-            }
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
-            try {
-                if (!exists || overwrite) {
-                    ch.truncate(0);
-                    return new JsonlOutput(ch, Set.of(), null);
-                }
-                return recover(file, ch);
-            } catch (RuntimeException | IOException e) {
-                ch.close();
-                throw e;
-            }
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new CliException(file + ": cannot write: " + e.getMessage());
+            throw CliException.cannot("read", file, e);
         }
-    }
-
-    /** Reads the ids of the complete lines, cuts a torn last line, and positions at the end. */
-    private static JsonlOutput recover(Path file, FileChannel ch) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        Set<String> ids = new HashSet<>();
+        List<String> ids = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
         int start = 0;
         int line = 0;
         for (int i = 0; i < bytes.length; i++) {
@@ -82,17 +47,12 @@ final class JsonlOutput implements AutoCloseable {
                                 + " object with an id); remove the line or pass --overwrite");
                     }
                     ids.add(id);
+                    lines.add(line);
                 }
                 start = i + 1;
             }
         }
-        String note = ids.size() + " records done";
-        if (start < bytes.length) {
-            ch.truncate(start);
-            note += "; removed a torn last line (" + (bytes.length - start) + " bytes) left by an interrupted run";
-        }
-        ch.position(start);
-        return new JsonlOutput(ch, ids, note);
+        return new JsonlOutput(file, List.copyOf(ids), List.copyOf(lines), start, bytes.length - start);
     }
 
     private static String idOf(String line) {
@@ -107,34 +67,31 @@ final class JsonlOutput implements AutoCloseable {
         return null;
     }
 
-    /** Ids (as {@link InputRecord#key()}) of the records already in the file. */
-    Set<String> done() {
-        return done;
-    }
-
-    /** What recovery found, for the job's first stderr line; null when the file was new. */
-    String note() {
-        return note;
-    }
-
-    /** Appends one record as one line, written whole. */
-    void write(JsonObject record) {
-        ByteBuffer line = ByteBuffer.wrap((record + "\n").getBytes(StandardCharsets.UTF_8));
-        try {
-            while (line.hasRemaining()) {
-                channel.write(line);
+    /**
+     * The records of {@code input} still to do: those after the ones in the file, which must be the
+     * input's first records with the same ids in the same order; otherwise the file is the output
+     * of another input (or of this one reordered) and resuming would mix the two.
+     */
+    List<InputRecord> remaining(List<InputRecord> input) {
+        String another = "; it is the output of another input: choose another --output, or pass --overwrite to start over";
+        if (ids.size() > input.size()) {
+            throw new CliException(file + " holds " + ids.size() + " records but the input has only " + input.size()
+                    + another);
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            InputRecord r = input.get(i);
+            if (!ids.get(i).equals(r.key())) {
+                throw new CliException(file + " line " + lines.get(i) + " has id " + ids.get(i) + " where the input's"
+                        + " record " + (i + 1) + " (" + r.where() + ") has id " + r.key() + another);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the output: " + e.getMessage(), e);
         }
+        return input.subList(ids.size(), input.size());
     }
 
-    @Override
-    public void close() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** What resuming found, for the job's first stderr line. */
+    String note() {
+        String note = ids.size() + " records done";
+        return tornBytes == 0 ? note
+                : note + "; removed a torn last line (" + tornBytes + " bytes) left by an interrupted run";
     }
 }

@@ -41,7 +41,7 @@ final class ModelOptions {
     /** The folder to open: {@code --model}, else the embedded model {@code defaultName}. */
     Path folder(String defaultName) {
         if (batchSize < 1) {
-            throw new CliException("--batch-size must be at least 1, not " + batchSize);
+            throw new UsageException("--batch-size must be at least 1, not " + batchSize);
         }
         return model != null ? model : EmbeddedModels.folder(defaultName);
     }

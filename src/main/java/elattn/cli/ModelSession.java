@@ -148,15 +148,28 @@ final class ModelSession implements AutoCloseable {
     }
 
     /**
-     * Generates every record in batches of {@code batchSize}, in order, handing each batch's
-     * outputs to {@code sink} as soon as it is done. All records are encoded and checked first,
-     * so a bad record fails the job before any work.
+     * Every record's token ids and mask ({@link #encode}): a bad record fails here, before any work,
+     * and before a job touches its output.
      */
-    void generate(List<InputRecord> records, int batchSize, Consumer<List<Output>> sink) {
+    List<int[][]> encodeAll(List<InputRecord> records) {
         List<int[][]> encoded = new ArrayList<>(records.size());
         for (InputRecord r : records) {
             encoded.add(encode(r));
         }
+        return encoded;
+    }
+
+    /** Encodes every record ({@link #encodeAll}), then generates them ({@link #generate(List, List, int, Consumer)}). */
+    void generate(List<InputRecord> records, int batchSize, Consumer<List<Output>> sink) {
+        generate(records, encodeAll(records), batchSize, sink);
+    }
+
+    /**
+     * Generates every record from its {@code encoded} ids in batches of {@code batchSize}, in order,
+     * handing each batch's outputs to {@code sink} as soon as it is done; an exception from the
+     * sink stops the job.
+     */
+    void generate(List<InputRecord> records, List<int[][]> encoded, int batchSize, Consumer<List<Output>> sink) {
         for (int from = 0; from < records.size(); from += batchSize) {
             int to = Math.min(records.size(), from + batchSize);
             sink.accept(generateBatch(records.subList(from, to), encoded.subList(from, to)));

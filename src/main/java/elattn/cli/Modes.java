@@ -14,7 +14,7 @@ final class Modes {
         return switch (name.strip().toLowerCase(Locale.ROOT)) {
             case "el" -> AttentionMode.EL;
             case "mha" -> AttentionMode.MHA;
-            default -> throw new CliException("--attention takes el or mha, not '" + name + "'");
+            default -> throw new UsageException("--attention takes el or mha, not '" + name + "'");
         };
     }
 

@@ -97,12 +97,18 @@ public final class Devices {
                 "no backend named " + backendName + " is on the class path"));
     }
 
-    /** The device with this id ({@code jvm}, {@code opencl:N}, {@code cuda:N}). */
+    /**
+     * The device with this id ({@code jvm}, {@code opencl:N}, {@code cuda:N}), or for a backend's
+     * name ({@code opencl}, {@code cuda}) its first device.
+     */
     public static Device byId(String id) {
         for (Device d : all()) {
             if (d.id().equals(id)) {
                 return d;
             }
+        }
+        if (!ofBackend(id).isEmpty()) {
+            return ofBackend(id).getFirst();
         }
         throw new ElattnRuntimeException("no device '" + id + "'; available devices: "
                 + all().stream().map(d -> d.id() + " (" + d.name() + ")").collect(Collectors.joining(", "))

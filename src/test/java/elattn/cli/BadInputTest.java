@@ -96,6 +96,43 @@ class BadInputTest {
     }
 
     @Test
+    void attentionMaskHoldsZerosAndOnesWithAToken() throws IOException {
+        Path bad = tmp.resolve("mask.jsonl");
+        Files.writeString(bad, "{\"input_ids\": [0, 5, 2], \"attention_mask\": [1, 1, 1]}\n"
+                + "{\"input_ids\": [0, 5, 2], \"attention_mask\": [1, 2, 1]}\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--input", bad.toString()),
+                bad + " line 2: attention_mask[1] is 2; a mask holds 1 (a token to attend to) or 0 (padding)");
+        Files.writeString(bad, "{\"input_ids\": [0, 5, 2], \"attention_mask\": [0, 0, 0]}\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--input", bad.toString()),
+                bad + " line 1: attention_mask is all 0, so no token of the input would be attended to");
+    }
+
+    @Test
+    void idFieldMustBeOnEveryRecord() throws IOException {
+        Path in = tmp.resolve("keys.jsonl");
+        Files.writeString(in, "{\"key\": \"a\", \"text\": \"one\"}\n{\"id\": \"b\", \"text\": \"two\"}\n");
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--input", in.toString(),
+                "--id-field", "key"), in + " line 2: no \"key\" field (the record's id; see --id-field)");
+    }
+
+    @Test
+    void outputThatIsAFolder() {
+        fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--output", tmp.toString(),
+                "--overwrite", "text"), tmp + " is a folder; give --output a file name");
+    }
+
+    @Test
+    void evalJsonIsCheckedBeforeTheRun() throws IOException {
+        Path data = tmp.resolve("eval.jsonl");
+        Files.writeString(data, "{\"description\": \"Some text.\", \"synopsis\": \"text\"}\n");
+        Path json = tmp.resolve("no-such-folder/eval.json");
+        CliRun r = CliRun.run("eval", "--model", bart.toString(), "--device", "jvm", "--input", data.toString(),
+                "--json", json.toString());
+        fails(r, "--json " + json + ": no such folder " + json.getParent());
+        assertEquals("", r.out(), "no run before the check");
+    }
+
+    @Test
     void stacktraceShowsTheTrace() {
         CliRun r = CliRun.run("summarize", "--model", tmp.resolve("nothing").toString(), "--stacktrace", "text");
         assertEquals(1, r.code());

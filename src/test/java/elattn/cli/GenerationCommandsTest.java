@@ -189,6 +189,62 @@ class GenerationCommandsTest {
         }
     }
 
+    /**
+     * Text output is one line per sequence: the tiny BART's most frequent tokens, 46 and 254, made
+     * to decode to a newline and a backslash, come out escaped, and unescaping each line gives the
+     * JSONL output's text.
+     */
+    @Test
+    void textOutputIsOneLinePerSequence() throws IOException {
+        Path model = TinyCheckpoints.bart(tmp.resolve("bart-newlines"));
+        Path tokenizer = model.resolve("tokenizer.json");
+        JsonObject root = JsonParser.parseString(Files.readString(tokenizer)).getAsJsonObject();
+        JsonObject vocab = root.getAsJsonObject("model").getAsJsonObject("vocab");
+        swap(vocab, "*", "\u010a");
+        swap(vocab, "\u00fa", "\\");
+        Files.writeString(tokenizer, root.toString());
+        String[] job = {"summarize", "--model", model.toString(), "--device", "jvm", "--max-new-tokens", "12",
+                "--num-beams", "2", "--num-return-sequences", "2", "one input", "a second input", "the third"};
+        CliRun jsonl = CliRun.run(concat(job, "--format", "jsonl"));
+        CliRun text = CliRun.run(concat(job, "--format", "text"));
+        assertEquals(0, text.code(), text.toString());
+        List<String> expected = new ArrayList<>();
+        records(jsonl.out()).forEach(o -> o.getAsJsonArray("texts").forEach(t -> expected.add(t.getAsString())));
+        assertTrue(expected.stream().anyMatch(t -> t.contains("\n")) && expected.stream().anyMatch(t -> t.contains("\\")),
+                "the model wrote newlines and backslashes: " + expected);
+        List<String> lines = text.out().lines().toList();
+        assertEquals(expected.size(), lines.size(), text.out());
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(expected.get(i), unescape(lines.get(i)));
+        }
+    }
+
+    private static void swap(JsonObject vocab, String a, String b) {
+        JsonElement id = vocab.get(a);
+        vocab.add(a, vocab.get(b));
+        vocab.add(b, id);
+    }
+
+    /** A text output line read back: {@code \n}, {@code \r} and {@code \\} are a newline, a return, a backslash. */
+    private static String unescape(String line) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != '\\') {
+                b.append(c);
+                continue;
+            }
+            char next = line.charAt(++i);
+            b.append(switch (next) {
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case '\\' -> '\\';
+                default -> throw new AssertionError("unknown escape \\" + next + " in " + line);
+            });
+        }
+        return b.toString();
+    }
+
     @Test
     void attentionModesGiveTheSameOutputs() {
         String[] common = {"summarize", "--model", bart.toString(), "--device", "jvm", "--format", "jsonl",

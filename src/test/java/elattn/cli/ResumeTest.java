@@ -3,11 +3,8 @@ package elattn.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * A JSONL job resumed after an interruption loses and duplicates no record and ends with exactly
@@ -39,8 +34,7 @@ class ResumeTest {
         input = tmp.resolve("in.jsonl");
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < RECORDS; i++) {
-            b.append("{\"id\": \"r").append(i).append("\", \"input_ids\": [0, ").append(10 + i).append(", ")
-                    .append(200 + 7 * i).append(", ").append(300 + i).append(", 2]}\n");
+            b.append(record("r" + i, i));
         }
         Files.writeString(input, b);
         Path out = tmp.resolve("full.jsonl");
@@ -50,25 +44,86 @@ class ResumeTest {
         assertEquals(RECORDS, expected.lines().count());
     }
 
-    /**
-     * The class path of the command and its libraries, wherever they were loaded from: under Maven
-     * {@code java.class.path} has them, under the JUnit console launcher ({@code --class-path}, as on
-     * the GPU machine) only the launcher's jar is there.
-     */
-    private static String childClassPath() throws URISyntaxException {
-        List<String> entries = new ArrayList<>();
-        for (Class<?> c : List.of(Main.class, CommandLine.class, Gson.class, LoggerFactory.class)) {
-            entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        }
-        entries.add(System.getProperty("java.class.path"));
-        return String.join(File.pathSeparator, entries);
+    /** Input record {@code i} (its own token ids) with id {@code id}, as a JSONL line. */
+    private static String record(String id, int i) {
+        return "{\"id\": \"" + id + "\", \"input_ids\": [0, " + (10 + i) + ", " + (200 + 7 * i) + ", " + (300 + i)
+                + ", 2]}\n";
     }
 
     private static String[] job(Path out, String... extra) {
+        return job(input, out, extra);
+    }
+
+    private static String[] job(Path in, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("summarize", "--model", BART, "--device", "jvm", "--input",
-                input.toString(), "--output", out.toString(), "--batch-size", "1"));
+                in.toString(), "--output", out.toString(), "--batch-size", "1"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
+    }
+
+    /** The first {@code n} lines of {@code jsonl}, each with its newline. */
+    private static String firstLines(String jsonl, int n) {
+        return String.join("", jsonl.lines().limit(n).map(l -> l + "\n").toList());
+    }
+
+    @Test
+    void resumingTheOutputOfAnotherInputIsRefused() throws IOException {
+        Path out = tmp.resolve("another.jsonl");
+        String written = firstLines(expected, 2);
+        Files.writeString(out, written);
+        String another = "; it is the output of another input: choose another --output, or pass --overwrite to start over";
+
+        Path otherIds = tmp.resolve("other-ids.jsonl");
+        Files.writeString(otherIds, record("s0", 0) + record("s1", 1) + record("s2", 2));
+        CliRun r = CliRun.run(job(otherIds, out, "--resume"));
+        assertEquals(1, r.code(), r.toString());
+        assertEquals("elattn: " + out + " line 1 has id \"r0\" where the input's record 1 (" + otherIds
+                + " line 1) has id \"s0\"" + another, r.err().strip());
+
+        Path reordered = tmp.resolve("reordered.jsonl");
+        Files.writeString(reordered, record("r0", 0) + record("r2", 2) + record("r1", 1));
+        r = CliRun.run(job(reordered, out, "--resume"));
+        assertEquals(1, r.code(), r.toString());
+        assertEquals("elattn: " + out + " line 2 has id \"r1\" where the input's record 2 (" + reordered
+                + " line 2) has id \"r2\"" + another, r.err().strip());
+
+        Path shorter = tmp.resolve("shorter.jsonl");
+        Files.writeString(shorter, record("r0", 0));
+        r = CliRun.run(job(shorter, out, "--resume"));
+        assertEquals(1, r.code(), r.toString());
+        assertEquals("elattn: " + out + " holds 2 records but the input has only 1" + another, r.err().strip());
+
+        assertEquals(written, Files.readString(out), "a refused resume leaves the output as it was");
+    }
+
+    @Test
+    void duplicateIdsAreRefusedNamingBothLines() throws IOException {
+        Path duplicates = tmp.resolve("duplicates.jsonl");
+        Files.writeString(duplicates, record("r0", 0) + record("r1", 1) + record("r0", 2));
+        CliRun r = CliRun.run(job(duplicates, tmp.resolve("duplicates.out.jsonl")));
+        assertEquals(1, r.code(), r.toString());
+        assertEquals("elattn: " + duplicates + " line 3: id \"r0\" is also the id of " + duplicates
+                + " line 1; make the ids unique, or pass --allow-duplicate-ids to generate both", r.err().strip());
+    }
+
+    /** With --allow-duplicate-ids every record is generated, and resume goes by position, so a repeated id is not taken for done. */
+    @Test
+    void allowedDuplicateIdsAreAllGeneratedAndResumed() throws IOException {
+        Path duplicates = tmp.resolve("allowed.jsonl");
+        Files.writeString(duplicates, record("r0", 0) + record("r1", 1) + record("r0", 2) + record("r1", 3));
+        Path full = tmp.resolve("allowed-full.jsonl");
+        CliRun r = CliRun.run(job(duplicates, full, "--allow-duplicate-ids"));
+        assertEquals(0, r.code(), r.toString());
+        String all = Files.readString(full);
+        assertEquals(List.of("\"r0\"", "\"r1\"", "\"r0\"", "\"r1\""),
+                GenerationCommandsTest.records(all).stream().map(o -> o.get("id").toString()).toList());
+        assertEquals(firstLines(expected, 2), firstLines(all, 2), "the first two records are the main input's");
+
+        Path resumed = tmp.resolve("allowed-resumed.jsonl");
+        Files.writeString(resumed, firstLines(all, 2));
+        r = CliRun.run(job(duplicates, resumed, "--allow-duplicate-ids", "--resume"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(all, Files.readString(resumed));
     }
 
     @Test
@@ -109,10 +164,7 @@ class ResumeTest {
     @Test
     void jobKilledMidwayResumesToTheSameOutput() throws Exception {
         Path out = tmp.resolve("killed.jsonl");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", childClassPath(), Main.class.getName()));
-        command.addAll(List.of(job(out)));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+        Process child = ChildJvm.elattn(job(out)).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

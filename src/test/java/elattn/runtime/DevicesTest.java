@@ -3,6 +3,7 @@ package elattn.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,19 @@ class DevicesTest {
         } else {
             assertEquals("jvm", chosen.id());
         }
+    }
+
+    /** {@code --device opencl} means the first OpenCL device; with no device of that backend it stays an error. */
+    @Test
+    void aBackendNameIsItsFirstDevice() {
+        for (String backend : Devices.backendNames()) {
+            if (Devices.ofBackend(backend).isEmpty()) {
+                assertThrows(ElattnRuntimeException.class, () -> Devices.byId(backend));
+            } else {
+                assertSame(Devices.ofBackend(backend).getFirst(), Devices.byId(backend), backend);
+            }
+        }
+        assertThrows(ElattnRuntimeException.class, () -> Devices.byId("vulkan"));
     }
 
     @Test

@@ -1,0 +1,42 @@
+package elattn.cli;
+
+import com.google.gson.Gson;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/** The {@code elattn} command in a JVM of its own, for what one process cannot show: kills, locks, pipes. */
+final class ChildJvm {
+    private ChildJvm() {
+    }
+
+    /** A process builder for {@code elattn args...} on this JVM's java and the command's class path. */
+    static ProcessBuilder elattn(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", classPath(), Main.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    /**
+     * The class path of the command and its libraries, wherever they were loaded from: under Maven
+     * {@code java.class.path} has them, under the JUnit console launcher ({@code --class-path}, as on
+     * the GPU machine) only the launcher's jar is there.
+     */
+    private static String classPath() {
+        List<String> entries = new ArrayList<>();
+        try {
+            for (Class<?> c : List.of(Main.class, CommandLine.class, Gson.class, LoggerFactory.class)) {
+                entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+            }
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        entries.add(System.getProperty("java.class.path"));
+        return String.join(File.pathSeparator, entries);
+    }
+}

@@ -1,0 +1,124 @@
+package elattn.model;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import elattn.generate.GenerationConfig;
+import elattn.testing.Fuzz;
+import elattn.testing.JsonMutations;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Fuzzing of checkpoint loading as {@code Pipeline.open} does it (see {@link Fuzz}): the oracle
+ * checkpoints with a mutated {@code config.json}, a mutated safetensors header (shapes and dtypes
+ * that disagree with the config, offsets that do not fit) or a mutated shard index. Every case must
+ * load or fail with a {@link CheckpointException} (or, for the generation keys of config.json, the
+ * {@link IllegalArgumentException} of {@link GenerationConfig}) of one line naming a file of the
+ * checkpoint.
+ */
+class CheckpointFuzzTest {
+    @TempDir
+    Path tmp;
+
+    /** A copy of an oracle checkpoint without its cases.json. */
+    private Path copy(String name) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        try (Stream<Path> files = Files.list(Oracle.dir(name))) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().equals("cases.json")).toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        return dir;
+    }
+
+    private static Fuzz.Run run(Path dir) {
+        return Fuzz.run(dir.toString(), List.of(CheckpointException.class, IllegalArgumentException.class));
+    }
+
+    /** What {@code Pipeline.open} reads, in its order; half of the cases in fp16. */
+    private static void load(Path dir, boolean half) {
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            ModelConfig config = ModelConfig.of(c);
+            if (half) {
+                ModelWeights.load(c, config, Precision.FP16);
+            } else {
+                ModelWeights.load(c, config, Precision.FP32);
+            }
+            GenerationConfig.fromCheckpoint(dir);
+        }
+    }
+
+    private static JsonObject json(Path file) throws IOException {
+        return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bart", "gpt2", "marian"})
+    void mutatedConfigJson(String family) throws IOException {
+        Path dir = copy(family);
+        Path config = dir.resolve("config.json");
+        JsonObject valid = json(config);
+        Fuzz.Run run = run(dir);
+        SplittableRandom r = Fuzz.random("config.json " + family);
+        for (int i = 0; i < Fuzz.tries(150); i++) {
+            JsonMutations.Mutant m = JsonMutations.mutate(valid, r);
+            boolean half = r.nextBoolean();
+            run.check(family + " config.json mutant " + i + ": " + m.description(), () -> {
+                Files.write(config, m.bytes());
+                load(dir, half);
+            });
+        }
+        run.assertAllEndedWell();
+    }
+
+    @Test
+    void mutatedWeightHeaders() throws IOException {
+        Path dir = copy("bart");
+        Path weights = dir.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        int headerLength = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        JsonObject header = JsonParser.parseString(new String(bytes, 8, headerLength, StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        byte[] data = java.util.Arrays.copyOfRange(bytes, 8 + headerLength, bytes.length);
+        Fuzz.Run run = run(dir);
+        SplittableRandom r = Fuzz.random("bart weights header");
+        for (int i = 0; i < Fuzz.tries(150); i++) {
+            JsonMutations.Mutant m = JsonMutations.mutate(header, r);
+            byte[] file = ByteBuffer.allocate(8 + m.bytes().length + data.length).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(m.bytes().length).put(m.bytes()).put(data).array();
+            run.check("bart header mutant " + i + ": " + m.description(), () -> {
+                Files.write(weights, file);
+                load(dir, false);
+            });
+        }
+        run.assertAllEndedWell();
+    }
+
+    @Test
+    void mutatedShardIndex() throws IOException {
+        Path dir = copy("gpt2-sharded");
+        Path index = dir.resolve("model.safetensors.index.json");
+        JsonObject valid = json(index);
+        Fuzz.Run run = run(dir);
+        SplittableRandom r = Fuzz.random("shard index");
+        for (int i = 0; i < Fuzz.tries(100); i++) {
+            JsonMutations.Mutant m = JsonMutations.mutate(valid, r);
+            run.check("index mutant " + i + ": " + m.description(), () -> {
+                Files.write(index, m.bytes());
+                load(dir, false);
+            });
+        }
+        run.assertAllEndedWell();
+    }
+}

@@ -169,7 +169,7 @@ final class Inputs {
             JsonElement x = a.get(i);
             if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber() || x.getAsDouble() != Math.rint(x.getAsDouble())
                     || x.getAsDouble() < 0 || x.getAsDouble() > Integer.MAX_VALUE) {
-                throw new CliException(where + ": " + field + "[" + i + "] is " + x + ", not a non-negative integer");
+                throw new CliException(where + ": " + field + "[" + i + "] is " + JsonFile.brief(x) + ", not a non-negative integer");
             }
             out[i] = x.getAsInt();
         }

@@ -132,7 +132,7 @@ public final class GenerationConfig {
     }
 
     private static JsonObject readJson(Path file) {
-        return JsonFile.readObject(file, (f, problem) -> new IllegalArgumentException(OneLine.of(f + ": " + problem)));
+        return JsonFile.readObject(file, (f, problem) -> new IllegalArgumentException(OneLine.message(f + ": " + problem)));
     }
 
     /** Runs {@code read}, naming {@code file} in the error of a value it cannot use. */
@@ -140,7 +140,7 @@ public final class GenerationConfig {
         try {
             read.run();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(OneLine.of(file + ": " + e.getMessage() + "; correct it in the file"), e);
+            throw new IllegalArgumentException(OneLine.message(file + ": " + e.getMessage() + "; correct it in the file"), e);
         }
     }
 
@@ -254,6 +254,9 @@ public final class GenerationConfig {
             JsonArray a = e.getAsJsonArray();
             int[] out = new int[a.size()];
             for (int i = 0; i < out.length; i++) {
+                if (a.get(i).isJsonNull()) {
+                    throw new IllegalArgumentException(key + " must list token ids, not " + JsonFile.brief(e));
+                }
                 out[i] = intValue(key, a.get(i));
             }
             return out;

@@ -8,8 +8,20 @@ package elattn.io;
 public final class OneLine {
     /** Longest text quoted from a file in a message. */
     static final int QUOTE_CHARS = 60;
+    /** Longest message: what is wrong comes first and what to do last, so a longer one loses its middle. */
+    private static final int MESSAGE_CHARS = 1000;
 
     private OneLine() {
+    }
+
+    /**
+     * An error message: escaped as {@link #of}, and past {@value #MESSAGE_CHARS} characters (a
+     * very long path or name in it) cut in the middle, so that its start and its advice remain.
+     */
+    public static String message(String text) {
+        String s = of(text);
+        int keep = MESSAGE_CHARS / 2;
+        return s.length() <= MESSAGE_CHARS ? s : s.substring(0, keep) + " ... " + s.substring(s.length() - keep);
     }
 
     /** {@code text} to quote in a message: escaped as {@link #of}, and cut short when long. */

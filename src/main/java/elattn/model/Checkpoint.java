@@ -3,6 +3,7 @@ package elattn.model;
 import com.google.gson.JsonObject;
 import elattn.io.JsonFields;
 import elattn.io.JsonFile;
+import elattn.io.OneLine;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -94,10 +95,10 @@ public final class Checkpoint implements AutoCloseable {
         try {
             p = dir.resolve(file).normalize();
         } catch (InvalidPathException e) {
-            throw new CheckpointException(index, "names a shard that is not a file name: " + file);
+            throw new CheckpointException(index, "names a shard that is not a file name: " + OneLine.brief(file));
         }
         if (!p.startsWith(dir.normalize())) {
-            throw new CheckpointException(index, "names a shard outside the checkpoint folder: " + file);
+            throw new CheckpointException(index, "names a shard outside the checkpoint folder: " + OneLine.brief(file));
         }
         return p;
     }

@@ -3,6 +3,7 @@ package elattn.model;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import elattn.io.JsonFile;
+import elattn.io.OneLine;
 import java.nio.file.Path;
 
 /**
@@ -58,7 +59,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
         }
         ModelFamily family = ModelFamily.ofModelType(type);
         if (family == null) {
-            throw new CheckpointException(file, "model_type \"" + type + "\" is not supported; supported are "
+            throw new CheckpointException(file, "model_type \"" + OneLine.brief(type) + "\" is not supported; supported are "
                     + ModelFamily.supported());
         }
         ModelConfig c = switch (family) {

@@ -3,6 +3,7 @@ package elattn.model;
 import com.google.gson.JsonElement;
 import elattn.io.JsonFields;
 import elattn.io.JsonFile;
+import elattn.io.OneLine;
 import elattn.io.RegularFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -105,7 +106,7 @@ public final class SafeTensorsFile {
         String dtypeName = o.string("dtype");
         DType dtype = DType.fromSafetensors(dtypeName);
         if (dtype == null) {
-            throw new CheckpointException(path, "tensor " + name + " has dtype " + dtypeName
+            throw new CheckpointException(path, "tensor " + name + " has dtype " + OneLine.brief(dtypeName)
                     + "; supported are F32, F16 and BF16 (convert the checkpoint with torch_dtype=float16 or float32)");
         }
         List<JsonElement> shapeJson = o.array("shape");

@@ -9,10 +9,10 @@ import java.nio.file.Path;
  */
 public class TokenizerException extends RuntimeException {
     public TokenizerException(Path file, String problem) {
-        super(OneLine.of(file + ": " + problem));
+        super(OneLine.message(file + ": " + problem));
     }
 
     public TokenizerException(Path file, String problem, Throwable cause) {
-        super(OneLine.of(file + ": " + problem), cause);
+        super(OneLine.message(file + ": " + problem), cause);
     }
 }

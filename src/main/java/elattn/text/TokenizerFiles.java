@@ -69,7 +69,7 @@ final class TokenizerFiles {
         JsonFields model = root.object("model");
         String modelType = model.string("type", "BPE");
         if (!modelType.equals("BPE")) {
-            throw new TokenizerException(file, "model type " + modelType
+            throw new TokenizerException(file, "model type " + OneLine.brief(modelType)
                     + " is not supported; only byte-level BPE (GPT-2, BART, RoBERTa) is");
         }
         if (root.has("normalizer")) {
@@ -152,7 +152,7 @@ final class TokenizerFiles {
                 String behavior = o.string("behavior");
                 boolean invert = o.bool("invert", false);
                 if (invert || !behavior.equals("Isolated") && !behavior.equals("Removed")) {
-                    throw o.error("Split pre-tokenizer with behavior " + behavior + (invert ? " and invert" : "")
+                    throw o.error("Split pre-tokenizer with behavior " + OneLine.brief(behavior) + (invert ? " and invert" : "")
                             + " is not supported; Isolated and Removed are");
                 }
                 JsonFields p = o.object("pattern");
@@ -165,7 +165,7 @@ final class TokenizerFiles {
                 }
                 out.add(new PreTokenizer.RegexSplit(pattern, behavior.equals("Removed")));
             }
-            default -> throw o.error("pre_tokenizer " + type + " is not supported; ByteLevel (alone or after Split in a"
+            default -> throw o.error("pre_tokenizer " + OneLine.brief(type) + " is not supported; ByteLevel (alone or after Split in a"
                     + " Sequence) is");
         }
     }
@@ -198,7 +198,7 @@ final class TokenizerFiles {
                     }
                     String name = piece.object("SpecialToken").string("id");
                     if (!specials.has(name)) {
-                        throw o.error("TemplateProcessing uses special token " + name
+                        throw o.error("TemplateProcessing uses special token " + OneLine.brief(name)
                                 + ", which its special_tokens do not define");
                     }
                     JsonFields spec = specials.object(specials.get(name), specials.pathOf(name));
@@ -208,7 +208,7 @@ final class TokenizerFiles {
                     }
                 }
             }
-            default -> throw o.error("post_processor " + type
+            default -> throw o.error("post_processor " + OneLine.brief(type)
                     + " is not supported; RobertaProcessing, ByteLevel and TemplateProcessing are");
         }
     }
@@ -245,7 +245,7 @@ final class TokenizerFiles {
             for (String key : decoder.json().keySet()) {
                 int id = key.matches("[0-9]{1,9}") ? Integer.parseInt(key) : -1;
                 if (id < 0 || id > MAX_ID) {
-                    throw decoder.error(decoder.path() + " has the key '" + key + "' where a token id from 0 to "
+                    throw decoder.error(decoder.path() + " has the key '" + OneLine.brief(key) + "' where a token id from 0 to "
                             + MAX_ID + " belongs");
                 }
                 added.add(addedToken(decoder.object(decoder.get(key), decoder.pathOf(key)), id));
@@ -296,7 +296,7 @@ final class TokenizerFiles {
             return switch (type) {
                 case "gpt2" -> BpeTokenizer.Style.GPT2;
                 case "bart", "roberta" -> BpeTokenizer.Style.BART;
-                default -> throw new TokenizerException(configFile, "model_type " + type + " has no known vocab.json + "
+                default -> throw new TokenizerException(configFile, "model_type " + OneLine.brief(type) + " has no known vocab.json + "
                         + "merges.txt convention (gpt2, bart and roberta do); save the tokenizer as tokenizer.json");
             };
         }
@@ -420,6 +420,6 @@ final class TokenizerFiles {
 
     /** The {@code type} of the object at {@code key}: "null" when there is none. */
     private static String type(JsonFields parent, String key) {
-        return parent.has(key) ? parent.object(key).string("type", "(without type)") : "null";
+        return parent.has(key) ? OneLine.brief(parent.object(key).string("type", "(without type)")) : "null";
     }
 }

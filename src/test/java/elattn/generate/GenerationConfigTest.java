@@ -113,6 +113,9 @@ class GenerationConfigTest {
         e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
         assertTrue(e.getMessage().startsWith(generation + ": max_length must be an integer from -2^31 to 2^31 - 1"),
                 e.getMessage());
+        Files.writeString(generation, "{\"eos_token_id\": [2, null]}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": eos_token_id must list token ids, not [2,null]; correct it in the file", e.getMessage());
         Files.writeString(generation, "{\"num_beams\": 4,");
         e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
         assertTrue(e.getMessage().startsWith(generation + ": not valid JSON (") && e.getMessage().lines().count() == 1,

@@ -82,6 +82,34 @@ class CheckpointFuzzTest {
         run.assertAllEndedWell();
     }
 
+    /**
+     * Every number of config.json in turn set to values at and past the edges of what it can be
+     * (sizes that overflow an int when multiplied, a position table of 2^31 rows, fractions), for a
+     * decoder-only model and for the encoder-decoder whose position table is computed (Marian).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "marian"})
+    void everyConfigNumberAtTheEdges(String family) throws IOException {
+        Path dir = copy(family);
+        Path config = dir.resolve("config.json");
+        JsonObject valid = json(config);
+        Fuzz.Run run = run(dir);
+        for (String key : valid.keySet()) {
+            if (!valid.get(key).isJsonPrimitive() || !valid.get(key).getAsJsonPrimitive().isNumber()) {
+                continue;
+            }
+            for (Number edge : new Number[] {-1, 0, Integer.MAX_VALUE, 1L << 31, 50_000_000, 0.5}) {
+                JsonObject mutant = valid.deepCopy();
+                mutant.addProperty(key, edge);
+                run.check(family + " config.json with " + key + " = " + edge, () -> {
+                    Files.writeString(config, mutant.toString());
+                    load(dir, false);
+                });
+            }
+        }
+        run.assertAllEndedWell();
+    }
+
     @Test
     void mutatedWeightHeaders() throws IOException {
         Path dir = copy("bart");

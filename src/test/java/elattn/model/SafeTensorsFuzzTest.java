@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -68,7 +69,7 @@ class SafeTensorsFuzzTest {
     }
 
     private static byte[] valid() {
-        return file(HEADER.getBytes(), DATA);
+        return file(HEADER.getBytes(StandardCharsets.UTF_8), DATA);
     }
 
     @Test
@@ -85,12 +86,32 @@ class SafeTensorsFuzzTest {
     @Test
     void lengthFieldsThatLie() {
         start();
-        byte[] h = HEADER.getBytes();
+        byte[] h = HEADER.getBytes(StandardCharsets.UTF_8);
         long size = 8 + h.length + DATA.length;
         for (long lie : new long[] {0, 1, 2, h.length - 1, h.length + 1, h.length + 2, size - 8, size, size + 1,
                 -1, Integer.MAX_VALUE, 1L << 31, 1L << 32, (1L << 32) + h.length, 100L << 20, (100L << 20) + 1,
                 Long.MAX_VALUE, Long.MIN_VALUE, -h.length}) {
             check("header length field " + lie, file(lie, h, DATA));
+        }
+        run.assertAllEndedWell();
+    }
+
+    /** Tensor {@code a}'s shape and offsets set to each pair of values at and past the edges of what they can be. */
+    @Test
+    void shapesAndOffsetsAtTheEdges() {
+        start();
+        String[] shapes = {"[2,3]", "[6]", "[]", "[4611686018427387904,1]", "[2305843009213693952,2]", "[2147483648,2147483648]",
+            "[9223372036854775807]", "[0,9223372036854775807]", "[-1,-6]", "[2.5,2]", "[6,1,1,1,1,1,1,1,1,1,1,1]"};
+        String[] offsets = {"[0,24]", "[0,9223372036854775807]", "[9223372036854775807,9223372036854775807]", "[24,0]",
+            "[-24,0]", "[0,18446744073709551616]", "[0.5,24.5]", "[0,24,48]", "[0]", "[24,48]", "[10,34]"};
+        JsonObject header = JsonParser.parseString(HEADER).getAsJsonObject();
+        for (String shape : shapes) {
+            for (String offset : offsets) {
+                JsonObject h = header.deepCopy();
+                h.getAsJsonObject("a").add("shape", JsonParser.parseString(shape));
+                h.getAsJsonObject("a").add("data_offsets", JsonParser.parseString(offset));
+                check("tensor a with shape " + shape + " at " + offset, file(h.toString().getBytes(StandardCharsets.UTF_8), DATA));
+            }
         }
         run.assertAllEndedWell();
     }

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,13 +38,7 @@ class CheckpointErrorsTest {
 
     /** A copy of an oracle checkpoint (config, generation config and weights; no cases.json). */
     private Path copy(String name) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        try (Stream<Path> files = Files.list(Oracle.dir(name))) {
-            for (Path f : files.filter(f -> !f.getFileName().toString().equals("cases.json")).toList()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        return dir;
+        return Oracle.copy(name, tmp);
     }
 
     /** Loads config and weights, as a user of the library does. */

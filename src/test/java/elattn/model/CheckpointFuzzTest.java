@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,17 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CheckpointFuzzTest {
     @TempDir
     Path tmp;
-
-    /** A copy of an oracle checkpoint without its cases.json. */
-    private Path copy(String name) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        try (Stream<Path> files = Files.list(Oracle.dir(name))) {
-            for (Path f : files.filter(f -> !f.getFileName().toString().equals("cases.json")).toList()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        return dir;
-    }
 
     private static Fuzz.Run run(Path dir) {
         return Fuzz.run(dir.toString(), List.of(CheckpointException.class, IllegalArgumentException.class));
@@ -63,23 +51,27 @@ class CheckpointFuzzTest {
         return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"bart", "gpt2", "marian"})
-    void mutatedConfigJson(String family) throws IOException {
-        Path dir = copy(family);
-        Path config = dir.resolve("config.json");
-        JsonObject valid = json(config);
+    /** Cases of {@code file} of the checkpoint in {@code dir} mutated, loaded in fp32 or fp16 at random. */
+    private static void mutate(Path dir, String file, String generator, int tries) throws IOException {
+        Path target = dir.resolve(file);
+        JsonObject valid = json(target);
         Fuzz.Run run = run(dir);
-        SplittableRandom r = Fuzz.random("config.json " + family);
-        for (int i = 0; i < Fuzz.tries(150); i++) {
+        SplittableRandom r = Fuzz.random(generator);
+        for (int i = 0; i < Fuzz.tries(tries); i++) {
             JsonMutations.Mutant m = JsonMutations.mutate(valid, r);
             boolean half = r.nextBoolean();
-            run.check(family + " config.json mutant " + i + ": " + m.description(), () -> {
-                Files.write(config, m.bytes());
+            run.check(generator + " mutant " + i + ": " + m.description(), () -> {
+                Files.write(target, m.bytes());
                 load(dir, half);
             });
         }
         run.assertAllEndedWell();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bart", "gpt2", "marian"})
+    void mutatedConfigJson(String family) throws IOException {
+        mutate(Oracle.copy(family, tmp), "config.json", family + " config.json", 150);
     }
 
     /**
@@ -90,7 +82,7 @@ class CheckpointFuzzTest {
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "marian"})
     void everyConfigNumberAtTheEdges(String family) throws IOException {
-        Path dir = copy(family);
+        Path dir = Oracle.copy(family, tmp);
         Path config = dir.resolve("config.json");
         JsonObject valid = json(config);
         Fuzz.Run run = run(dir);
@@ -112,7 +104,7 @@ class CheckpointFuzzTest {
 
     @Test
     void mutatedWeightHeaders() throws IOException {
-        Path dir = copy("bart");
+        Path dir = Oracle.copy("bart", tmp);
         Path weights = dir.resolve("model.safetensors");
         byte[] bytes = Files.readAllBytes(weights);
         int headerLength = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
@@ -135,18 +127,6 @@ class CheckpointFuzzTest {
 
     @Test
     void mutatedShardIndex() throws IOException {
-        Path dir = copy("gpt2-sharded");
-        Path index = dir.resolve("model.safetensors.index.json");
-        JsonObject valid = json(index);
-        Fuzz.Run run = run(dir);
-        SplittableRandom r = Fuzz.random("shard index");
-        for (int i = 0; i < Fuzz.tries(100); i++) {
-            JsonMutations.Mutant m = JsonMutations.mutate(valid, r);
-            run.check("index mutant " + i + ": " + m.description(), () -> {
-                Files.write(index, m.bytes());
-                load(dir, false);
-            });
-        }
-        run.assertAllEndedWell();
+        mutate(Oracle.copy("gpt2-sharded", tmp), "model.safetensors.index.json", "shard index", 100);
     }
 }

@@ -3,6 +3,7 @@ package elattn.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public record JsonFields(JsonObject json, Path file, String path, FileProblem pr
         return e == null || e.isJsonNull() ? null : e;
     }
 
-    /** An error about field {@code key}: it has {@code what} (a clause such as "no 'vocab'"). */
+    /** An error in this object's file: {@code what} is wrong (a clause naming the field). */
     public RuntimeException error(String what) {
         return problem.at(file, what);
     }
@@ -103,17 +104,12 @@ public record JsonFields(JsonObject json, Path file, String path, FileProblem pr
         return e.getAsDouble();
     }
 
-    /** A required integer in [{@code min}, {@code max}]. */
-    public long integer(String key, long min, long max) {
-        return integer(required(key), pathOf(key), min, max);
-    }
-
     /** {@code e}, found at {@code where}, as an integer in [{@code min}, {@code max}]. */
     public long integer(JsonElement e, String where, long min, long max) {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw wrongType(where, "an integer", e);
         }
-        java.math.BigDecimal v;
+        BigDecimal v;
         try {
             v = e.getAsBigDecimal();
         } catch (NumberFormatException x) {
@@ -122,7 +118,7 @@ public record JsonFields(JsonObject json, Path file, String path, FileProblem pr
         if (v.stripTrailingZeros().scale() > 0) {
             throw wrongType(where, "an integer", e);
         }
-        if (v.compareTo(java.math.BigDecimal.valueOf(min)) < 0 || v.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+        if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
             throw problem.at(file, where + " is " + JsonFile.brief(e) + "; it must be between " + min + " and " + max
                     + "; " + JsonFile.REPAIR);
         }

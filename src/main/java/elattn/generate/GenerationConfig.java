@@ -233,8 +233,11 @@ public final class GenerationConfig {
             throw new IllegalArgumentException(key + " must be an integer, not " + JsonFile.brief(e));
         }
         double d = e.getAsDouble();
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(key + " must be an integer from -2^31 to 2^31 - 1, not " + JsonFile.brief(e));
+        if (d != Math.rint(d)) {
+            throw new IllegalArgumentException(key + " must be an integer, not " + JsonFile.brief(e));
+        }
+        if (Math.abs(d) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(key + " is " + JsonFile.brief(e) + "; it must lie between -2^31 and 2^31 - 1");
         }
         return (int) d;
     }

@@ -111,7 +111,7 @@ class GenerationConfigTest {
         assertEquals(generation + ": do_sample must be true or false, not {}; correct it in the file", e.getMessage());
         Files.writeString(generation, "{\"max_length\": 1e10}");
         e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
-        assertTrue(e.getMessage().startsWith(generation + ": max_length must be an integer from -2^31 to 2^31 - 1"),
+        assertEquals(generation + ": max_length is 1e10; it must lie between -2^31 and 2^31 - 1; correct it in the file",
                 e.getMessage());
         Files.writeString(generation, "{\"eos_token_id\": [2, null]}");
         e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));

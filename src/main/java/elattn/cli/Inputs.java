@@ -6,8 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import elattn.io.JsonFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads a job's inputs: texts given as arguments, all of stdin as one text, or a JSONL file
@@ -86,8 +89,11 @@ final class Inputs {
             }
         } catch (NoSuchFileException e) {
             throw new CliException(name + ": no such file");
+        } catch (EOFException | ZipException e) {
+            throw new CliException(name + ": damaged or truncated gzip data (" + (e.getMessage() == null ? "it ends early"
+                    : e.getMessage()) + "); compress the file again or fetch a whole copy");
         } catch (IOException e) {
-            throw new CliException(name + ": cannot read: " + e.getMessage());
+            throw new CliException(name + ": " + JsonFile.cannotRead(e));
         }
         if (out.isEmpty()) {
             throw new CliException("empty input: " + name + " has no records"
@@ -116,7 +122,7 @@ final class Inputs {
             }
             o = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new CliException(where + ": not valid JSON (" + rootMessage(e) + ")");
+            throw new CliException(where + ": not valid JSON (" + JsonFile.syntaxError(e) + ")");
         }
         if (fields.split() != null) {
             JsonElement s = o.get("split");
@@ -207,7 +213,7 @@ final class Inputs {
             JsonElement x = a.get(i);
             if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber() || x.getAsDouble() != Math.rint(x.getAsDouble())
                     || x.getAsDouble() < 0 || x.getAsDouble() > Integer.MAX_VALUE) {
-                throw new CliException(where + ": " + field + "[" + i + "] is " + x + ", not a non-negative integer");
+                throw new CliException(where + ": " + field + "[" + i + "] is " + JsonFile.brief(x) + ", not a non-negative integer");
             }
             out[i] = x.getAsInt();
         }
@@ -219,13 +225,5 @@ final class Inputs {
             throw new CliException("empty input: " + where + " is empty");
         }
         return text;
-    }
-
-    private static String rootMessage(Throwable e) {
-        while (e.getCause() != null) {
-            e = e.getCause();
-        }
-        String m = String.valueOf(e.getMessage());
-        return m.lines().findFirst().orElse(m);
     }
 }

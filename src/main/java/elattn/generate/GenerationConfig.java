@@ -3,11 +3,10 @@ package elattn.generate;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import elattn.io.JsonFile;
+import elattn.io.OneLine;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -52,7 +51,7 @@ public final class GenerationConfig {
             if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() && e.getAsString().equals("never")) {
                 return NEVER;
             }
-            throw new IllegalArgumentException("early_stopping must be true, false or \"never\", not " + e);
+            throw new IllegalArgumentException("early_stopping must be true, false or \"never\", not " + JsonFile.brief(e));
         }
 
         /** As HF writes it in JSON. */
@@ -118,22 +117,30 @@ public final class GenerationConfig {
     /**
      * Reads a checkpoint folder: {@code config.json} (required) and {@code generation_config.json}
      * (optional; without it the generation keys of config.json are used, as HF does).
+     *
+     * @throws IllegalArgumentException on one line naming the file (and key) that cannot be used
      */
     public static GenerationConfig fromCheckpoint(Path dir) {
-        JsonObject model = readJson(dir.resolve("config.json"));
-        Path gen = dir.resolve("generation_config.json");
-        return fromJson(Files.exists(gen) ? readJson(gen) : null, model);
+        Path modelFile = dir.resolve("config.json");
+        Path generationFile = dir.resolve("generation_config.json");
+        JsonObject model = readJson(modelFile);
+        JsonObject generation = Files.exists(generationFile) ? readJson(generationFile) : null;
+        Builder b = new Builder();
+        inFile(modelFile, () -> modelFacts(b, model));
+        inFile(generation != null ? generationFile : modelFile, () -> generationKeys(b, generation, model));
+        return b.build();
     }
 
     private static JsonObject readJson(Path file) {
-        try (Reader r = Files.newBufferedReader(file)) {
-            JsonElement e = JsonParser.parseReader(r);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(file + " does not hold a JSON object");
-            }
-            return e.getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        return JsonFile.readObject(file, (f, problem) -> new IllegalArgumentException(OneLine.message(f + ": " + problem)));
+    }
+
+    /** Runs {@code read}, naming {@code file} in the error of a value it cannot use. */
+    private static void inFile(Path file, Runnable read) {
+        try {
+            read.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(OneLine.message(file + ": " + e.getMessage() + "; correct it in the file"), e);
         }
     }
 
@@ -143,20 +150,30 @@ public final class GenerationConfig {
      */
     public static GenerationConfig fromJson(JsonObject generationConfig, JsonObject modelConfig) {
         Builder b = new Builder();
-        b.encoderDecoder(modelConfig.has("is_encoder_decoder") && !modelConfig.get("is_encoder_decoder").isJsonNull()
-                && modelConfig.get("is_encoder_decoder").getAsBoolean());
+        modelFacts(b, modelConfig);
+        generationKeys(b, generationConfig, modelConfig);
+        return b.build();
+    }
+
+    /** What always comes from config.json: whether the model is an encoder-decoder, and its positions. */
+    private static void modelFacts(Builder b, JsonObject modelConfig) {
+        JsonElement encoderDecoder = modelConfig.get("is_encoder_decoder");
+        b.encoderDecoder(encoderDecoder != null && !encoderDecoder.isJsonNull() && bool("is_encoder_decoder", encoderDecoder));
         for (String key : new String[]{"max_position_embeddings", "n_positions"}) {
             if (b.maxPositionEmbeddings == null && present(modelConfig, key)) {
                 b.maxPositionEmbeddings = intValue(key, modelConfig.get(key));
             }
         }
+    }
+
+    /** Every key of generation_config.json, or else the generation keys of config.json. */
+    private static void generationKeys(Builder b, JsonObject generationConfig, JsonObject modelConfig) {
         JsonObject source = generationConfig != null ? generationConfig : modelConfig;
         for (Map.Entry<String, JsonElement> e : source.entrySet()) {
             if (generationConfig != null || KEYS.containsKey(e.getKey())) {
                 b.apply(e.getKey(), e.getValue(), false);
             }
         }
-        return b.build();
     }
 
     /**
@@ -213,13 +230,23 @@ public final class GenerationConfig {
             return null;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException(key + " must be an integer, not " + e);
+            throw new IllegalArgumentException(key + " must be an integer, not " + JsonFile.brief(e));
         }
         double d = e.getAsDouble();
         if (d != Math.rint(d)) {
-            throw new IllegalArgumentException(key + " must be an integer, not " + e);
+            throw new IllegalArgumentException(key + " must be an integer, not " + JsonFile.brief(e));
+        }
+        if (Math.abs(d) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(key + " is " + JsonFile.brief(e) + "; it must lie between -2^31 and 2^31 - 1");
         }
         return (int) d;
+    }
+
+    private static boolean bool(String key, JsonElement e) {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false, not " + JsonFile.brief(e));
+        }
+        return e.getAsBoolean();
     }
 
     private static int[] intList(String key, JsonElement e) {
@@ -230,6 +257,9 @@ public final class GenerationConfig {
             JsonArray a = e.getAsJsonArray();
             int[] out = new int[a.size()];
             for (int i = 0; i < out.length; i++) {
+                if (a.get(i).isJsonNull()) {
+                    throw new IllegalArgumentException(key + " must list token ids, not " + JsonFile.brief(e));
+                }
                 out[i] = intValue(key, a.get(i));
             }
             return out;
@@ -242,13 +272,13 @@ public final class GenerationConfig {
             return null;
         }
         if (!e.isJsonArray()) {
-            throw new IllegalArgumentException(key + " must be a list of lists of token ids, not " + e);
+            throw new IllegalArgumentException(key + " must be a list of lists of token ids, not " + JsonFile.brief(e));
         }
         JsonArray a = e.getAsJsonArray();
         int[][] out = new int[a.size()][];
         for (int i = 0; i < out.length; i++) {
             if (!a.get(i).isJsonArray()) {
-                throw new IllegalArgumentException(key + " must be a list of lists of token ids, not " + e);
+                throw new IllegalArgumentException(key + " must be a list of lists of token ids, not " + JsonFile.brief(e));
             }
             out[i] = intList(key, a.get(i));
         }
@@ -711,7 +741,7 @@ public final class GenerationConfig {
                 case "forced_bos_token_id" -> forcedBosTokenId = intValue(key, v);
                 case "forced_eos_token_id" -> forcedEosTokenIds = intList(key, v);
                 case "bad_words_ids" -> badWordsIds = intLists(key, v);
-                case "do_sample" -> doSample = !isNull && v.getAsBoolean();
+                case "do_sample" -> doSample = !isNull && bool(key, v);
                 default -> {
                     // generation_config.json holds many more HF keys (temperature, top_k, ...) that only
                     // matter for sampling or other methods; do_sample=false makes them inert.
@@ -721,7 +751,7 @@ public final class GenerationConfig {
 
         private static double number(String key, JsonElement v) {
             if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-                throw new IllegalArgumentException(key + " must be a number, not " + v);
+                throw new IllegalArgumentException(key + " must be a number, not " + JsonFile.brief(v));
             }
             return v.getAsDouble();
         }

@@ -1,5 +1,6 @@
 package elattn.model;
 
+import elattn.io.OneLine;
 import java.nio.file.Path;
 
 /**
@@ -28,7 +29,7 @@ public enum Activation {
             case "gelu_new", "gelu_pytorch_tanh" -> GELU_TANH;
             case "relu" -> RELU;
             case "swish", "silu" -> SILU;
-            default -> throw new CheckpointException(config, "activation_function \"" + name
+            default -> throw new CheckpointException(config, "activation_function \"" + OneLine.brief(name)
                     + "\" is not supported; supported are " + SUPPORTED);
         };
     }

@@ -1,13 +1,12 @@
 package elattn.model;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
+import elattn.io.JsonFields;
+import elattn.io.JsonFile;
+import elattn.io.OneLine;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -85,37 +84,31 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Map<String, String> weightMap(Path index) {
-        JsonObject o = readJson(index, true);
-        JsonElement map = o.get("weight_map");
-        if (map == null || !map.isJsonObject()) {
-            throw new CheckpointException(index, "has no weight_map object");
-        }
+        JsonFields map = JsonFields.of(readJson(index, true), index, CheckpointException::new).object("weight_map");
         Map<String, String> out = new TreeMap<>();
-        map.getAsJsonObject().entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+        map.json().keySet().forEach(name -> out.put(name, map.string(map.json().get(name), map.pathOf(name))));
         return out;
     }
 
     private static Path shardPath(Path dir, String file, Path index) {
-        Path p = dir.resolve(file).normalize();
+        Path p;
+        try {
+            p = dir.resolve(file).normalize();
+        } catch (InvalidPathException e) {
+            throw new CheckpointException(index, "names a shard that is not a file name: " + OneLine.brief(file));
+        }
         if (!p.startsWith(dir.normalize())) {
-            throw new CheckpointException(index, "names a shard outside the checkpoint folder: " + file);
+            throw new CheckpointException(index, "names a shard outside the checkpoint folder: " + OneLine.brief(file));
         }
         return p;
     }
 
+    /** The object of a JSON file of the checkpoint; an optional one that is absent reads as {}. */
     static JsonObject readJson(Path file, boolean required) {
-        try {
-            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (NoSuchFileException e) {
-            if (required) {
-                throw new CheckpointException(file, "file not found");
-            }
+        if (!required && !Files.exists(file)) {
             return new JsonObject();
-        } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointException(file, "not valid JSON: " + e.getMessage());
         }
+        return JsonFile.readObject(file, CheckpointException::new);
     }
 
     public Path dir() {

@@ -2,6 +2,8 @@ package elattn.model;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import elattn.io.JsonFile;
+import elattn.io.OneLine;
 import java.nio.file.Path;
 
 /**
@@ -57,7 +59,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
         }
         ModelFamily family = ModelFamily.ofModelType(type);
         if (family == null) {
-            throw new CheckpointException(file, "model_type \"" + type + "\" is not supported; supported are "
+            throw new CheckpointException(file, "model_type \"" + OneLine.brief(type) + "\" is not supported; supported are "
                     + ModelFamily.supported());
         }
         ModelConfig c = switch (family) {
@@ -102,7 +104,8 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
         }
         int d = r.integer("n_embd");
         return new ModelConfig(ModelFamily.GPT2, r.integer("vocab_size"), d, 0, r.integer("n_layer"),
-                0, r.integer("n_head"), 0, r.optInteger("n_inner", 4 * d), r.integer("n_positions"),
+                0, r.integer("n_head"), 0, r.optInteger("n_inner", (int) Math.min(4L * d, Integer.MAX_VALUE)),
+                r.integer("n_positions"),
                 Activation.fromHf(r.string("activation_function", "gelu_new"), r.file),
                 r.number("layer_norm_epsilon", TORCH_LAYER_NORM_EPS), false, r.bool("tie_word_embeddings", true),
                 r.optInteger("pad_token_id", -1), r.optInteger("bos_token_id", -1), r.optInteger("eos_token_id", -1),
@@ -116,6 +119,14 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
         positive(file, "max positions", maxPositions);
         heads(file, "decoder", decoderHeads);
         positive(file, "decoder ffn size", decoderFfn);
+        if (((long) maxPositions + positionOffset()) * dModel > Integer.MAX_VALUE) {
+            throw new CheckpointException(file, "max positions " + maxPositions + " times hidden size " + dModel
+                    + " is more than a position table can hold (2^31 - 1 values); the config is corrupt");
+        }
+        if (!Double.isFinite(layerNormEps) || layerNormEps < 0) {
+            throw new CheckpointException(file, "layer_norm_epsilon is " + layerNormEps
+                    + "; it must be a small non-negative number such as 1e-5");
+        }
         if (encoderDecoder()) {
             positive(file, "encoder layers", encoderLayers);
             heads(file, "encoder", encoderHeads);
@@ -223,7 +234,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
                 }
                 return (int) v;
             } catch (RuntimeException x) {
-                throw new CheckpointException(file, key + " must be an integer, not " + e);
+                throw new CheckpointException(file, key + " must be an integer, not " + JsonFile.brief(e));
             }
         }
 
@@ -232,7 +243,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
             try {
                 return e == null ? absent : e.getAsDouble();
             } catch (RuntimeException x) {
-                throw new CheckpointException(file, key + " must be a number, not " + e);
+                throw new CheckpointException(file, key + " must be a number, not " + JsonFile.brief(e));
             }
         }
 
@@ -242,7 +253,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
                 return absent;
             }
             if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-                throw new CheckpointException(file, key + " must be true or false, not " + e);
+                throw new CheckpointException(file, key + " must be true or false, not " + JsonFile.brief(e));
             }
             return e.getAsBoolean();
         }
@@ -250,7 +261,7 @@ public record ModelConfig(ModelFamily family, int vocabSize, int dModel, int enc
         String string(String key, String absent) {
             JsonElement e = get(key);
             if (e != null && !(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
-                throw new CheckpointException(file, key + " must be a string, not " + e);
+                throw new CheckpointException(file, key + " must be a string, not " + JsonFile.brief(e));
             }
             return e == null ? absent : e.getAsString();
         }

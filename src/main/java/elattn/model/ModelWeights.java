@@ -220,7 +220,7 @@ public record ModelWeights<A extends NativeArray>(Precision<A> precision, Stack<
             }
             if (!Arrays.equals(t.shape(), shape)) {
                 throw new CheckpointException(checkpoint.fileOf(t.name()), "tensor " + t.name() + " has shape "
-                        + Arrays.toString(t.shape()) + " but config.json implies " + Arrays.toString(shape));
+                        + Tensor.shapeText(t.shape()) + " but config.json implies " + Tensor.shapeText(shape));
             }
             return t;
         }

@@ -1,15 +1,17 @@
 package elattn.model;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import elattn.io.JsonFields;
+import elattn.io.JsonFile;
+import elattn.io.OneLine;
+import elattn.io.RegularFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -43,13 +45,14 @@ public final class SafeTensorsFile {
 
     /** Maps the file for as long as {@code arena} is open. */
     public static SafeTensorsFile open(Path path, Arena arena) {
+        RegularFile.require(path, CheckpointException::new);
         MemorySegment file;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
         } catch (NoSuchFileException e) {
             throw new CheckpointException(path, "file not found");
         } catch (IOException e) {
-            throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(path, JsonFile.cannotRead(e), e);
         }
         if (file.byteSize() < 8) {
             throw new CheckpointException(path, "truncated: " + file.byteSize() + " bytes, not even the 8-byte header length");
@@ -59,23 +62,19 @@ public final class SafeTensorsFile {
             throw new CheckpointException(path, "corrupt or truncated: header length " + headerBytes
                     + " does not fit the file of " + file.byteSize() + " bytes");
         }
-        String json = new String(file.asSlice(8, headerBytes).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        JsonObject header;
-        try {
-            header = JsonParser.parseString(json).getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointException(path, "corrupt header: not a JSON object (" + e.getMessage() + ")");
-        }
+        JsonFields header = JsonFields.of(JsonFile.parseObject(headerText(path, file.asSlice(8, headerBytes)), path,
+                (f, problem) -> new CheckpointException(f, "corrupt header: " + problem)), path, CheckpointException::new);
         MemorySegment data = file.asSlice(8 + headerBytes);
         Map<String, String> metadata = new LinkedHashMap<>();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         List<Tensor> byOffset = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+        for (String name : header.json().keySet()) {
+            if (name.equals("__metadata__")) {
+                JsonFields m = header.object(header.json().get(name), name);
+                m.json().keySet().forEach(key -> metadata.put(key, m.string(m.json().get(key), m.pathOf(key))));
                 continue;
             }
-            Tensor t = tensor(path, e.getKey(), e.getValue(), data);
+            Tensor t = tensor(header, name, data);
             tensors.put(t.name(), t);
             byOffset.add(t);
         }
@@ -91,41 +90,52 @@ public final class SafeTensorsFile {
         return new SafeTensorsFile(path, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
-    private static Tensor tensor(Path path, String name, JsonElement spec, MemorySegment data) {
+    /** The header as text: it must be UTF-8, as the format says (not replaced characters that hide damage). */
+    private static String headerText(Path path, MemorySegment bytes) {
         try {
-            JsonObject o = spec.getAsJsonObject();
-            String dtypeName = o.get("dtype").getAsString();
-            DType dtype = DType.fromSafetensors(dtypeName);
-            if (dtype == null) {
-                throw new CheckpointException(path, "tensor " + name + " has dtype " + dtypeName
-                        + "; supported are F32, F16 and BF16 (convert the checkpoint with torch_dtype=float16 or float32)");
-            }
-            var shapeJson = o.getAsJsonArray("shape");
-            long[] shape = new long[shapeJson.size()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeJson.get(i).getAsLong();
-                if (shape[i] < 0) {
-                    throw new CheckpointException(path, "tensor " + name + " has a negative dimension");
-                }
-            }
-            var offsets = o.getAsJsonArray("data_offsets");
-            long begin = offsets.get(0).getAsLong();
-            long end = offsets.get(1).getAsLong();
-            long expected = Tensor.elementCount(shape) * dtype.bytes();
-            if (begin < 0 || end < begin || end > data.byteSize()) {
-                throw new CheckpointException(path, "tensor " + name + " claims bytes [" + begin + ", " + end
-                        + ") but the data section has " + data.byteSize() + " bytes (truncated or corrupt file)");
-            }
-            if (end - begin != expected) {
-                throw new CheckpointException(path, "tensor " + name + " has " + (end - begin) + " bytes but its shape "
-                        + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected);
-            }
-            return new Tensor(name, dtype, shape, data.asSlice(begin, end - begin));
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CheckpointException(path, "corrupt header entry for tensor " + name + ": " + e.getMessage());
+            return StandardCharsets.UTF_8.newDecoder().decode(bytes.asByteBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException(path, "corrupt header: not UTF-8 text; " + JsonFile.REPAIR);
         }
+    }
+
+    /** One tensor's entry: {@code {"dtype": ..., "shape": [...], "data_offsets": [begin, end]}}. */
+    private static Tensor tensor(JsonFields header, String name, MemorySegment data) {
+        Path path = header.file();
+        JsonFields o = header.object(header.json().get(name), "tensor " + name);
+        String dtypeName = o.string("dtype");
+        DType dtype = DType.fromSafetensors(dtypeName);
+        if (dtype == null) {
+            throw new CheckpointException(path, "tensor " + name + " has dtype " + OneLine.brief(dtypeName)
+                    + "; supported are F32, F16 and BF16 (convert the checkpoint with torch_dtype=float16 or float32)");
+        }
+        List<JsonElement> shapeJson = o.array("shape");
+        long[] shape = new long[shapeJson.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = o.integer(shapeJson.get(i), o.pathOf("shape") + "[" + i + "]", 0, Long.MAX_VALUE);
+        }
+        List<JsonElement> offsets = o.array("data_offsets");
+        if (offsets.size() != 2) {
+            throw o.wrongType(o.pathOf("data_offsets"), "two byte offsets [begin, end]", o.get("data_offsets"));
+        }
+        long begin = o.integer(offsets.get(0), o.pathOf("data_offsets") + "[0]", 0, Long.MAX_VALUE);
+        long end = o.integer(offsets.get(1), o.pathOf("data_offsets") + "[1]", 0, Long.MAX_VALUE);
+        if (end < begin || end > data.byteSize()) {
+            throw new CheckpointException(path, "tensor " + name + " claims bytes [" + begin + ", " + end
+                    + ") but the data section has " + data.byteSize() + " bytes (truncated or corrupt file)");
+        }
+        long expected;
+        try {
+            expected = Math.multiplyExact(Tensor.elementCount(shape), dtype.bytes());
+        } catch (ArithmeticException e) {
+            expected = -1;
+        }
+        if (end - begin != expected) {
+            throw new CheckpointException(path, "tensor " + name + " has " + (end - begin) + " bytes but its shape "
+                    + Tensor.shapeText(shape) + " of " + dtype + " needs "
+                    + (expected < 0 ? "more than 2^63" : String.valueOf(expected)) + " (corrupt header)");
+        }
+        return new Tensor(name, dtype, shape, data.asSlice(begin, end - begin));
     }
 
     public Path path() {

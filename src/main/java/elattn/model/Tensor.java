@@ -28,6 +28,14 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return n;
     }
 
+    /** A shape for messages: {@code [2, 3]}; one of more than eight dimensions cut short. */
+    static String shapeText(long[] shape) {
+        if (shape.length <= 8) {
+            return Arrays.toString(shape);
+        }
+        return Arrays.toString(Arrays.copyOf(shape, 8)).replace("]", ", ... (" + shape.length + " dimensions)]");
+    }
+
     /** Element {@code i} (flat, row-major) widened to float. */
     public float getFloat(long i) {
         long offset = i * dtype.bytes();
@@ -70,6 +78,6 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     @Override
     public String toString() {
-        return name + " " + dtype + Arrays.toString(shape);
+        return name + " " + dtype + shapeText(shape);
     }
 }

@@ -1,5 +1,6 @@
 package elattn.text;
 
+import elattn.io.OneLine;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,13 +44,13 @@ final class Bpe {
             Integer ab = vocab.get(m[0] + m[1]);
             if (a == null || b == null || ab == null) {
                 String missing = a == null ? m[0] : b == null ? m[1] : m[0] + m[1];
-                throw new IllegalArgumentException("merge " + (rank + 1) + " '" + m[0] + " " + m[1]
-                        + "' uses '" + missing + "', which is not in the vocabulary");
+                throw new IllegalArgumentException("merge " + (rank + 1) + " '" + OneLine.brief(m[0] + " " + m[1])
+                        + "' uses '" + OneLine.brief(missing) + "', which is not in the vocabulary");
             }
             this.merges.put(a, b, ((long) rank << 32) | ab);
         }
         if (unkToken != null && !vocab.containsKey(unkToken)) {
-            throw new IllegalArgumentException("unknown token '" + unkToken + "' is not in the vocabulary");
+            throw new IllegalArgumentException("unknown token '" + OneLine.brief(unkToken) + "' is not in the vocabulary");
         }
         this.unkId = unkToken == null ? null : vocab.get(unkToken);
         this.fuseUnk = fuseUnk;

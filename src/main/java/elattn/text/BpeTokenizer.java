@@ -1,5 +1,6 @@
 package elattn.text;
 
+import elattn.io.OneLine;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,7 +96,7 @@ public final class BpeTokenizer {
         }
         Integer id = tokenToId.get(token);
         if (id == null) {
-            throw new IllegalArgumentException("special token '" + token + "' is not in the vocabulary");
+            throw new IllegalArgumentException("special token '" + OneLine.brief(token) + "' is not in the vocabulary");
         }
         return id;
     }

@@ -1,12 +1,11 @@
 package elattn.text;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import elattn.io.JsonFields;
+import elattn.io.JsonFile;
+import elattn.io.OneLine;
+import elattn.io.RegularFile;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,6 +33,11 @@ final class TokenizerFiles {
     static final String CONFIG = "config.json";
 
     private static final String ENDOFTEXT = "<|endoftext|>";
+    /**
+     * Ids index an array of tokens, so a damaged file's id of a billion would ask for gigabytes; the
+     * largest vocabularies in use have about 260,000 tokens.
+     */
+    static final int MAX_ID = (1 << 24) - 1;
 
     private TokenizerFiles() {
     }
@@ -61,175 +65,170 @@ final class TokenizerFiles {
     // ---- tokenizer.json ----
 
     static BpeTokenizer fromTokenizerJson(Path file, FolderConfig overrides) {
-        JsonObject root = readJson(file);
-        try {
-            JsonObject model = object(root, "model", file);
-            if (model.has("type") && !"BPE".equals(model.get("type").getAsString())) {
-                throw new TokenizerException(file, "model type " + model.get("type").getAsString()
-                        + " is not supported; only byte-level BPE (GPT-2, BART, RoBERTa) is");
-            }
-            if (!isNull(root, "normalizer")) {
-                throw new TokenizerException(file, "normalizer " + type(root.get("normalizer"))
-                        + " is not supported; byte-level BPE tokenizers have none");
-            }
-            if (isTrue(model, "byte_fallback") || !isNull(model, "dropout") && model.get("dropout").getAsDouble() != 0
-                    || !emptyString(model, "continuing_subword_prefix") || !emptyString(model, "end_of_word_suffix")) {
-                throw new TokenizerException(file, "BPE with byte_fallback, dropout, continuing_subword_prefix or "
-                        + "end_of_word_suffix is not supported");
-            }
-            Map<String, Integer> vocab = vocab(object(model, "vocab", file));
-            List<String[]> merges = new ArrayList<>();
-            int line = 0;
-            for (JsonElement m : array(model, "merges", file)) {
-                line++;
-                if (m.isJsonArray() && m.getAsJsonArray().size() == 2) {
-                    merges.add(new String[] {m.getAsJsonArray().get(0).getAsString(), m.getAsJsonArray().get(1).getAsString()});
-                } else {
-                    merges.add(mergeLine(m.getAsString(), file, "merge " + line));
-                }
-            }
-            String unk = isNull(model, "unk_token") ? null : model.get("unk_token").getAsString();
-            Bpe bpe = bpe(file, vocab, merges, unk, isTrue(model, "fuse_unk"), isTrue(model, "ignore_merges"));
-
-            List<AddedToken> added = new ArrayList<>();
-            if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
-                for (JsonElement e : root.getAsJsonArray("added_tokens")) {
-                    added.add(addedToken(e.getAsJsonObject(), e.getAsJsonObject().get("id").getAsInt()));
-                }
-            }
-            List<PreTokenizer> pre = new ArrayList<>();
-            preTokenizer(root.get("pre_tokenizer"), pre, file);
-            if (pre.isEmpty() || !(pre.getLast() instanceof PreTokenizer.ByteLevelSplit)) {
-                throw new TokenizerException(file, "pre_tokenizer must end with ByteLevel; this is "
-                        + type(root.get("pre_tokenizer")));
-            }
-            JsonElement decoder = root.get("decoder");
-            if (!"ByteLevel".equals(type(decoder))) {
-                throw new TokenizerException(file, "decoder " + type(decoder) + " is not supported; only ByteLevel is");
-            }
-            Map<String, Integer> ids = new LinkedHashMap<>(vocab);
-            added.forEach(t -> ids.put(t.content(), t.id()));
-            List<Integer> prefix = new ArrayList<>();
-            List<Integer> suffix = new ArrayList<>();
-            String[] clsSep = new String[2];
-            postProcessor(root.get("post_processor"), prefix, suffix, clsSep, ids, file);
-
-            String pad = null;
-            if (root.get("padding") != null && root.get("padding").isJsonObject()
-                    && root.getAsJsonObject("padding").has("pad_token")) {
-                pad = root.getAsJsonObject("padding").get("pad_token").getAsString();
-            }
-            boolean gpt2 = ids.containsKey(ENDOFTEXT);
-            BpeTokenizer.SpecialNames defaults = new BpeTokenizer.SpecialNames(
-                    clsSep[0] != null ? clsSep[0] : gpt2 ? ENDOFTEXT : null,
-                    clsSep[1] != null ? clsSep[1] : gpt2 ? ENDOFTEXT : null,
-                    pad != null ? pad : ids.containsKey("<pad>") ? "<pad>" : null,
-                    unk != null ? unk : ids.containsKey("<unk>") ? "<unk>" : gpt2 ? ENDOFTEXT : null);
-            return build(file, bpe, pre, added, prefix, suffix, merge(defaults, overrides));
-        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | ClassCastException
-                | NumberFormatException e) {
-            throw new TokenizerException(file, "not a valid tokenizer.json: " + e.getMessage(), e);
+        JsonFields root = fields(file);
+        JsonFields model = root.object("model");
+        String modelType = model.string("type", "BPE");
+        if (!modelType.equals("BPE")) {
+            throw new TokenizerException(file, "model type " + OneLine.brief(modelType)
+                    + " is not supported; only byte-level BPE (GPT-2, BART, RoBERTa) is");
         }
+        if (root.has("normalizer")) {
+            throw new TokenizerException(file, "normalizer " + type(root, "normalizer")
+                    + " is not supported; byte-level BPE tokenizers have none");
+        }
+        if (model.bool("byte_fallback", false) || model.number("dropout", 0) != 0
+                || !model.string("continuing_subword_prefix", "").isEmpty() || !model.string("end_of_word_suffix", "").isEmpty()) {
+            throw new TokenizerException(file, "BPE with byte_fallback, dropout, continuing_subword_prefix or "
+                    + "end_of_word_suffix is not supported");
+        }
+        Map<String, Integer> vocab = vocab(model.object("vocab"));
+        List<String[]> merges = new ArrayList<>();
+        List<JsonElement> mergeList = model.array("merges");
+        for (int i = 0; i < mergeList.size(); i++) {
+            JsonElement m = mergeList.get(i);
+            String where = model.pathOf("merges") + "[" + i + "]";
+            if (m.isJsonArray()) {
+                List<JsonElement> pair = model.array(m, where);
+                if (pair.size() != 2) {
+                    throw model.wrongType(where, "a pair of tokens", m);
+                }
+                merges.add(new String[] {model.string(pair.get(0), where + "[0]"), model.string(pair.get(1), where + "[1]")});
+            } else {
+                merges.add(mergeLine(model.string(m, where), file, "merge " + (i + 1)));
+            }
+        }
+        String unk = model.string("unk_token", null);
+        Bpe bpe = bpe(file, vocab, merges, unk, model.bool("fuse_unk", false), model.bool("ignore_merges", false));
+
+        List<AddedToken> added = new ArrayList<>();
+        if (root.has("added_tokens")) {
+            List<JsonElement> tokens = root.array("added_tokens");
+            for (int i = 0; i < tokens.size(); i++) {
+                JsonFields t = root.object(tokens.get(i), root.pathOf("added_tokens") + "[" + i + "]");
+                added.add(addedToken(t, id(t, t.get("id"), t.pathOf("id"))));
+            }
+        }
+        List<PreTokenizer> pre = new ArrayList<>();
+        if (root.has("pre_tokenizer")) {
+            preTokenizer(root.object("pre_tokenizer"), pre);
+        }
+        if (pre.isEmpty() || !(pre.getLast() instanceof PreTokenizer.ByteLevelSplit)) {
+            throw new TokenizerException(file, "pre_tokenizer must end with ByteLevel; this is " + type(root, "pre_tokenizer"));
+        }
+        String decoder = type(root, "decoder");
+        if (!"ByteLevel".equals(decoder)) {
+            throw new TokenizerException(file, "decoder " + decoder + " is not supported; only ByteLevel is");
+        }
+        Map<String, Integer> ids = new LinkedHashMap<>(vocab);
+        added.forEach(t -> ids.put(t.content(), t.id()));
+        List<Integer> prefix = new ArrayList<>();
+        List<Integer> suffix = new ArrayList<>();
+        String[] clsSep = new String[2];
+        if (root.has("post_processor")) {
+            postProcessor(root.object("post_processor"), prefix, suffix, clsSep);
+        }
+        String pad = root.has("padding") ? root.object("padding").string("pad_token", null) : null;
+        boolean gpt2 = ids.containsKey(ENDOFTEXT);
+        BpeTokenizer.SpecialNames defaults = new BpeTokenizer.SpecialNames(
+                clsSep[0] != null ? clsSep[0] : gpt2 ? ENDOFTEXT : null,
+                clsSep[1] != null ? clsSep[1] : gpt2 ? ENDOFTEXT : null,
+                pad != null ? pad : ids.containsKey("<pad>") ? "<pad>" : null,
+                unk != null ? unk : ids.containsKey("<unk>") ? "<unk>" : gpt2 ? ENDOFTEXT : null);
+        return build(file, bpe, pre, added, prefix, suffix, merge(defaults, overrides));
     }
 
-    private static void preTokenizer(JsonElement e, List<PreTokenizer> out, Path file) {
-        String type = type(e);
+    private static void preTokenizer(JsonFields o, List<PreTokenizer> out) {
+        String type = o.string("type", "(without type)");
         switch (type) {
             case "Sequence" -> {
-                for (JsonElement step : e.getAsJsonObject().getAsJsonArray("pretokenizers")) {
-                    preTokenizer(step, out, file);
+                List<JsonElement> steps = o.array("pretokenizers");
+                for (int i = 0; i < steps.size(); i++) {
+                    preTokenizer(o.object(steps.get(i), o.pathOf("pretokenizers") + "[" + i + "]"), out);
                 }
             }
-            case "ByteLevel" -> {
-                JsonObject o = e.getAsJsonObject();
-                out.add(new PreTokenizer.ByteLevelSplit(isTrue(o, "add_prefix_space"), !o.has("use_regex") || isTrue(o, "use_regex")));
-            }
+            case "ByteLevel" -> out.add(new PreTokenizer.ByteLevelSplit(o.bool("add_prefix_space", false),
+                    o.bool("use_regex", true)));
             case "Split" -> {
-                JsonObject o = e.getAsJsonObject();
-                String behavior = o.get("behavior").getAsString();
-                if (isTrue(o, "invert") || !behavior.equals("Isolated") && !behavior.equals("Removed")) {
-                    throw new TokenizerException(file, "Split pre-tokenizer with behavior " + behavior
-                            + (isTrue(o, "invert") ? " and invert" : "") + " is not supported; Isolated and Removed are");
+                String behavior = o.string("behavior");
+                boolean invert = o.bool("invert", false);
+                if (invert || !behavior.equals("Isolated") && !behavior.equals("Removed")) {
+                    throw o.error("Split pre-tokenizer with behavior " + OneLine.brief(behavior) + (invert ? " and invert" : "")
+                            + " is not supported; Isolated and Removed are");
                 }
-                JsonObject p = o.getAsJsonObject("pattern");
+                JsonFields p = o.object("pattern");
                 Pattern pattern;
                 try {
-                    pattern = p.has("Regex") ? Pattern.compile(p.get("Regex").getAsString(), Pattern.UNICODE_CHARACTER_CLASS)
-                            : Pattern.compile(Pattern.quote(p.get("String").getAsString()));
+                    pattern = p.has("Regex") ? Pattern.compile(p.string("Regex"), Pattern.UNICODE_CHARACTER_CLASS)
+                            : Pattern.compile(Pattern.quote(p.string("String")));
                 } catch (PatternSyntaxException x) {
-                    throw new TokenizerException(file, "Split pattern is not a regex Java can run: " + x.getMessage(), x);
+                    throw o.error("Split pattern is not a regex Java can run: " + x.getDescription());
                 }
                 out.add(new PreTokenizer.RegexSplit(pattern, behavior.equals("Removed")));
             }
-            default -> throw new TokenizerException(file, "pre_tokenizer " + type
-                    + " is not supported; ByteLevel (alone or after Split in a Sequence) is");
+            default -> throw o.error("pre_tokenizer " + OneLine.brief(type) + " is not supported; ByteLevel (alone or after Split in a"
+                    + " Sequence) is");
         }
     }
 
     /** Collects what the post-processor adds around one sequence, and the names of Roberta's cls and sep. */
-    private static void postProcessor(JsonElement e, List<Integer> prefix, List<Integer> suffix, String[] clsSep,
-            Map<String, Integer> ids, Path file) {
-        String type = type(e);
+    private static void postProcessor(JsonFields o, List<Integer> prefix, List<Integer> suffix, String[] clsSep) {
+        String type = o.string("type", "(without type)");
         switch (type) {
-            case "null", "ByteLevel" -> {
+            case "ByteLevel" -> {
             }
             case "Sequence" -> {
-                for (JsonElement step : e.getAsJsonObject().getAsJsonArray("processors")) {
-                    postProcessor(step, prefix, suffix, clsSep, ids, file);
+                List<JsonElement> steps = o.array("processors");
+                for (int i = 0; i < steps.size(); i++) {
+                    postProcessor(o.object(steps.get(i), o.pathOf("processors") + "[" + i + "]"), prefix, suffix, clsSep);
                 }
             }
             case "RobertaProcessing", "BertProcessing" -> {
-                JsonArray cls = e.getAsJsonObject().getAsJsonArray("cls");
-                JsonArray sep = e.getAsJsonObject().getAsJsonArray("sep");
-                clsSep[0] = cls.get(0).getAsString();
-                clsSep[1] = sep.get(0).getAsString();
-                prefix.add(cls.get(1).getAsInt());
-                suffix.add(sep.get(1).getAsInt());
+                clsSep[0] = tokenAndId(o, "cls", prefix);
+                clsSep[1] = tokenAndId(o, "sep", suffix);
             }
             case "TemplateProcessing" -> {
-                JsonObject o = e.getAsJsonObject();
-                JsonObject specials = o.getAsJsonObject("special_tokens");
+                JsonFields specials = o.object("special_tokens");
                 List<Integer> target = prefix;
-                for (JsonElement piece : o.getAsJsonArray("single")) {
-                    JsonObject p = piece.getAsJsonObject();
-                    if (p.has("Sequence")) {
+                List<JsonElement> single = o.array("single");
+                for (int i = 0; i < single.size(); i++) {
+                    JsonFields piece = o.object(single.get(i), o.pathOf("single") + "[" + i + "]");
+                    if (piece.has("Sequence")) {
                         target = suffix;
-                    } else {
-                        String name = p.getAsJsonObject("SpecialToken").get("id").getAsString();
-                        JsonObject spec = specials.getAsJsonObject(name);
-                        if (spec == null) {
-                            throw new TokenizerException(file, "TemplateProcessing uses special token " + name
-                                    + ", which its special_tokens do not define");
-                        }
-                        for (JsonElement id : spec.getAsJsonArray("ids")) {
-                            target.add(id.getAsInt());
-                        }
+                        continue;
+                    }
+                    String name = piece.object("SpecialToken").string("id");
+                    if (!specials.has(name)) {
+                        throw o.error("TemplateProcessing uses special token " + OneLine.brief(name)
+                                + ", which its special_tokens do not define");
+                    }
+                    JsonFields spec = specials.object(specials.get(name), specials.pathOf(name));
+                    List<JsonElement> specIds = spec.array("ids");
+                    for (int k = 0; k < specIds.size(); k++) {
+                        target.add(id(spec, specIds.get(k), spec.pathOf("ids") + "[" + k + "]"));
                     }
                 }
             }
-            default -> throw new TokenizerException(file, "post_processor " + type
+            default -> throw o.error("post_processor " + OneLine.brief(type)
                     + " is not supported; RobertaProcessing, ByteLevel and TemplateProcessing are");
         }
+    }
+
+    /** Roberta's {@code "cls": ["<s>", 0]}: adds the id to {@code ids}, returns the token. */
+    private static String tokenAndId(JsonFields o, String key, List<Integer> ids) {
+        List<JsonElement> pair = o.array(key);
+        if (pair.size() != 2) {
+            throw o.wrongType(o.pathOf(key), "a pair [token, id]", o.get(key));
+        }
+        ids.add(id(o, pair.get(1), o.pathOf(key) + "[1]"));
+        return o.string(pair.get(0), o.pathOf(key) + "[0]");
     }
 
     // ---- vocab.json + merges.txt ----
 
     static BpeTokenizer fromVocabAndMerges(Path vocabFile, Path mergesFile, BpeTokenizer.Style style, FolderConfig overrides) {
-        Map<String, Integer> vocab;
-        try {
-            vocab = vocab(readJson(vocabFile));
-        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-            throw new TokenizerException(vocabFile, "not a valid vocab.json (an object of token to id): " + e.getMessage(), e);
-        }
+        Map<String, Integer> vocab = vocab(fields(vocabFile));
         List<String[]> merges = new ArrayList<>();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(mergesFile, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new TokenizerException(mergesFile, "no such file");
-        } catch (IOException e) {
-            throw new TokenizerException(mergesFile, "cannot read: " + e, e);
-        }
+        List<String> lines = readLines(mergesFile);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isEmpty() || i == 0 && line.startsWith("#version")) {
@@ -237,13 +236,19 @@ final class TokenizerFiles {
             }
             merges.add(mergeLine(line, mergesFile, "line " + (i + 1)));
         }
-        JsonObject config = overrides == null ? null : overrides.tokenizerConfig();
-        boolean addPrefixSpace = config != null && isTrue(config, "add_prefix_space");
+        JsonFields config = overrides == null ? null : overrides.tokenizerConfig();
+        boolean addPrefixSpace = config != null && config.bool("add_prefix_space", false);
         List<AddedToken> added = new ArrayList<>();
         int next = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (config != null && config.has("added_tokens_decoder")) {
-            for (Map.Entry<String, JsonElement> e : config.getAsJsonObject("added_tokens_decoder").entrySet()) {
-                added.add(addedToken(e.getValue().getAsJsonObject(), Integer.parseInt(e.getKey())));
+            JsonFields decoder = config.object("added_tokens_decoder");
+            for (String key : decoder.json().keySet()) {
+                int id = key.matches("[0-9]{1,9}") ? Integer.parseInt(key) : -1;
+                if (id < 0 || id > MAX_ID) {
+                    throw decoder.error(decoder.path() + " has the key '" + OneLine.brief(key) + "' where a token id from 0 to "
+                            + MAX_ID + " belongs");
+                }
+                added.add(addedToken(decoder.object(decoder.get(key), decoder.pathOf(key)), id));
             }
         } else {
             // Missing ones get the next ids in the order of transformers' special token attributes
@@ -287,21 +292,15 @@ final class TokenizerFiles {
     private static BpeTokenizer.Style style(Path folder, Path vocab) {
         Path configFile = folder.resolve(CONFIG);
         if (Files.exists(configFile)) {
-            JsonObject config = readJson(configFile);
-            String type = config.has("model_type") ? config.get("model_type").getAsString() : "(none)";
+            String type = fields(configFile).string("model_type", "(none)");
             return switch (type) {
                 case "gpt2" -> BpeTokenizer.Style.GPT2;
                 case "bart", "roberta" -> BpeTokenizer.Style.BART;
-                default -> throw new TokenizerException(configFile, "model_type " + type + " has no known vocab.json + "
+                default -> throw new TokenizerException(configFile, "model_type " + OneLine.brief(type) + " has no known vocab.json + "
                         + "merges.txt convention (gpt2, bart and roberta do); save the tokenizer as tokenizer.json");
             };
         }
-        String text;
-        try {
-            text = Files.readString(vocab, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new TokenizerException(vocab, "cannot read: " + e, e);
-        }
+        String text = String.join("\n", readLines(vocab));
         if (text.contains("\"" + ENDOFTEXT + "\"")) {
             return BpeTokenizer.Style.GPT2;
         }
@@ -314,29 +313,28 @@ final class TokenizerFiles {
 
     // ---- special token names from tokenizer_config.json and special_tokens_map.json ----
 
-    /** Special token names a folder's config files set (null where unset), and the tokenizer config itself. */
-    record FolderConfig(String bos, String eos, String pad, String unk, JsonObject tokenizerConfig) {
+    /** Special token names a folder's config files set (null where unset), and the tokenizer config itself (or null). */
+    record FolderConfig(String bos, String eos, String pad, String unk, JsonFields tokenizerConfig) {
     }
 
     private static FolderConfig folderConfig(Path folder) {
-        JsonObject config = null;
+        JsonFields config = null;
         String[] names = new String[4];
         for (String f : List.of(TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP)) {
             Path file = folder.resolve(f);
             if (!Files.exists(file)) {
                 continue;
             }
-            JsonObject o = readJson(file);
+            JsonFields o = fields(file);
             if (f.equals(TOKENIZER_CONFIG)) {
                 config = o;
             }
             String[] keys = {"bos_token", "eos_token", "pad_token", "unk_token"};
             for (int i = 0; i < keys.length; i++) {
                 JsonElement v = o.get(keys[i]);
-                if (v != null && v.isJsonPrimitive()) {
-                    names[i] = v.getAsString();
-                } else if (v != null && v.isJsonObject() && v.getAsJsonObject().has("content")) {
-                    names[i] = v.getAsJsonObject().get("content").getAsString();
+                if (v != null) {
+                    names[i] = v.isJsonObject() ? o.object(v, o.pathOf(keys[i])).string("content")
+                            : o.string(v, o.pathOf(keys[i]));
                 }
             }
         }
@@ -375,76 +373,53 @@ final class TokenizerFiles {
         }
     }
 
-    private static AddedToken addedToken(JsonObject o, int id) {
-        return new AddedToken(o.get("content").getAsString(), id, isTrue(o, "special"), isTrue(o, "lstrip"),
-                isTrue(o, "rstrip"), isTrue(o, "single_word"), !o.has("normalized") || isTrue(o, "normalized"));
+    private static AddedToken addedToken(JsonFields o, int id) {
+        String content = o.string("content");
+        if (content.isEmpty()) {
+            throw o.error(o.pathOf("content") + " is empty; an added token needs text");
+        }
+        return new AddedToken(content, id, o.bool("special", false), o.bool("lstrip", false), o.bool("rstrip", false),
+                o.bool("single_word", false), o.bool("normalized", true));
+    }
+
+    /** {@code e}, found at {@code where} in {@code o}'s file, as a token id. */
+    private static int id(JsonFields o, JsonElement e, String where) {
+        return (int) o.integer(e, where, 0, MAX_ID);
     }
 
     private static String[] mergeLine(String line, Path file, String where) {
         String[] parts = line.split(" ", -1);
         if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            throw new TokenizerException(file, where + " '" + line + "' is not two tokens separated by one space");
+            throw new TokenizerException(file, where + " '" + OneLine.brief(line) + "' is not two tokens separated by one space");
         }
         return parts;
     }
 
-    private static Map<String, Integer> vocab(JsonObject o) {
-        Map<String, Integer> vocab = new LinkedHashMap<>(o.size() * 2);
-        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-            vocab.put(e.getKey(), e.getValue().getAsInt());
+    private static Map<String, Integer> vocab(JsonFields o) {
+        Map<String, Integer> vocab = new LinkedHashMap<>(o.json().size() * 2);
+        for (String token : o.json().keySet()) {
+            vocab.put(token, id(o, o.json().get(token), o.pathOf(token)));
         }
         return vocab;
     }
 
-    private static JsonObject readJson(Path file) {
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonElement e = JsonParser.parseReader(r);
-            if (!e.isJsonObject()) {
-                throw new TokenizerException(file, "corrupt: expected a JSON object");
-            }
-            return e.getAsJsonObject();
+    private static JsonFields fields(Path file) {
+        return JsonFields.of(JsonFile.readObject(file, TokenizerException::new), file, TokenizerException::new);
+    }
+
+    private static List<String> readLines(Path file) {
+        RegularFile.require(file, TokenizerException::new);
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new TokenizerException(file, "no such file");
-        } catch (JsonParseException e) {
-            throw new TokenizerException(file, "corrupt JSON: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new TokenizerException(file, "cannot read: " + e, e);
+            throw new TokenizerException(file, JsonFile.cannotRead(e), e);
         }
     }
 
-    private static JsonObject object(JsonObject o, String key, Path file) {
-        JsonElement e = o.get(key);
-        if (e == null || !e.isJsonObject()) {
-            throw new TokenizerException(file, "missing object '" + key + "'");
-        }
-        return e.getAsJsonObject();
-    }
-
-    private static JsonArray array(JsonObject o, String key, Path file) {
-        JsonElement e = o.get(key);
-        if (e == null || !e.isJsonArray()) {
-            throw new TokenizerException(file, "missing array '" + key + "'");
-        }
-        return e.getAsJsonArray();
-    }
-
-    private static String type(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return "null";
-        }
-        JsonElement t = e.isJsonObject() ? e.getAsJsonObject().get("type") : null;
-        return t == null ? "(without type)" : t.getAsString();
-    }
-
-    private static boolean isNull(JsonObject o, String key) {
-        return !o.has(key) || o.get(key).isJsonNull();
-    }
-
-    private static boolean isTrue(JsonObject o, String key) {
-        return o.has(key) && !o.get(key).isJsonNull() && o.get(key).getAsBoolean();
-    }
-
-    private static boolean emptyString(JsonObject o, String key) {
-        return isNull(o, key) || o.get(key).getAsString().isEmpty();
+    /** The {@code type} of the object at {@code key}: "null" when there is none. */
+    private static String type(JsonFields parent, String key) {
+        return parent.has(key) ? OneLine.brief(parent.object(key).string("type", "(without type)")) : "null";
     }
 }

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +97,32 @@ class BadInputTest {
         Files.writeString(bad, "{\"input_ids\": [0, \"x\"]}\n");
         fails(CliRun.run("summarize", "--model", bart.toString(), "--input", bad.toString()),
                 bad + " line 1: input_ids[1] is \"x\", not a non-negative integer");
+    }
+
+    /** GZIPInputStream's EOFException for a cut header has no message: this was "cannot read: null". */
+    @Test
+    void gzipCutShortSaysSo() throws IOException {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+            z.write("{\"text\": \"one\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path cut = tmp.resolve("cut.jsonl.gz");
+        for (int length : new int[] {5, gz.size() / 2}) {
+            Files.write(cut, Arrays.copyOf(gz.toByteArray(), length));
+            String line = fails(CliRun.run("summarize", "--model", bart.toString(), "--device", "jvm", "--input", cut.toString()),
+                    cut + ": damaged or truncated gzip data (");
+            assertTrue(line.endsWith("); compress the file again or fetch a whole copy"), line);
+            fails(CliRun.run("eval", "--model", bart.toString(), "--device", "jvm", "--input", cut.toString()),
+                    cut + ": damaged or truncated gzip data (");
+        }
+    }
+
+    @Test
+    void badGenerationConfigNamesTheFile() throws IOException {
+        Path model = TinyCheckpoints.bart(tmp.resolve("bad-generation"));
+        Files.writeString(model.resolve("generation_config.json"), "{\"num_beams\": [4]}");
+        fails(CliRun.run("summarize", "--model", model.toString(), "--device", "jvm", "text"),
+                model.resolve("generation_config.json") + ": num_beams must be an integer, not [4]; correct it in the file");
     }
 
     @Test

@@ -2,7 +2,11 @@ package elattn.generate;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,5 +92,38 @@ class GenerationConfigTest {
     private static void assertMessage(GenerationConfig c, String part) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
         assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    /** A value the config cannot use is reported with the file it is in, on one line. */
+    @Test
+    void errorsNameTheFile(@TempDir Path dir) throws IOException {
+        Files.copy(OracleCases.checkpoint("bart").resolve("config.json"), dir.resolve("config.json"));
+        Path generation = dir.resolve("generation_config.json");
+        Files.writeString(generation, "{\"num_beams\": \"four\"}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": num_beams must be an integer, not \"four\"; correct it in the file", e.getMessage());
+        Files.writeString(generation, "{\"early_stopping\": \"two\\nlines\"}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": early_stopping must be true, false or \"never\", not \"two\\nlines\"; correct it in"
+                + " the file", e.getMessage());
+        Files.writeString(generation, "{\"do_sample\": {}}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": do_sample must be true or false, not {}; correct it in the file", e.getMessage());
+        Files.writeString(generation, "{\"max_length\": 1e10}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": max_length is 1e10; it must lie between -2^31 and 2^31 - 1; correct it in the file",
+                e.getMessage());
+        Files.writeString(generation, "{\"eos_token_id\": [2, null]}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(generation + ": eos_token_id must list token ids, not [2,null]; correct it in the file", e.getMessage());
+        Files.writeString(generation, "{\"num_beams\": 4,");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertTrue(e.getMessage().startsWith(generation + ": not valid JSON (") && e.getMessage().lines().count() == 1,
+                e.getMessage());
+        Files.delete(generation);
+        Files.writeString(dir.resolve("config.json"), "{\"is_encoder_decoder\": [[]]}");
+        e = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.fromCheckpoint(dir));
+        assertEquals(dir.resolve("config.json") + ": is_encoder_decoder must be true or false, not [[]]; correct it in"
+                + " the file", e.getMessage());
     }
 }

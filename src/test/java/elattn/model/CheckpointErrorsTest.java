@@ -1,13 +1,16 @@
 package elattn.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import elattn.kernel.FloatArray;
+import elattn.testing.NamedPipes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,11 +19,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every bad input of issue 3's loader list, made by copying an oracle checkpoint into a temporary
@@ -33,13 +38,7 @@ class CheckpointErrorsTest {
 
     /** A copy of an oracle checkpoint (config, generation config and weights; no cases.json). */
     private Path copy(String name) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        try (Stream<Path> files = Files.list(Oracle.dir(name))) {
-            for (Path f : files.filter(f -> !f.getFileName().toString().equals("cases.json")).toList()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
-        return dir;
+        return Oracle.copy(name, tmp);
     }
 
     /** Loads config and weights, as a user of the library does. */
@@ -103,6 +102,58 @@ class CheckpointErrorsTest {
         Path dir = copy("bart");
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"bart\",");
         assertFails(dir, "config.json", "not valid JSON");
+    }
+
+    /** A named pipe would block the reader until some program writes to it: each file is refused up front. */
+    @ParameterizedTest
+    @ValueSource(strings = {"config.json", "generation_config.json", "model.safetensors"})
+    void namedPipeIsRefusedRatherThanWaitedOn(String file) throws Exception {
+        Path dir = copy("bart");
+        Files.delete(dir.resolve(file));
+        NamedPipes.create(dir.resolve(file));
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(CheckpointException.class, () -> load(dir)));
+        assertTrue(e.getMessage().startsWith(dir.resolve(file) + ": is not a regular file"), e.getMessage());
+    }
+
+    @Test
+    void folderWhereAFileBelongs() throws IOException {
+        Path dir = copy("gpt2");
+        Files.delete(dir.resolve("config.json"));
+        Files.createDirectory(dir.resolve("config.json"));
+        assertFails(dir, "config.json: is a folder where a file belongs");
+    }
+
+    /** Line breaks in names the files hold (here a shard name) are shown escaped: the message stays one line. */
+    @Test
+    void shardNameWithALineBreakStaysOneLine() throws IOException {
+        Path dir = copy("gpt2-sharded");
+        editJson(dir.resolve("model.safetensors.index.json"),
+                o -> o.getAsJsonObject("weight_map").addProperty("transformer.wte.weight", "model\nx.safetensors"));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> load(dir));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(e.getMessage().contains("model\\nx.safetensors: file not found"), e.getMessage());
+    }
+
+    @Test
+    void indexWhoseShardIsNotAString() throws IOException {
+        Path dir = copy("gpt2-sharded");
+        editJson(dir.resolve("model.safetensors.index.json"),
+                o -> o.getAsJsonObject("weight_map").add("transformer.wte.weight", JsonParser.parseString("[1]")));
+        assertFails(dir, "model.safetensors.index.json: weight_map.transformer.wte.weight must be a string, not [1]");
+    }
+
+    /**
+     * Marian's position table is computed from max_position_embeddings before any tensor is read:
+     * the table's size of positions times d_model overflowed (NegativeArraySizeException).
+     */
+    @Test
+    void positionTableTooLargeForOneArray() throws IOException {
+        Path dir = copy("marian");
+        editJson(dir.resolve("config.json"), o -> o.addProperty("max_position_embeddings", Integer.MAX_VALUE));
+        assertFails(dir, "config.json: max positions 2147483647 times hidden size 48 is more than a position table can hold");
+        editJson(dir.resolve("config.json"), o -> o.addProperty("max_position_embeddings", 50_000_000));
+        assertFails(dir, "config.json: max positions 50000000 times hidden size 48 is more than");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** The HF transformers oracle of {@code src/test/resources/oracle/} (see its README.md). */
 final class Oracle {
@@ -21,6 +22,17 @@ final class Oracle {
         } catch (URISyntaxException | NullPointerException e) {
             throw new IllegalStateException("oracle checkpoint " + name + " is not on the test class path", e);
         }
+    }
+
+    /** A copy of the checkpoint folder {@code name} in {@code parent}, without its cases.json. */
+    static Path copy(String name, Path parent) throws IOException {
+        Path dir = Files.createDirectories(parent.resolve(name));
+        try (Stream<Path> files = Files.list(dir(name))) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().equals("cases.json")).toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        return dir;
     }
 
     /** The folder's cases.json. */

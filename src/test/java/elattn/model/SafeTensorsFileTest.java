@@ -2,9 +2,12 @@ package elattn.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import elattn.testing.NamedPipes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,5 +143,48 @@ class SafeTensorsFileTest {
     void headerThatIsNotJsonIsCorrupt() throws IOException {
         CheckpointException e = failure("not json at all", new byte[0]);
         assertTrue(e.getMessage().contains("corrupt header"), e.getMessage());
+    }
+
+    /** Gson's message has a second line (a troubleshooting link) and its exception's class name: neither is shown. */
+    @Test
+    void headerThatIsNotJsonIsOneLineThatSaysWhatToDo() throws IOException {
+        for (String header : new String[] {"not json at all", "{\"a\" {}}", "{\"a\": {\"dtype\": \"F32\","}) {
+            String m = failure(header, new byte[0]).getMessage();
+            assertEquals(1, m.lines().count(), m);
+            assertTrue(m.startsWith(dir.resolve("bad.safetensors") + ": corrupt header: not valid JSON ("), m);
+            assertTrue(m.endsWith("); repair or re-download the file"), m);
+            assertFalse(m.contains("Exception") || m.contains("gson") || m.contains("JsonReader"), m);
+        }
+    }
+
+    /** 2^62 F32 elements are 2^64 bytes, which wrapped to 0 and passed as the 0 bytes the offsets give. */
+    @Test
+    void shapeWhoseByteCountOverflowsIsRefused() throws IOException {
+        CheckpointException e = failure("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,1],"
+                + "\"data_offsets\":[0,0]}}", new byte[0]);
+        assertTrue(e.getMessage().contains("tensor w has 0 bytes but its shape [4611686018427387904, 1] of F32 needs"
+                + " more than 2^63"), e.getMessage());
+    }
+
+    @Test
+    void entriesOfTheWrongTypeNameTheField() throws IOException {
+        String m = failure("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":\"0,8\"}}", floats(1, 2)).getMessage();
+        assertTrue(m.endsWith("bad.safetensors: tensor w.data_offsets must be a list, not \"0,8\"; repair or re-download"
+                + " the file"), m);
+        m = failure("{\"__metadata__\":{\"format\":[\"pt\"]}}", new byte[0]).getMessage();
+        assertTrue(m.endsWith("bad.safetensors: __metadata__.format must be a string, not [\"pt\"]; repair or re-download"
+                + " the file"), m);
+    }
+
+    @Test
+    void namedPipeIsRefusedRatherThanWaitedOn() throws Exception {
+        Path fifo = NamedPipes.create(dir.resolve("model.safetensors"));
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                return assertThrows(CheckpointException.class, () -> SafeTensorsFile.open(fifo, arena));
+            }
+        });
+        assertTrue(e.getMessage().startsWith(fifo + ": is not a regular file (a named pipe, device or socket)"),
+                e.getMessage());
     }
 }

@@ -3,11 +3,14 @@ package elattn.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import elattn.testing.NamedPipes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +95,7 @@ class TokenizerFilesTest {
     void corruptFilesAreNamed() throws IOException {
         write("tokenizer.json", "{\"model\": {\"vocab\": {\"a\": 0,");
         TokenizerException e = fails(dir);
-        assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json") + ": corrupt JSON"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json") + ": not valid JSON"), e.getMessage());
 
         write("tokenizer.json", "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}");
         assertTrue(fails(dir).getMessage().contains("model type WordPiece is not supported"), fails(dir).getMessage());
@@ -102,7 +105,8 @@ class TokenizerFilesTest {
         write("merges.txt", MERGES_TXT);
         write("config.json", "{\"model_type\":\"gpt2\"}");
         e = fails(dir);
-        assertTrue(e.getMessage().startsWith(dir.resolve("vocab.json") + ": corrupt"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dir.resolve("vocab.json") + ": holds [1,2] where a JSON object belongs"),
+                e.getMessage());
 
         write("vocab.json", BpeTokenizerTest.VOCAB);
         write("merges.txt", "#version: 0.2\na b\nthree tokens here\n");
@@ -119,7 +123,7 @@ class TokenizerFilesTest {
         assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ": model_type t5"), e.getMessage());
 
         write("config.json", "{\"model_type\":");
-        assertTrue(fails(dir).getMessage().startsWith(dir.resolve("config.json") + ": corrupt JSON"));
+        assertTrue(fails(dir).getMessage().startsWith(dir.resolve("config.json") + ": not valid JSON"));
     }
 
     @Test
@@ -131,5 +135,40 @@ class TokenizerFilesTest {
         assertTrue(fails(dir).getMessage().contains("pre_tokenizer Whitespace is not supported"));
         write("tokenizer.json", json.replace("\"decoder\":{\"type\":\"ByteLevel\"", "\"decoder\":{\"type\":\"WordPiece\""));
         assertTrue(fails(dir).getMessage().contains("decoder WordPiece is not supported"));
+    }
+
+    @Test
+    void namedPipeIsRefusedRatherThanWaitedOn() throws Exception {
+        NamedPipes.create(dir.resolve("tokenizer.json"));
+        TokenizerException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json") + ": is not a regular file"), e.getMessage());
+        Files.delete(dir.resolve("tokenizer.json"));
+        write("vocab.json", BpeTokenizerTest.VOCAB);
+        write("config.json", "{\"model_type\":\"gpt2\"}");
+        NamedPipes.create(dir.resolve("merges.txt"));
+        e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("merges.txt") + ": is not a regular file"), e.getMessage());
+    }
+
+    /** Gson exceptions (here IllegalStateException, ArrayIndexOutOfBounds) used to escape or show their class names. */
+    @Test
+    void fieldsOfTheWrongTypeAreNamed() throws IOException {
+        String json = BpeTokenizerTest.tokenizerJson(BpeTokenizerTest.MERGES, null, "", BpeTokenizerTest.ROBERTA_POST, false);
+        write("tokenizer.json", json.replace("\"cls\":[\"<s>\",10]", "\"cls\":[\"<s>\"]"));
+        assertTrue(fails(dir).getMessage().endsWith("tokenizer.json: post_processor.cls must be a pair [token, id], not"
+                + " [\"<s>\"]; repair or re-download the file"), fails(dir).getMessage());
+        write("tokenizer.json", json.replace("\"b\":1,", "\"b\":-1,"));
+        assertTrue(fails(dir).getMessage().endsWith("tokenizer.json: model.vocab.b is -1; it must be between 0 and 16777215;"
+                + " repair or re-download the file"), fails(dir).getMessage());
+        write("tokenizer.json", json.replace("\"normalizer\":null", "\"normalizer\":{\"type\":[1]}"));
+        assertTrue(fails(dir).getMessage().endsWith("tokenizer.json: normalizer.type must be a string, not [1];"
+                + " repair or re-download the file"), fails(dir).getMessage());
+        Files.delete(dir.resolve("tokenizer.json"));
+        write("vocab.json", BpeTokenizerTest.VOCAB);
+        write("merges.txt", MERGES_TXT);
+        write("config.json", "{\"model_type\":\"bart\"}");
+        write("tokenizer_config.json", "{\"bos_token\":{\"content\":null}}");
+        assertTrue(fails(dir).getMessage().endsWith("tokenizer_config.json: has no bos_token.content; repair or re-download"
+                + " the file"), fails(dir).getMessage());
     }
 }

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,13 +77,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (limit != null && limit < 1) {
+            throw new ParameterException(spec.commandLine(), "--limit must be at least 1, not " + limit);
+        }
         List<AttentionMode> modes = Modes.parseList(attention);
         List<InputRecord> records = Inputs.fromJsonl(input, main.in,
                 new Inputs.Fields(inputField, "id", referenceField, split));
         if (limit != null) {
-            if (limit < 1) {
-                throw new CliException("--limit must be at least 1, not " + limit);
-            }
             records = records.subList(0, Math.min(limit, records.size()));
         }
         Device device = deviceOptions.select();

@@ -70,6 +70,16 @@ public final class Main {
             c.getErr().flush();
             return 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; this one becomes a line that says which memory to raise.
+            if (java.util.List.of(args).contains("--stacktrace")) {
+                e.printStackTrace(err);
+            }
+            err.println("elattn: " + OutOfMemoryAdvice.of(e));
+            err.flush();
+            return 1;
+        }
     }
 }

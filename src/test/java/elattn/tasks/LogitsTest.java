@@ -38,7 +38,7 @@ class LogitsTest {
             int rows, int vocab, int k, IntArray topTokens, FloatArray topScores) {
     }
 
-    private static Step step() {
+    private static Step step(int k) {
         FloatArray logits = randomFloats(ROWS * VOCAB, 21);
         for (int i = 0; i < logits.getSize(); i++) {
             logits.set(i, logits.get(i) * 10);
@@ -68,8 +68,8 @@ class LogitsTest {
             bannedTokens.set(p, bans.get(p)[1]);
         }
         IntArray forced = IntArray.fromArray(-1, 17, -1, -1, -1, -1, 3);
-        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), ROWS, VOCAB, K,
-                new IntArray(ROWS * K), new FloatArray(ROWS * K));
+        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), ROWS, VOCAB, k,
+                new IntArray(ROWS * k), new FloatArray(ROWS * k));
     }
 
     /** The constrained log-probs of every row, in double. */
@@ -151,7 +151,11 @@ class LogitsTest {
     }
 
     private static void check(TestDevice device, boolean group, int writeLogProbs) {
-        Step s = step();
+        check(device, group, writeLogProbs, K);
+    }
+
+    private static void check(TestDevice device, boolean group, int writeLogProbs, int k) {
+        Step s = step(k);
         FloatArray original = copy(s.logits);
         double[][] expected = logProbs(s);
         run(device, s, group, writeLogProbs);
@@ -190,6 +194,14 @@ class LogitsTest {
     @MethodSource("elattn.testing.TestDevices#devices")
     void workGroupFormWritesLogProbs(TestDevice device) {
         check(device, true, 1);
+    }
+
+    /** The largest k (beam search with 32 beams and one EOS id): every slot in order, in both forms. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void largestK(TestDevice device) {
+        check(device, false, 0, Logits.MAX_K);
+        check(device, true, 0, Logits.MAX_K);
     }
 
     /** k above the vocabulary and above MAX_K: the extra slots are -1 / -inf in both forms. */

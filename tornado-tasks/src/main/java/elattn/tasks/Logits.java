@@ -45,8 +45,13 @@ import elattn.kernel.Parallel;
  * list), and k rounds of a local arg-max reduction merge the items' lists.
  */
 public final class Logits {
-    /** The largest k; larger k fills the extra slots with token -1. */
-    public static final int MAX_K = 16;
+    /**
+     * The largest k; larger k fills the extra slots with token -1. Beam search asks
+     * {@code max(2, 1 + EOS ids) * num_beams} candidates per row, so 64 allows 32 beams (21 with two
+     * EOS ids). The per-item lists are private arrays of this length, but only their first k entries
+     * are ever searched, so a small k costs the same as before.
+     */
+    public static final int MAX_K = 64;
     /** Work-group size of {@link #logSoftmaxTopKGroup}: one group per row. */
     public static final int GROUP = 256;
     /** Token id of an empty candidate slot while selecting (worse than any real token at equal score). */

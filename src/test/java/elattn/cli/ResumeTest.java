@@ -55,7 +55,7 @@ class ResumeTest {
      * {@code java.class.path} has them, under the JUnit console launcher ({@code --class-path}, as on
      * the GPU machine) only the launcher's jar is there.
      */
-    private static String childClassPath() throws URISyntaxException {
+    static String childClassPath() throws URISyntaxException {
         List<String> entries = new ArrayList<>();
         for (Class<?> c : List.of(Main.class, CommandLine.class, Gson.class, LoggerFactory.class)) {
             entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());

@@ -4,6 +4,7 @@ import static elattn.testing.HostArrays.copy;
 import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import elattn.kernel.FloatArray;
@@ -38,7 +39,7 @@ class LogitsTest {
             int rows, int vocab, int k, IntArray topTokens, FloatArray topScores) {
     }
 
-    private static Step step(int k) {
+    private static Step step(int k, int rows) {
         FloatArray logits = randomFloats(ROWS * VOCAB, 21);
         for (int i = 0; i < logits.getSize(); i++) {
             logits.set(i, logits.get(i) * 10);
@@ -68,7 +69,7 @@ class LogitsTest {
             bannedTokens.set(p, bans.get(p)[1]);
         }
         IntArray forced = IntArray.fromArray(-1, 17, -1, -1, -1, -1, 3);
-        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), ROWS, VOCAB, k,
+        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), rows, VOCAB, k,
                 new IntArray(ROWS * k), new FloatArray(ROWS * k));
     }
 
@@ -151,11 +152,12 @@ class LogitsTest {
     }
 
     private static void check(TestDevice device, boolean group, int writeLogProbs) {
-        check(device, group, writeLogProbs, K);
+        check(device, group, writeLogProbs, K, ROWS);
     }
 
-    private static void check(TestDevice device, boolean group, int writeLogProbs, int k) {
-        Step s = step(k);
+    /** Runs the first {@code rows} rows of the step with {@code k} candidates and checks them. */
+    private static void check(TestDevice device, boolean group, int writeLogProbs, int k, int rows) {
+        Step s = step(k, rows);
         FloatArray original = copy(s.logits);
         double[][] expected = logProbs(s);
         run(device, s, group, writeLogProbs);
@@ -196,12 +198,40 @@ class LogitsTest {
         check(device, true, 1);
     }
 
-    /** The largest k (beam search with 32 beams and one EOS id): every slot in order, in both forms. */
+    /**
+     * The largest k (beam search with 32 beams and one EOS id): every slot in order, in both forms.
+     * The work-group form runs on the first two rows only (plain, and forced): on the JVM each of
+     * its k merge rounds synchronises 256 virtual threads eight times, seconds per row at k = 64.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
     void largestK(TestDevice device) {
-        check(device, false, 0, Logits.MAX_K);
-        check(device, true, 0, Logits.MAX_K);
+        check(device, false, 0, Logits.MAX_K, ROWS);
+        check(device, true, 0, Logits.MAX_K, 2);
+    }
+
+    /** A row with one NaN logit, or one +inf, has no candidates (token -1, score -inf) in both forms; the other rows are unaffected. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void aRowWithANonFiniteLogitHasNoCandidates(TestDevice device) {
+        for (boolean group : new boolean[] {false, true}) {
+            int vocab = 300;
+            int k = 3;
+            FloatArray logits = randomFloats(3 * vocab, 5);
+            logits.set(vocab + 123, Float.NaN);
+            logits.set(2 * vocab + 7, Float.POSITIVE_INFINITY);
+            Step s = new Step(logits, IntArray.fromArray(-1, -1, -1), new IntArray(1), new IntArray(1), 0, 3, vocab, k,
+                    new IntArray(3 * k), new FloatArray(3 * k));
+            run(device, s, group, 0);
+            String what = (group ? "logSoftmaxTopKGroup" : "logSoftmaxTopK") + " on " + device;
+            assertTrue(s.topTokens.get(0) >= 0 && s.topScores.get(0) <= 0, what + ": the finite row has candidates");
+            for (int r = 1; r < 3; r++) {
+                for (int i = 0; i < k; i++) {
+                    assertEquals(-1, s.topTokens.get(r * k + i), what + " row " + r + " slot " + i);
+                    assertEquals(NEG_INF, s.topScores.get(r * k + i), what + " row " + r + " slot " + i);
+                }
+            }
+        }
     }
 
     /** k above the vocabulary and above MAX_K: the extra slots are -1 / -inf in both forms. */

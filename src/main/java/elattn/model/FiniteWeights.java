@@ -22,6 +22,7 @@ import java.util.OptionalLong;
  */
 public final class FiniteWeights {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK_WORDS = 4096;
 
     private FiniteWeights() {
     }
@@ -59,16 +60,19 @@ public final class FiniteWeights {
         long signs = signBits(t.dtype());
         MemorySegment data = t.data();
         long words = data.byteSize() / Long.BYTES;
-        // Blocks of 4096 words: a branch-free inner loop, and a found block is searched element by element.
-        long block = 4096;
-        for (long from = 0; from < words; from += block) {
-            long to = Math.min(words, from + block);
+        // Blocks of words copied into an array (one bulk copy per block: cheap even before the JIT has
+        // compiled this loop, unlike a segment access per word), tested by a branch-free loop; a block
+        // that holds a non-finite value is searched element by element.
+        long[] block = new long[BLOCK_WORDS];
+        for (long from = 0; from < words; from += BLOCK_WORDS) {
+            int n = (int) Math.min(BLOCK_WORDS, words - from);
+            MemorySegment.copy(data, LE_LONG, from * Long.BYTES, block, 0, n);
             long any = 0;
-            for (long w = from; w < to; w++) {
-                any |= nonFiniteLanes(data.get(LE_LONG, w * Long.BYTES), exponent, signs);
+            for (int w = 0; w < n; w++) {
+                any |= nonFiniteLanes(block[w], exponent, signs);
             }
             if (any != 0) {
-                return firstIn(t, from * Long.BYTES / bytes, to * Long.BYTES / bytes);
+                return firstIn(t, from * Long.BYTES / bytes, (from + n) * Long.BYTES / bytes);
             }
         }
         return firstIn(t, words * Long.BYTES / bytes, t.elementCount());

@@ -360,9 +360,10 @@ public final class GenerationConfig {
     }
 
     /**
-     * {@link #validate()}, then the limits of the model that will generate: every token id within
+     * {@link #validate()} and the limits of the model that will generate: every token id within
      * its vocabulary and the candidates a step asks per row ({@link #candidatesPerRow}) within what
-     * it can select.
+     * it can select. The candidate limit is checked first, so a huge num_beams is answered with the
+     * largest one the model runs. Returns this config.
      *
      * @param maxTopK the most candidates per row and step the model returns ({@link StepModel#maxTopK()})
      * @throws IllegalArgumentException naming the parameter and the limit

@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -121,13 +120,7 @@ class FiniteWeightsTest {
     @Test
     void aDamagedCheckpointIsRefusedWithFileAndTensor() throws IOException {
         for (String family : new String[]{"bart", "bart-fp16", "gpt2-bf16"}) {
-            Path dir = Files.createDirectories(tmp.resolve(family));
-            Path oracle = Path.of("src/test/resources/oracle", family);
-            try (Stream<Path> files = Files.list(oracle)) {
-                for (Path f : files.toList()) {
-                    Files.copy(f, dir.resolve(f.getFileName()));
-                }
-            }
+            Path dir = PoisonedWeights.copy(Path.of("src/test/resources/oracle", family), tmp.resolve(family));
             try (Checkpoint clean = Checkpoint.open(dir)) {
                 FiniteWeights.require(clean);
             }
@@ -144,12 +137,7 @@ class FiniteWeightsTest {
 
     @Test
     void namesTheShardThatHoldsTheTensor() throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("sharded"));
-        try (Stream<Path> files = Files.list(Path.of("src/test/resources/oracle/gpt2-sharded"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
+        Path dir = PoisonedWeights.copy(Path.of("src/test/resources/oracle/gpt2-sharded"), tmp.resolve("sharded"));
         Path shard;
         String tensor;
         try (Checkpoint c = Checkpoint.open(dir)) {

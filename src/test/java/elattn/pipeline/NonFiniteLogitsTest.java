@@ -11,9 +11,7 @@ import elattn.model.device.AttentionMode;
 import elattn.testing.PoisonedWeights;
 import elattn.testing.TestDevices.TestDevice;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,12 +28,7 @@ class NonFiniteLogitsTest {
     Path tmp;
 
     private Path poisonedBart() throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("bart"));
-        try (Stream<Path> files = Files.list(Path.of("src/test/resources/oracle/bart"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
-            }
-        }
+        Path dir = PoisonedWeights.copy(Path.of("src/test/resources/oracle/bart"), tmp.resolve("bart"));
         PoisonedWeights.poison(dir.resolve("model.safetensors"), TENSOR, 3, Float.NaN);
         return dir;
     }

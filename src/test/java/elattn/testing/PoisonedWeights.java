@@ -7,7 +7,9 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * Overwrites one element of one tensor in a {@code .safetensors} file, in place (the header is
@@ -16,6 +18,17 @@ import java.nio.file.Path;
  */
 public final class PoisonedWeights {
     private PoisonedWeights() {
+    }
+
+    /** A copy of the checkpoint folder {@code from} in {@code to}, for a test to damage. */
+    public static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
     }
 
     /** Sets element {@code element} (flat) of {@code tensor} to {@code value}, in the tensor's dtype (F32, F16 or BF16). */

@@ -50,8 +50,10 @@ public final class Logits {
     /**
      * The largest k; larger k fills the extra slots with token -1. Beam search asks
      * {@code max(2, 1 + EOS ids) * num_beams} candidates per row, so 64 allows 32 beams (21 with two
-     * EOS ids). The per-item lists are private arrays of this length, but only their first k entries
-     * are ever searched, so a small k costs the same as before.
+     * EOS ids). The per-item lists are private arrays of this length, of which only the first k
+     * entries are filled and searched; a small k pays only for zeroing the arrays (the kernel
+     * language zero-initialises private arrays), a few hundred stores per row against the row's
+     * vocabulary-sized reads.
      */
     public static final int MAX_K = 64;
     /** Work-group size of {@link #logSoftmaxTopKGroup}: one group per row. */
@@ -83,7 +85,7 @@ public final class Logits {
             int kk = Math.min(Math.min(k, MAX_K), vocab);
             float[] bestScore = new float[MAX_K];
             int[] bestToken = new int[MAX_K];
-            for (int i = 0; i < MAX_K; i++) {
+            for (int i = 0; i < kk; i++) {
                 bestScore[i] = Float.NEGATIVE_INFINITY;
                 bestToken[i] = NONE;
             }
@@ -167,7 +169,7 @@ public final class Logits {
         int kk = Math.min(Math.min(k, MAX_K), vocab);
         float[] bestScore = new float[MAX_K];
         int[] bestToken = new int[MAX_K];
-        for (int i = 0; i < MAX_K; i++) {
+        for (int i = 0; i < kk; i++) {
             bestScore[i] = Float.NEGATIVE_INFINITY;
             bestToken[i] = NONE;
         }

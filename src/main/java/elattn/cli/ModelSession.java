@@ -36,6 +36,8 @@ final class ModelSession implements AutoCloseable {
     private final boolean truncate;
     /** Where notices go (a batch split after running out of device memory). */
     private final PrintWriter err;
+    /** The largest batch known to fit the device: lowered when a batch does not fit, for this and later calls. */
+    private int fittingBatch = Integer.MAX_VALUE;
 
     private ModelSession(Path folder, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
             boolean truncate, PrintWriter err) {
@@ -176,21 +178,21 @@ final class ModelSession implements AutoCloseable {
     /**
      * Generates every record in batches of {@code batchSize}, in order, handing each batch's
      * outputs to {@code sink} as soon as it is done. All records are encoded and checked first,
-     * so a bad record fails the job before any work.
+     * so a bad record fails the job before any work. A batch that does not fit the device is
+     * halved ({@link #smallerBatch}) and generated again, with the same outputs.
      */
     void generate(List<InputRecord> records, int batchSize, Consumer<List<Output>> sink) {
         List<int[][]> encoded = new ArrayList<>(records.size());
         for (InputRecord r : records) {
             encoded.add(encode(r));
         }
-        int size = batchSize;
         for (int from = 0; from < records.size(); ) {
-            int to = Math.min(records.size(), from + size);
+            int to = Math.min(records.size(), from + Math.min(batchSize, fittingBatch));
             List<Output> outputs;
             try {
                 outputs = generateBatch(records.subList(from, to), encoded.subList(from, to));
             } catch (DeviceOutOfMemoryException | BatchTooLargeException e) {
-                size = smallerBatch(records.get(from), to - from, e);
+                fittingBatch = smallerBatch(records.get(from), to - from, e);
                 continue;
             }
             sink.accept(outputs);
@@ -200,7 +202,8 @@ final class ModelSession implements AutoCloseable {
 
     /**
      * After a batch of {@code failed} records did not fit the device: half of it, said on stderr,
-     * for this and the remaining batches; a single record that does not fit fails the job, named.
+     * for this and the remaining batches (of this call and later ones: a benchmark's timed pass
+     * after its warm-up); a single record that does not fit fails the job, named.
      */
     private int smallerBatch(InputRecord first, int failed, RuntimeException e) {
         String device = pipeline.device().id();

@@ -135,10 +135,10 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Generates with {@code generation} (start from {@link #generationConfig()} to keep the defaults).
      *
-     * @throws IllegalArgumentException            before any work, when {@link #validate} refuses the config or
-     *                                             a prompt and its new tokens exceed the model's positions
-     * @throws elattn.runtime.DeviceOutOfMemoryException when the batch does not fit the device; the model's
-     *                                             device memory is freed then, so a smaller batch can follow
+     * @throws IllegalArgumentException    before any work, when {@link #validate} refuses the config or a
+     *                                     prompt and its new tokens exceed the model's positions
+     * @throws DeviceOutOfMemoryException when the batch does not fit the device; the model's device memory
+     *                                     is freed then, so a smaller batch can follow
      */
     public GenerationResult generate(Batch batch, GenerationConfig generation) {
         validate(generation);

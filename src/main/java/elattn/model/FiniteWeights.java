@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  * exactly when its exponent bits are all ones (F32 {@code 0x7f800000}, F16 {@code 0x7c00}, BF16
  * {@code 0x7f80}), which a few bitwise operations test for every element packed in a long at once
  * (see {@link #nonFiniteLanes}); tensors are scanned in parallel. The shipped debian-bart (16 MB of
- * fp16) takes about 10 ms once its pages are cached.
+ * fp16) takes 1-2 ms once the loop is compiled, and under 0.2 s the first time in a JVM.
  */
 public final class FiniteWeights {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

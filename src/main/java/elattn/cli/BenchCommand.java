@@ -38,8 +38,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "NAME", description = "Only JSONL records whose \"split\" is NAME.")
     String split;
 
+    /** The most records one bench run times: each one's output is kept to compare the modes. */
+    static final int MAX_RECORDS = 1_000_000;
+
     @Option(names = "--records", paramLabel = "N", defaultValue = "16",
-            description = "Records to time (the inputs repeated if fewer; default: ${DEFAULT-VALUE}).")
+            description = "Records to time, 1 to " + MAX_RECORDS + " (the inputs repeated if fewer; default:"
+                    + " ${DEFAULT-VALUE}).")
     int count;
 
     @Option(names = "--attention", paramLabel = "el,mha", defaultValue = "el,mha",
@@ -68,8 +72,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (count < 1) {
-            throw new UsageException("--records must be at least 1, not " + count);
+        if (count < 1 || count > MAX_RECORDS) {
+            throw new UsageException("--records must be between 1 and " + MAX_RECORDS + ", not " + count);
         }
         List<AttentionMode> modes = Modes.parseList(attention);
         List<InputRecord> given = input != null

@@ -89,7 +89,18 @@ public final class Main {
             return 1;
         });
         cli.setParameterExceptionHandler((e, args1) -> usageError(e.getCommandLine(), e.getMessage()));
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; this one becomes a line that says which memory to raise.
+            if (java.util.List.of(args).contains("--stacktrace")) {
+                e.printStackTrace(err);
+            }
+            err.println("elattn: " + OutOfMemoryAdvice.of(e));
+            err.flush();
+            return 1;
+        }
         boolean stdoutFailed = out.checkError(); // flushes what the command left in the buffer
         return code == 0 && stdoutFailed ? stdoutFailed(err, stdout) : code;
     }

@@ -1,8 +1,12 @@
 package elattn.cli;
 
 import elattn.model.Precision;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Which checkpoint a command runs, how its weights are stored, and how inputs are batched and cut. */
 final class ModelOptions {
@@ -23,15 +27,35 @@ final class ModelOptions {
                     + " CUDA GPU of compute capability 8.0+; outputs within fp16 rounding of fp32 arithmetic's).")
     boolean tensorCores;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
-            description = "Inputs generated together (default: ${DEFAULT-VALUE}).")
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     int batchSize;
+
+    @Option(names = "--no-check-weights",
+            description = "Skip the check that every weight is finite (no NaN or infinity) when the model is loaded.")
+    boolean noCheckWeights;
 
     @Option(names = "--truncate",
             description = "Cut inputs longer than the model's positions instead of failing (encoder-decoder: "
                     + "the first tokens and the final </s>; decoder-only: the last tokens, leaving room for "
                     + "--max-new-tokens).")
     boolean truncate;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
+            description = "Inputs generated together (default: ${DEFAULT-VALUE}); a batch that does not fit the"
+                    + " device is split.")
+    void batchSize(int n) {
+        if (n < 1) {
+            throw new ParameterException(command.commandLine(), "--batch-size must be at least 1, not " + n);
+        }
+        batchSize = n;
+    }
+
+    /** The command's stderr, for notices. */
+    PrintWriter err() {
+        return command.commandLine().getErr();
+    }
 
     /** How the weights are stored on the device: fp16 halves their memory; arithmetic stays fp32 unless --tensor-cores. */
     Precision<?> precision() {
@@ -40,9 +64,6 @@ final class ModelOptions {
 
     /** The folder to open: {@code --model}, else the embedded model {@code defaultName}. */
     Path folder(String defaultName) {
-        if (batchSize < 1) {
-            throw new UsageException("--batch-size must be at least 1, not " + batchSize);
-        }
-        return model != null ? model : EmbeddedModels.folder(defaultName);
+        return model != null ? model : EmbeddedModels.folder(defaultName, err());
     }
 }

@@ -5,9 +5,12 @@ import elattn.generate.GenerationConfig;
 import elattn.generate.GenerationResult;
 import elattn.model.ModelConfig;
 import elattn.model.device.AttentionMode;
+import elattn.model.device.BatchTooLargeException;
 import elattn.pipeline.Pipeline;
 import elattn.runtime.Device;
+import elattn.runtime.DeviceOutOfMemoryException;
 import elattn.text.BpeTokenizer;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,14 +34,19 @@ final class ModelSession implements AutoCloseable {
     private final BpeTokenizer tokenizer;
     private final GenerationConfig generation;
     private final boolean truncate;
+    /** Where notices go (a batch split after running out of device memory). */
+    private final PrintWriter err;
+    /** The largest batch known to fit the device: lowered when a batch does not fit, for this and later calls. */
+    private int fittingBatch = Integer.MAX_VALUE;
 
     private ModelSession(Path folder, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
-            boolean truncate) {
+            boolean truncate, PrintWriter err) {
         this.folder = folder;
         this.pipeline = pipeline;
         this.tokenizer = tokenizer;
         this.generation = generation;
         this.truncate = truncate;
+        this.err = err;
     }
 
     /**
@@ -49,11 +57,11 @@ final class ModelSession implements AutoCloseable {
     static ModelSession open(Path folder, Device device, AttentionMode mode, ModelOptions model,
             GenerationOptions overrides, boolean truncate) {
         BpeTokenizer tokenizer = hasTokenizer(folder) ? BpeTokenizer.open(folder) : null;
-        Pipeline pipeline = Pipeline.open(folder, device, mode, model.precision());
+        Pipeline pipeline = Pipeline.open(folder, device, mode, model.precision(), !model.noCheckWeights);
         try {
             pipeline.tensorCores(model.tensorCores);
-            GenerationConfig generation = pipeline.generationConfig().withOverrides(overrides.overrides()).validate();
-            return new ModelSession(folder, pipeline, tokenizer, generation, truncate);
+            GenerationConfig generation = overrides.applyTo(pipeline, folder);
+            return new ModelSession(folder, pipeline, tokenizer, generation, truncate, model.err());
         } catch (RuntimeException e) {
             pipeline.close();
             throw e;
@@ -89,10 +97,26 @@ final class ModelSession implements AutoCloseable {
         }
     }
 
-    /** Longest input the model takes: its positions (encoder), or one fewer (a prompt needs room for a token). */
-    int inputLimit() {
+    /**
+     * New tokens a decoder-only prompt must leave room for: {@code max_new_tokens}, else one (a
+     * {@code max_length} is a total, checked against the positions on its own).
+     */
+    private int room() {
+        return generation.maxNewTokens() != null ? generation.maxNewTokens() : 1;
+    }
+
+    /**
+     * Longest input the model takes: its positions (encoder), or the positions less the new tokens
+     * (a prompt and its continuation share the decoder's positions).
+     */
+    private int inputLimit() {
         int positions = config().maxPositions();
-        return config().encoderDecoder() ? positions : positions - 1;
+        return config().encoderDecoder() ? positions : positions - room();
+    }
+
+    /** The record as messages name it: where it came from, and its id when that says more. */
+    private static String name(InputRecord r) {
+        return r.where().contains(" line ") ? r.where() + " (id " + r.id() + ")" : r.where();
     }
 
     /** The record's token ids and mask, checked against (or, with --truncate, cut to) the model's positions. */
@@ -124,8 +148,12 @@ final class ModelSession implements AutoCloseable {
             return new int[][]{ids, mask};
         }
         if (!truncate) {
-            throw new CliException(r.where() + ": the input is " + ids.length + " tokens but the model takes at most "
-                    + limit + " (its " + config().maxPositions() + " positions); pass --truncate to cut it");
+            int positions = config().maxPositions();
+            throw new CliException(name(r) + ": the input is " + ids.length + " tokens but the model takes at most "
+                    + limit + " (its " + positions + " positions" + (config().encoderDecoder() ? ""
+                    : (generation.maxNewTokens() != null ? " less --max-new-tokens " + room() : " less one new token"))
+                    + "); pass --truncate to cut it" + (config().encoderDecoder() ? "" : " to its last " + limit
+                    + " tokens"));
         }
         if (config().encoderDecoder()) {
             // Keep the start and the final token (BART's </s>), as HF's tokenizer truncation does.
@@ -135,10 +163,10 @@ final class ModelSession implements AutoCloseable {
             cutMask[limit - 1] = mask[mask.length - 1];
             return new int[][]{cut, cutMask};
         }
-        int room = generation.maxNewTokens() != null ? generation.maxNewTokens() : 1;
-        int keep = Math.max(1, Math.min(limit, config().maxPositions() - room));
-        return new int[][]{Arrays.copyOfRange(ids, ids.length - keep, ids.length),
-                Arrays.copyOfRange(mask, mask.length - keep, mask.length)};
+        // The prompt's end is what the continuation follows: keep the last tokens, as HF's text-generation
+        // pipeline does with handle_long_generation="hole".
+        return new int[][]{Arrays.copyOfRange(ids, ids.length - limit, ids.length),
+                Arrays.copyOfRange(mask, mask.length - limit, mask.length)};
     }
 
     private static int[] ones(int n) {
@@ -167,13 +195,42 @@ final class ModelSession implements AutoCloseable {
     /**
      * Generates every record from its {@code encoded} ids in batches of {@code batchSize}, in order,
      * handing each batch's outputs to {@code sink} as soon as it is done; an exception from the
-     * sink stops the job.
+     * sink stops the job. A batch that does not fit the device is halved ({@link #smallerBatch})
+     * and generated again, with the same outputs.
      */
     void generate(List<InputRecord> records, List<int[][]> encoded, int batchSize, Consumer<List<Output>> sink) {
-        for (int from = 0; from < records.size(); from += batchSize) {
-            int to = Math.min(records.size(), from + batchSize);
-            sink.accept(generateBatch(records.subList(from, to), encoded.subList(from, to)));
+        for (int from = 0; from < records.size(); ) {
+            int to = Math.min(records.size(), from + Math.min(batchSize, fittingBatch));
+            List<Output> outputs;
+            try {
+                outputs = generateBatch(records.subList(from, to), encoded.subList(from, to));
+            } catch (DeviceOutOfMemoryException | BatchTooLargeException e) {
+                fittingBatch = smallerBatch(records.get(from), to - from, e);
+                continue;
+            }
+            sink.accept(outputs);
+            from = to;
         }
+    }
+
+    /**
+     * After a batch of {@code failed} records did not fit the device: half of it, said on stderr,
+     * for this and the remaining batches (of this call and later ones: a benchmark's timed pass
+     * after its warm-up); a single record that does not fit fails the job, named.
+     */
+    private int smallerBatch(InputRecord first, int failed, RuntimeException e) {
+        String device = pipeline.device().id();
+        if (failed == 1) {
+            throw new CliException(name(first) + ": does not fit on " + device + " even alone (" + e.getMessage()
+                    + "); use --dtype fp16, fewer --num-beams, a lower --max-new-tokens, a shorter input or a device"
+                    + " with more memory");
+        }
+        int half = failed / 2;
+        err.println("elattn: a batch of " + failed + " records does not fit on " + device + " ("
+                + (e instanceof BatchTooLargeException ? "too large to index" : "out of memory") + "); going on with"
+                + " batches of " + half + " (pass --batch-size " + half + " to start there)");
+        err.flush();
+        return half;
     }
 
     private List<Output> generateBatch(List<InputRecord> records, List<int[][]> encoded) {

@@ -57,9 +57,9 @@ final class BeamSearch {
         this.lengths = lengths;
         this.constraints = constraints;
         this.beams = config.numBeams();
-        this.keep = Math.max(2, 1 + constraints.eosCount()) * beams;
+        this.keep = Math.toIntExact(config.beamCandidates());
         this.vocab = model.vocabSize();
-        this.topK = Math.min(keep, vocab);
+        this.topK = config.candidatesPerRow(vocab);
     }
 
     /** A running hypothesis: its tokens, running score and the model row that holds its state. */
@@ -235,7 +235,8 @@ final class BeamSearch {
         }
         List<Sentence> live = new ArrayList<>(all);
         int curLen = lengths.input();
-        Candidates candidates = model.start(batch, 1, constraints.request(topK, prompts, curLen));
+        Candidates candidates = model.start(batch, 1, constraints.request(topK, prompts, curLen))
+                .requireScored(vocab, curLen);
         while (true) {
             // Sentences are independent: their steps (sorts, history copies) run on all cores, which
             // matters at hundreds of sentences, where the device waits for this between decode steps.
@@ -267,7 +268,8 @@ final class BeamSearch {
                 }
                 s.running = renumbered;
             }
-            candidates = model.next(tokens, parents, constraints.request(topK, histories, curLen));
+            candidates = model.next(tokens, parents, constraints.request(topK, histories, curLen))
+                    .requireScored(vocab, curLen);
         }
         return result(all);
     }

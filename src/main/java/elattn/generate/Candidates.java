@@ -21,4 +21,25 @@ public record Candidates(int topK, int[] tokens, float[] scores, float[] logits)
     public float score(int row, int rank) {
         return scores[row * topK + rank];
     }
+
+    /**
+     * This, after checking that every row's best candidate is a scored token of the vocabulary. A
+     * model selects no token (id -1) or a NaN score only where a row's logits are NaN: non-finite
+     * weights, or activations that overflowed. The search cannot go on from such a row.
+     *
+     * @param length the decoder length the candidates extend (for the message)
+     * @throws IllegalStateException naming the row and what to check
+     */
+    Candidates requireScored(int vocabSize, int length) {
+        for (int row = 0; row < rows(); row++) {
+            int token = token(row, 0);
+            if (token < 0 || token >= vocabSize || Float.isNaN(score(row, 0))) {
+                throw new IllegalStateException("the model scored no token for row " + row + " after " + length
+                        + " decoder tokens (best candidate: token " + token + ", score " + score(row, 0) + "): its"
+                        + " logits are not finite; the weights may hold NaN or infinite values (load them with the"
+                        + " weight check on) or the activations overflow");
+            }
+        }
+        return this;
+    }
 }

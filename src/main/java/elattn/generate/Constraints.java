@@ -142,10 +142,6 @@ final class Constraints {
         return false;
     }
 
-    int eosCount() {
-        return eos == null ? 0 : eos.length;
-    }
-
     /** A growable list of (row, token) pairs. */
     private static final class IntPairs {
         private int[] rows = new int[16];

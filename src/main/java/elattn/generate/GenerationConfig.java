@@ -299,6 +299,10 @@ public final class GenerationConfig {
         if (numBeams < 1) {
             throw new IllegalArgumentException("num_beams must be at least 1, not " + numBeams);
         }
+        if (beamCandidates() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("num_beams " + numBeams + " is too large: beam search keeps "
+                    + beamCandidates() + " candidates per sentence and step");
+        }
         if (numReturnSequences < 1) {
             throw new IllegalArgumentException("num_return_sequences must be at least 1, not " + numReturnSequences);
         }
@@ -324,6 +328,9 @@ public final class GenerationConfig {
         }
         if (noRepeatNgramSize < 0) {
             throw new IllegalArgumentException("no_repeat_ngram_size must not be negative, not " + noRepeatNgramSize);
+        }
+        if (maxPositionEmbeddings != null) {
+            checkPositions(maxPositionEmbeddings);
         }
         if (Double.isNaN(lengthPenalty) || Double.isInfinite(lengthPenalty)) {
             throw new IllegalArgumentException("length_penalty must be a finite number, not " + lengthPenalty);
@@ -351,6 +358,75 @@ public final class GenerationConfig {
             }
         }
         return this;
+    }
+
+    /**
+     * The length parameters against the model's {@code positions}: a decoder history (the start
+     * token or a prompt of at least one token, then the new tokens) never exceeds them, so at most
+     * {@code positions - 1} new tokens; a minimum or an n-gram longer than that could never be met.
+     */
+    private void checkPositions(int positions) {
+        String after = encoderDecoder ? "after the decoder start token" : "after a one-token prompt";
+        String allow = "the model's " + positions + " positions allow at most " + (positions - 1) + " new tokens "
+                + after;
+        if (maxNewTokens != null && maxNewTokens > positions - 1) {
+            throw new IllegalArgumentException("max_new_tokens " + maxNewTokens + " is too large: " + allow);
+        }
+        if (maxNewTokens == null && maxLength > positions && (maxLengthGiven || maxLength != HF_DEFAULT_MAX_LENGTH)) {
+            throw new IllegalArgumentException("max_length " + maxLength + " is more than the model's " + positions
+                    + " positions; give at most " + positions + " (or max_new_tokens)");
+        }
+        if (minNewTokens != null && minNewTokens > positions - 1) {
+            throw new IllegalArgumentException("min_new_tokens " + minNewTokens + " could never be reached: " + allow);
+        }
+        if (minLength > positions) {
+            throw new IllegalArgumentException("min_length " + minLength + " could never be reached: the model has "
+                    + positions + " positions");
+        }
+        if (noRepeatNgramSize > positions) {
+            throw new IllegalArgumentException("no_repeat_ngram_size " + noRepeatNgramSize + " is longer than the model's "
+                    + positions + " positions, so it could never apply; use 0 to switch it off");
+        }
+    }
+
+    /**
+     * {@link #validate()} and the limits of the model that will generate: every token id within
+     * its vocabulary and the candidates a step asks per row ({@link #candidatesPerRow}) within what
+     * it can select. The candidate limit is checked first, so a huge num_beams is answered with the
+     * largest one the model runs. Returns this config.
+     *
+     * @param maxTopK the most candidates per row and step the model returns ({@link StepModel#maxTopK()})
+     * @throws IllegalArgumentException naming the parameter and the limit
+     */
+    public GenerationConfig validateFor(int vocabSize, int maxTopK) {
+        int topK = candidatesPerRow(vocabSize);
+        if (topK > maxTopK) {
+            int perBeam = beamCandidatesPerBeam();
+            throw new IllegalArgumentException("num_beams " + numBeams + " needs " + topK + " candidates per row and"
+                    + " step (" + perBeam + " per beam" + (perBeam > 2 ? ": one more than the " + (perBeam - 1)
+                    + " EOS ids" : "") + "); the model selects at most " + maxTopK + ", so num_beams can be at most "
+                    + maxTopK / perBeam);
+        }
+        validate();
+        checkVocabulary(vocabSize);
+        return this;
+    }
+
+    /**
+     * The candidates per row a step asks of the model: 1 for greedy search; for beam search HF's
+     * {@code max(2, 1 + number of EOS ids) * num_beams} (see {@code BeamSearch}), at most the vocabulary.
+     */
+    public int candidatesPerRow(int vocabSize) {
+        return numBeams == 1 ? 1 : (int) Math.min(vocabSize, beamCandidates());
+    }
+
+    /** HF's beam-search candidates per sentence and step, {@code max(2, 1 + EOS ids) * num_beams}, as a long (no overflow). */
+    long beamCandidates() {
+        return (long) beamCandidatesPerBeam() * numBeams;
+    }
+
+    private int beamCandidatesPerBeam() {
+        return Math.max(2, 1 + (eosTokenIds == null ? 0 : eosTokenIds.length));
     }
 
     /**
@@ -395,19 +471,44 @@ public final class GenerationConfig {
      *                    prompt width for decoder-only models
      */
     public Lengths lengths(int inputLength) {
-        int max;
+        long max;
         if (maxNewTokens != null) {
-            max = maxNewTokens + inputLength;
+            max = (long) maxNewTokens + inputLength;
         } else if (!maxLengthGiven && maxLength == HF_DEFAULT_MAX_LENGTH) {
-            max = maxLength + inputLength;
+            max = (long) maxLength + inputLength;
             if (maxPositionEmbeddings != null) {
                 max = Math.min(max, maxPositionEmbeddings);
             }
         } else {
             max = maxLength;
         }
-        int min = minNewTokens != null ? minNewTokens + inputLength : minLength;
-        return new Lengths(inputLength, max, min);
+        if (max >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("max_new_tokens " + maxNewTokens + " after an input of " + inputLength
+                    + " tokens is a length beyond any model's positions");
+        }
+        // A minimum past the maximum acts as any other does (EOS only where forced): saturate, never wrap.
+        long min = minNewTokens != null ? (long) minNewTokens + inputLength : minLength;
+        return new Lengths(inputLength, (int) max, (int) Math.min(min, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Checks that an input of {@code inputLength} decoder tokens and the new tokens these lengths
+     * allow fit {@code limit} positions (a decoder-only prompt: its padded width, plus
+     * max_new_tokens or up to max_length).
+     *
+     * @throws IllegalArgumentException naming the input, the parameter and the limit
+     */
+    public void checkFits(int inputLength, int limit) {
+        int longest = Math.max(lengths(inputLength).max(), inputLength + 1);
+        if (longest <= limit) {
+            return;
+        }
+        String input = encoderDecoder ? "the decoder start token" : "a prompt of " + inputLength + " tokens";
+        String asked = maxNewTokens != null ? "max_new_tokens " + maxNewTokens
+                : longest == inputLength + 1 ? "one new token" : "max_length " + longest;
+        throw new IllegalArgumentException(input + " and " + asked + " need " + longest + " positions; the model has "
+                + limit + (encoderDecoder || inputLength >= limit ? "" : ": shorten the prompt to at most "
+                + Math.max(1, limit - (longest - inputLength)) + " tokens or ask for fewer new tokens"));
     }
 
     /**

@@ -31,13 +31,15 @@ public final class Generator {
     /**
      * Generates for every sentence of the batch.
      *
-     * @throws IllegalArgumentException when the config is invalid (see {@link GenerationConfig#validate()})
-     *                                  or names a token outside the model's vocabulary
+     * @throws IllegalArgumentException when the config is invalid for this model (see
+     *                                  {@link GenerationConfig#validateFor}) or the batch's lengths exceed
+     *                                  {@link StepModel#maxLength()}; nothing has run then
+     * @throws IllegalStateException    when the model's logits turn out not to be finite
      */
     public static GenerationResult generate(StepModel model, Batch batch, GenerationConfig config) {
-        config.validate();
-        config.checkVocabulary(model.vocabSize());
+        config.validateFor(model.vocabSize(), model.maxTopK());
         int inputLength = config.encoderDecoder() ? 1 : batch.width();
+        config.checkFits(inputLength, model.maxLength());
         GenerationConfig.Lengths lengths = config.lengths(inputLength);
         if (lengths.min() > lengths.max()) {
             LOG.warn("min length {} is larger than max length {}: EOS can only be forced", lengths.min(), lengths.max());

@@ -23,7 +23,8 @@ final class GreedySearch {
         for (int s = 0; s < sentences; s++) {
             live.add(s);
         }
-        Candidates candidates = model.start(batch, 1, constraints.request(1, histories, curLen));
+        int vocab = model.vocabSize();
+        Candidates candidates = model.start(batch, 1, constraints.request(1, histories, curLen)).requireScored(vocab, curLen);
         while (true) {
             curLen++;
             List<Integer> stillLive = new ArrayList<>();
@@ -50,7 +51,8 @@ final class GreedySearch {
                 liveHistories.add(histories.get(stillLive.get(i)));
             }
             live = stillLive;
-            candidates = model.next(tokens, parentRows, constraints.request(1, liveHistories, curLen));
+            candidates = model.next(tokens, parentRows, constraints.request(1, liveHistories, curLen))
+                    .requireScored(vocab, curLen);
         }
         return new GenerationResult(Generator.padded(histories, length, config.effectivePad()), null,
                 Generator.generatedPart(histories, length, lengths.input()), 1);

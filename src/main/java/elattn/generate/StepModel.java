@@ -24,6 +24,23 @@ public interface StepModel extends AutoCloseable {
     int vocabSize();
 
     /**
+     * The longest decoder sequence a row may reach (tokens including the prompt or the start
+     * token): the model's positions, or what its caches were sized for. Generation checks its
+     * lengths against it before the first step. Default: no limit.
+     */
+    default int maxLength() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * The most candidates per row a step can return ({@link StepRequest#topK()}); generation
+     * refuses a config that needs more ({@link GenerationConfig#validateFor}). Default: no limit.
+     */
+    default int maxTopK() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * Takes a batch and returns the candidates of the first step. Encoder-decoder models encode
      * the inputs and feed {@code decoderStartTokenId} to the decoder; decoder-only models read the
      * prompts (left-padded) and score the token after the last one.

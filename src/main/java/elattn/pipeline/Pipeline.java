@@ -6,6 +6,7 @@ import elattn.generate.GenerationResult;
 import elattn.generate.Generator;
 import elattn.kernel.NativeArray;
 import elattn.model.Checkpoint;
+import elattn.model.FiniteWeights;
 import elattn.model.ModelConfig;
 import elattn.model.ModelWeights;
 import elattn.model.Precision;
@@ -13,6 +14,7 @@ import elattn.model.device.AttentionMode;
 import elattn.model.device.CacheBytes;
 import elattn.model.device.DeviceModel;
 import elattn.runtime.Device;
+import elattn.runtime.DeviceOutOfMemoryException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -47,9 +49,13 @@ public final class Pipeline implements AutoCloseable {
     private int modelBeams;
     private long peakDeviceBytes;
 
-    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode, Precision<?> precision) {
+    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode, Precision<?> precision,
+            boolean checkWeights) {
         this.checkpoint = checkpoint;
         this.config = ModelConfig.of(checkpoint);
+        if (checkWeights) {
+            FiniteWeights.require(checkpoint);
+        }
         this.weights = ModelWeights.load(checkpoint, config, precision);
         this.generationConfig = GenerationConfig.fromCheckpoint(checkpoint.dir());
         this.device = device;
@@ -67,10 +73,20 @@ public final class Pipeline implements AutoCloseable {
      * has; computation is fp32 either way.
      */
     public static Pipeline open(Path dir, Device device, AttentionMode mode, Precision<?> precision) {
+        return open(dir, device, mode, precision, true);
+    }
+
+    /**
+     * As {@link #open(Path, Device, AttentionMode, Precision)}; {@code checkWeights} false skips
+     * the check that every weight is finite ({@link FiniteWeights}, on in the other forms), which
+     * refuses a checkpoint holding a NaN or infinite value with the tensor and file named.
+     */
+    public static Pipeline open(Path dir, Device device, AttentionMode mode, Precision<?> precision,
+            boolean checkWeights) {
         Objects.requireNonNull(precision, "precision");
         Checkpoint checkpoint = Checkpoint.open(dir);
         try {
-            return new Pipeline(checkpoint, device, mode, precision);
+            return new Pipeline(checkpoint, device, mode, precision, checkWeights);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -104,16 +120,39 @@ public final class Pipeline implements AutoCloseable {
         return generate(batch, generationConfig);
     }
 
-    /** Generates with {@code generation} (start from {@link #generationConfig()} to keep the defaults). */
+    /**
+     * Checks {@code generation} against this model before any work: the parameters
+     * ({@link GenerationConfig#validate()}), token ids within the vocabulary, the candidates per row
+     * beam search needs within what the device selects ({@link DeviceModel#MAX_TOP_K}: at most 32
+     * beams with one EOS id) and lengths within the model's positions. Returns {@code generation}.
+     *
+     * @throws IllegalArgumentException naming the parameter and the limit
+     */
+    public GenerationConfig validate(GenerationConfig generation) {
+        return generation.validateFor(config.vocabSize(), DeviceModel.MAX_TOP_K);
+    }
+
+    /**
+     * Generates with {@code generation} (start from {@link #generationConfig()} to keep the defaults).
+     *
+     * @throws IllegalArgumentException    before any work, when {@link #validate} refuses the config or a
+     *                                     prompt and its new tokens exceed the model's positions
+     * @throws DeviceOutOfMemoryException when the batch does not fit the device; the model's device memory
+     *                                     is freed then, so a smaller batch can follow
+     */
     public GenerationResult generate(Batch batch, GenerationConfig generation) {
+        validate(generation);
         int inputLength = config.encoderDecoder() ? 1 : batch.width();
-        if (inputLength >= config.maxPositions()) {
-            throw new IllegalArgumentException("the prompt is " + inputLength + " tokens but the model has "
-                    + config.maxPositions() + " positions; shorten the input");
-        }
-        int steps = Math.min(config.maxPositions(), Math.max(generation.lengths(inputLength).max(), inputLength + 1));
+        generation.checkFits(inputLength, config.maxPositions());
+        int steps = Math.max(generation.lengths(inputLength).max(), inputLength + 1);
         DeviceModel m = modelFor(steps, generation.numBeams());
-        GenerationResult result = Generator.generate(m, batch, generation);
+        GenerationResult result;
+        try {
+            result = Generator.generate(m, batch, generation);
+        } catch (DeviceOutOfMemoryException | OutOfMemoryError e) {
+            releaseModel();
+            throw e;
+        }
         peakDeviceBytes = Math.max(peakDeviceBytes, m.deviceBytes());
         return result;
     }
@@ -150,9 +189,8 @@ public final class Pipeline implements AutoCloseable {
             throw new IllegalArgumentException(device.id() + " (" + device.name() + ") has no tensor cores:"
                     + " --tensor-cores needs a CUDA GPU of compute capability 8.0 or later (Ampere, Hopper)");
         }
-        if (on != tensorCores && model != null) {
-            model.release();
-            model = null;
+        if (on != tensorCores) {
+            releaseModel();
         }
         tensorCores = on;
         return this;
@@ -171,12 +209,17 @@ public final class Pipeline implements AutoCloseable {
         return model;
     }
 
+    private void releaseModel() {
+        if (model != null) {
+            model.release();
+            model = null;
+        }
+    }
+
     /** Frees the device memory and unmaps the checkpoint. */
     @Override
     public void close() {
-        if (model != null) {
-            model.release();
-        }
+        releaseModel();
         checkpoint.close();
     }
 }

@@ -16,8 +16,15 @@ final class ChildJvm {
 
     /** A process builder for {@code elattn args...} on this JVM's java and the command's class path. */
     static ProcessBuilder elattn(String... args) {
+        return elattn(List.of(), args);
+    }
+
+    /** As {@link #elattn(String...)}, with {@code jvmOptions} (such as a memory limit) for the child JVM. */
+    static ProcessBuilder elattn(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath(), Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classPath(), Main.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
     }

@@ -8,6 +8,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
@@ -73,24 +75,76 @@ class EvalAndEmbeddedTest {
 
     @Test
     void embeddedModelIsExtractedOnceByContentHash() throws IOException {
-        Path source = tmp.resolve("src");
-        Files.createDirectories(source);
-        Files.writeString(source.resolve("config.json"), "{}");
-        Files.write(source.resolve("model.safetensors"), new byte[]{1, 2, 3});
-        String old = System.getProperty("elattn.cache");
-        System.setProperty("elattn.cache", tmp.resolve("cache").toString());
-        try {
-            Path first = EmbeddedModels.extractFrom("m", source);
-            Path again = EmbeddedModels.extractFrom("m", source);
+        Path source = modelSource();
+        withCache(() -> {
+            StringWriter notices = new StringWriter();
+            PrintWriter err = new PrintWriter(notices, true);
+            Path first = EmbeddedModels.extractFrom("m", source, err);
+            Path again = EmbeddedModels.extractFrom("m", source, err);
             assertEquals(first, again);
+            assertEquals("", notices.toString(), "an intact copy is used silently");
             assertTrue(first.getFileName().toString().matches("m-[0-9a-f]{16}"), first.toString());
             assertArrayEquals(new byte[]{1, 2, 3}, Files.readAllBytes(first.resolve("model.safetensors")));
             try (var s = Files.list(first.getParent())) {
                 assertEquals(1, s.count(), "no temporary folder left behind");
             }
             Files.write(source.resolve("model.safetensors"), new byte[]{4});
-            Path changed = EmbeddedModels.extractFrom("m", source);
+            Path changed = EmbeddedModels.extractFrom("m", source, err);
             assertTrue(!changed.equals(first), "other content, other folder");
+        });
+    }
+
+    /** A cached copy damaged in place (same size, other bytes), cut short of a file, or with a stray file is extracted again, with a notice. */
+    @Test
+    void damagedCachedCopyIsExtractedAgainWithANotice() throws IOException {
+        Path source = modelSource();
+        withCache(() -> {
+            StringWriter notices = new StringWriter();
+            PrintWriter err = new PrintWriter(notices, true);
+            Path copy = EmbeddedModels.extractFrom("m", source, err);
+            Files.write(copy.resolve("model.safetensors"), new byte[]{1, 2, 4});
+            assertEquals(copy, EmbeddedModels.extractFrom("m", source, err));
+            assertArrayEquals(new byte[]{1, 2, 3}, Files.readAllBytes(copy.resolve("model.safetensors")));
+            assertTrue(notices.toString().startsWith("elattn: the cached copy of the embedded model m in " + copy
+                    + " is damaged (model.safetensors differs from the jar's (SHA-256)); extracting it again"),
+                    notices.toString());
+
+            Files.delete(copy.resolve("config.json"));
+            EmbeddedModels.extractFrom("m", source, err);
+            assertEquals("{}", Files.readString(copy.resolve("config.json")));
+            assertTrue(notices.toString().contains("(config.json is missing)"), notices.toString());
+
+            Files.writeString(copy.resolve("model.safetensors.index.json"), "{}");
+            EmbeddedModels.extractFrom("m", source, err);
+            assertTrue(Files.notExists(copy.resolve("model.safetensors.index.json")));
+            assertTrue(notices.toString().contains("(it holds files the model has not: model.safetensors.index.json)"),
+                    notices.toString());
+            assertEquals(3, notices.toString().lines().count(), notices.toString());
+            try (var s = Files.list(copy.getParent())) {
+                assertEquals(1, s.count(), "no damaged or temporary folder left behind");
+            }
+        });
+    }
+
+    private Path modelSource() throws IOException {
+        Path source = tmp.resolve("src");
+        Files.createDirectories(source);
+        Files.writeString(source.resolve("config.json"), "{}");
+        Files.write(source.resolve("model.safetensors"), new byte[]{1, 2, 3});
+        return source;
+    }
+
+    /** An action that may fail with an IOException. */
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code action} with the model cache in this test's folder. */
+    private void withCache(IoAction action) throws IOException {
+        String old = System.getProperty("elattn.cache");
+        System.setProperty("elattn.cache", tmp.resolve("cache").toString());
+        try {
+            action.run();
         } finally {
             if (old == null) {
                 System.clearProperty("elattn.cache");

@@ -89,6 +89,56 @@ class GenerationConfigTest {
         assertTrue(e.getMessage().contains("eos_token_id 9"), e.getMessage());
     }
 
+    /** Lengths past the model's positions, and counts whose sums overflow an int, are refused with the limit named. */
+    @Test
+    void lengthsBeyondThePositionsAreRefused() {
+        GenerationConfig bart = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("bart"));
+        GenerationConfig gpt2 = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("gpt2"));
+        int max = Integer.MAX_VALUE;
+        assertMessage(bart.toBuilder().maxNewTokens(max).build(), "max_new_tokens " + max + " is too large: the model's"
+                + " 64 positions allow at most 63 new tokens after the decoder start token");
+        assertMessage(gpt2.toBuilder().maxNewTokens(64).build(), "max_new_tokens 64 is too large: the model's 64"
+                + " positions allow at most 63 new tokens after a one-token prompt");
+        bart.toBuilder().maxNewTokens(63).build().validate();
+        assertMessage(bart.toBuilder().maxLength(65).build(), "max_length 65 is more than the model's 64 positions");
+        bart.toBuilder().maxLength(64).build().validate();
+        assertMessage(bart.toBuilder().minNewTokens(max).build(), "min_new_tokens " + max + " could never be reached");
+        assertMessage(bart.toBuilder().minLength(65).build(), "min_length 65 could never be reached");
+        assertMessage(bart.toBuilder().noRepeatNgramSize(max).build(), "no_repeat_ngram_size " + max + " is longer");
+        // Without known positions: no wrap-around (HF would generate until the model's positions end).
+        GenerationConfig free = GenerationConfig.defaults(false).toBuilder().maxNewTokens(max).build();
+        free.validate();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> free.lengths(8));
+        assertTrue(e.getMessage().contains("max_new_tokens " + max), e.getMessage());
+        assertEquals(max, GenerationConfig.defaults(false).toBuilder().minNewTokens(max).build().lengths(8).min(),
+                "a minimum saturates, never wraps to a negative");
+        // A prompt and its new tokens against a limit.
+        GenerationConfig ten = gpt2.toBuilder().maxNewTokens(10).build();
+        ten.checkFits(54, 64);
+        e = assertThrows(IllegalArgumentException.class, () -> ten.checkFits(60, 64));
+        assertEquals("a prompt of 60 tokens and max_new_tokens 10 need 70 positions; the model has 64: shorten the"
+                + " prompt to at most 54 tokens or ask for fewer new tokens", e.getMessage());
+    }
+
+    /** The device's candidate limit: num_beams up to half of it (one EOS id), a third with two. */
+    @Test
+    void beamsBeyondTheModelsCandidateLimitAreRefused() {
+        GenerationConfig bart = GenerationConfig.fromCheckpoint(OracleCases.checkpoint("bart"));
+        assertEquals(64, bart.toBuilder().numBeams(32).build().validateFor(512, 64).candidatesPerRow(512));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bart.toBuilder().numBeams(33).build().validateFor(512, 64));
+        assertEquals("num_beams 33 needs 66 candidates per row and step (2 per beam); the model selects at most 64, so"
+                + " num_beams can be at most 32", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> bart.toBuilder().numBeams(22).eosTokenIds(2, 3).build().validateFor(512, 64));
+        assertEquals("num_beams 22 needs 66 candidates per row and step (3 per beam: one more than the 2 EOS ids); the"
+                + " model selects at most 64, so num_beams can be at most 21", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> bart.toBuilder().numBeams(Integer.MAX_VALUE).build().validateFor(50265, 64));
+        assertTrue(e.getMessage().endsWith("num_beams can be at most 32"), e.getMessage());
+        assertEquals(1, bart.toBuilder().numBeams(1).build().validateFor(512, 1).candidatesPerRow(512), "greedy");
+    }
+
     private static void assertMessage(GenerationConfig c, String part) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
         assertTrue(e.getMessage().contains(part), e.getMessage());

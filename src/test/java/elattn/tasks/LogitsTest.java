@@ -4,6 +4,7 @@ import static elattn.testing.HostArrays.copy;
 import static elattn.testing.HostArrays.randomFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import elattn.kernel.FloatArray;
@@ -38,7 +39,7 @@ class LogitsTest {
             int rows, int vocab, int k, IntArray topTokens, FloatArray topScores) {
     }
 
-    private static Step step() {
+    private static Step step(int k, int rows) {
         FloatArray logits = randomFloats(ROWS * VOCAB, 21);
         for (int i = 0; i < logits.getSize(); i++) {
             logits.set(i, logits.get(i) * 10);
@@ -68,8 +69,8 @@ class LogitsTest {
             bannedTokens.set(p, bans.get(p)[1]);
         }
         IntArray forced = IntArray.fromArray(-1, 17, -1, -1, -1, -1, 3);
-        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), ROWS, VOCAB, K,
-                new IntArray(ROWS * K), new FloatArray(ROWS * K));
+        return new Step(logits, forced, bannedRows, bannedTokens, bans.size(), rows, VOCAB, k,
+                new IntArray(ROWS * k), new FloatArray(ROWS * k));
     }
 
     /** The constrained log-probs of every row, in double. */
@@ -151,7 +152,12 @@ class LogitsTest {
     }
 
     private static void check(TestDevice device, boolean group, int writeLogProbs) {
-        Step s = step();
+        check(device, group, writeLogProbs, K, ROWS);
+    }
+
+    /** Runs the first {@code rows} rows of the step with {@code k} candidates and checks them. */
+    private static void check(TestDevice device, boolean group, int writeLogProbs, int k, int rows) {
+        Step s = step(k, rows);
         FloatArray original = copy(s.logits);
         double[][] expected = logProbs(s);
         run(device, s, group, writeLogProbs);
@@ -190,6 +196,51 @@ class LogitsTest {
     @MethodSource("elattn.testing.TestDevices#devices")
     void workGroupFormWritesLogProbs(TestDevice device) {
         check(device, true, 1);
+    }
+
+    /**
+     * The largest k (beam search with 32 beams and one EOS id): every slot in order, in both forms.
+     * The work-group form runs on the first two rows only (plain, and forced): on the JVM each of
+     * its k merge rounds synchronises 256 virtual threads eight times, seconds per row at k = 64.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void largestK(TestDevice device) {
+        check(device, false, 0, Logits.MAX_K, ROWS);
+        check(device, true, 0, Logits.MAX_K, 2);
+    }
+
+    /**
+     * A row with one NaN logit, one +inf, or only NaN (what NaN weights give) has no candidates
+     * (token -1, score -inf) in both forms on every backend, whatever its max does with NaN (C's
+     * fmax drops it); the finite row is unaffected.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void aRowWithANonFiniteLogitHasNoCandidates(TestDevice device) {
+        for (boolean group : new boolean[] {false, true}) {
+            int rows = 4;
+            int vocab = 300;
+            int k = 3;
+            FloatArray logits = randomFloats(rows * vocab, 5);
+            logits.set(vocab + 123, Float.NaN);
+            logits.set(2 * vocab + 7, Float.POSITIVE_INFINITY);
+            for (int j = 0; j < vocab; j++) {
+                logits.set(3 * vocab + j, Float.NaN);
+            }
+            IntArray none = IntArray.fromArray(-1, -1, -1, -1);
+            Step s = new Step(logits, none, new IntArray(1), new IntArray(1), 0, rows, vocab, k, new IntArray(rows * k),
+                    new FloatArray(rows * k));
+            run(device, s, group, 0);
+            String what = (group ? "logSoftmaxTopKGroup" : "logSoftmaxTopK") + " on " + device;
+            assertTrue(s.topTokens.get(0) >= 0 && s.topScores.get(0) <= 0, what + ": the finite row has candidates");
+            for (int r = 1; r < rows; r++) {
+                for (int i = 0; i < k; i++) {
+                    assertEquals(-1, s.topTokens.get(r * k + i), what + " row " + r + " slot " + i);
+                    assertEquals(NEG_INF, s.topScores.get(r * k + i), what + " row " + r + " slot " + i);
+                }
+            }
+        }
     }
 
     /** k above the vocabulary and above MAX_K: the extra slots are -1 / -inf in both forms. */

@@ -66,7 +66,8 @@ final class JvmSession implements DeviceSession {
         try {
             return JvmBuffer.over(arena.allocate(like.getNumBytes(), 64), like);
         } catch (OutOfMemoryError e) {
-            throw new DeviceOutOfMemoryException(device.id(), like.getNumBytes(), String.valueOf(e.getMessage()));
+            throw new DeviceOutOfMemoryException(device.id(), like.getNumBytes(), "the JVM's direct memory, which"
+                    + " -XX:MaxDirectMemorySize raises: " + e.getMessage());
         }
     }
 

@@ -288,7 +288,7 @@ final class Buffers {
             n = Math.multiplyExact(n, dim);
         }
         if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("this batch needs a device array of " + n + " elements, more than the "
+            throw new BatchTooLargeException("this batch needs a device array of " + n + " elements, more than the "
                     + Integer.MAX_VALUE + " one array can index; use fewer sentences per batch");
         }
         return (int) n;

@@ -62,6 +62,11 @@ public final class DeviceModel implements StepModel {
      * The encoder's scratch budget per run, in floats: 2^28 (1 GiB), see {@link #encoderChunkSentences}.
      */
     public static final long ENCODER_SCRATCH_FLOATS = 1L << 28;
+    /**
+     * The most candidates per row a step selects on the device ({@link Logits#MAX_K}); beam search
+     * asks 2 per beam (one more per EOS id past the first), so num_beams is at most 32.
+     */
+    public static final int MAX_TOP_K = Logits.MAX_K;
 
     private final ModelConfig config;
     private final DeviceWeights<?> weights;
@@ -278,6 +283,17 @@ public final class DeviceModel implements StepModel {
         return config.vocabSize();
     }
 
+    /** The decoder steps the caches hold ({@code maxSteps}). */
+    @Override
+    public int maxLength() {
+        return maxSteps;
+    }
+
+    @Override
+    public int maxTopK() {
+        return MAX_TOP_K;
+    }
+
     /**
      * Bytes of attention state the last batch started holds (or held) on the device, cross- and
      * self-attention separately, for {@code maxSteps} steps of {@code maxBeams} rows per sentence.
@@ -452,9 +468,9 @@ public final class DeviceModel implements StepModel {
             int k = 1;
             if (request != null) {
                 k = request.topK();
-                if (k > Logits.MAX_K) {
-                    throw new IllegalArgumentException("topK " + k + " is more than the " + Logits.MAX_K
-                            + " candidates per row the device selects");
+                if (k > MAX_TOP_K) {
+                    throw new IllegalArgumentException("topK " + k + " is more than the " + MAX_TOP_K
+                            + " candidates per row the device selects (maxTopK())");
                 }
                 setConstraints(request, n);
             }

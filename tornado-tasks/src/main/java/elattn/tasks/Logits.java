@@ -27,7 +27,9 @@ import elattn.kernel.Parallel;
  * a row whose scores are all {@code -inf} (every token banned, or all logits {@code -inf}) yields
  * tokens {@code 0, 1, 2, ...} with score {@code -inf}; a row with fewer than k finite scores is
  * completed the same way with the lowest remaining token ids. Slots beyond the vocabulary and
- * beyond {@link #MAX_K} get token {@code -1} and score {@code -inf}. NaN logits are never selected.
+ * beyond {@link #MAX_K} get token {@code -1} and score {@code -inf}. A row with a NaN (or
+ * {@code +inf}) logit has no log-softmax: every slot of it is token {@code -1}, score {@code -inf},
+ * on every backend.
  *
  * <p>{@code writeLogProbs != 0} also writes {@code s} (after the constraints) over the row of
  * {@code logits}, for tests and debugging; with 0 the logits are left unchanged.
@@ -45,8 +47,15 @@ import elattn.kernel.Parallel;
  * list), and k rounds of a local arg-max reduction merge the items' lists.
  */
 public final class Logits {
-    /** The largest k; larger k fills the extra slots with token -1. */
-    public static final int MAX_K = 16;
+    /**
+     * The largest k; larger k fills the extra slots with token -1. Beam search asks
+     * {@code max(2, 1 + EOS ids) * num_beams} candidates per row, so 64 allows 32 beams (21 with two
+     * EOS ids). The per-item lists are private arrays of this length, of which only the first k
+     * entries are filled and searched; a small k pays only for zeroing the arrays (the kernel
+     * language zero-initialises private arrays), a few hundred stores per row against the row's
+     * vocabulary-sized reads.
+     */
+    public static final int MAX_K = 64;
     /** Work-group size of {@link #logSoftmaxTopKGroup}: one group per row. */
     public static final int GROUP = 256;
     /** Token id of an empty candidate slot while selecting (worse than any real token at equal score). */
@@ -63,7 +72,7 @@ public final class Logits {
             int base = row * vocab;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < vocab; j++) {
-                max = KernelMath.max(max, logits.get(base + j));
+                max = maxOrNaN(max, logits.get(base + j));
             }
             float sum = 0f;
             for (int j = 0; j < vocab; j++) {
@@ -73,10 +82,10 @@ public final class Logits {
             int force = forced.get(row);
             int bansFrom = firstBan(bannedRows, bannedCount, row);
             int bansTo = firstBan(bannedRows, bannedCount, row + 1);
-            int kk = Math.min(k, MAX_K);
+            int kk = Math.min(Math.min(k, MAX_K), vocab);
             float[] bestScore = new float[MAX_K];
             int[] bestToken = new int[MAX_K];
-            for (int i = 0; i < MAX_K; i++) {
+            for (int i = 0; i < kk; i++) {
                 bestScore[i] = Float.NEGATIVE_INFINITY;
                 bestToken[i] = NONE;
             }
@@ -126,13 +135,13 @@ public final class Logits {
 
         float max = Float.NEGATIVE_INFINITY;
         for (int j = l; j < vocab; j += GROUP) {
-            max = KernelMath.max(max, logits.get(base + j));
+            max = maxOrNaN(max, logits.get(base + j));
         }
         redScore[l] = max;
         for (int s = GROUP / 2; s > 0; s /= 2) {
             ctx.localBarrier();
             if (l < s) {
-                redScore[l] = KernelMath.max(redScore[l], redScore[l + s]);
+                redScore[l] = maxOrNaN(redScore[l], redScore[l + s]);
             }
         }
         ctx.localBarrier();
@@ -157,10 +166,10 @@ public final class Logits {
         int force = forced.get(row);
         int bansFrom = firstBan(bannedRows, bannedCount, row);
         int bansTo = firstBan(bannedRows, bannedCount, row + 1);
-        int kk = Math.min(k, MAX_K);
+        int kk = Math.min(Math.min(k, MAX_K), vocab);
         float[] bestScore = new float[MAX_K];
         int[] bestToken = new int[MAX_K];
-        for (int i = 0; i < MAX_K; i++) {
+        for (int i = 0; i < kk; i++) {
             bestScore[i] = Float.NEGATIVE_INFINITY;
             bestToken[i] = NONE;
         }
@@ -212,6 +221,15 @@ public final class Logits {
             topTokens.set(row * k + i, -1);
             topScores.set(row * k + i, Float.NEGATIVE_INFINITY);
         }
+    }
+
+    /**
+     * The larger of a and b, or NaN when either is NaN, on every backend (C's {@code fmax} returns
+     * the other operand): so a row with a NaN logit gets a NaN normaliser and NaN scores, which are
+     * never selected, and comes out as empty slots (token -1) everywhere, never as a plausible token.
+     */
+    private static float maxOrNaN(float a, float b) {
+        return a != a || b != b ? a + b : KernelMath.max(a, b);
     }
 
     /** {@code max + log(sum)}; {@code -inf} for a row of {@code -inf} logits (whose sum is NaN). */

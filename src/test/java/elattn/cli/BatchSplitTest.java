@@ -1,0 +1,118 @@
+package elattn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonPrimitive;
+import elattn.model.device.AttentionMode;
+import elattn.runtime.Devices;
+import elattn.testing.LimitedDevice;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * A batch job on a device that runs out of memory halves its batch and goes on, saying so once on
+ * stderr (a second pass of the same session starts at the smaller batch), and writes the same
+ * outputs as a run that never ran out; a record that does not fit even
+ * alone fails the job with its name. The device is the JVM's with an allocation limit
+ * ({@link LimitedDevice}) set between what a batch of 2 and a batch of 4 need, measured first.
+ */
+class BatchSplitTest {
+    @TempDir
+    static Path tmp;
+    static Path bart;
+
+    @BeforeAll
+    static void model() throws IOException {
+        bart = TinyCheckpoints.bart(tmp.resolve("bart"));
+    }
+
+    /** The options a generation command mixes in, parsed as picocli would. */
+    @Command(name = "test")
+    static final class Options {
+        @Mixin
+        ModelOptions model;
+
+        @Mixin
+        GenerationOptions generation;
+    }
+
+    private static List<InputRecord> records() {
+        return IntStream.rangeClosed(1, 5).mapToObj(i -> new InputRecord(new JsonPrimitive("r" + i),
+                "input text number " + i + " " + "word ".repeat(i), null, null, null, "in.jsonl line " + i)).toList();
+    }
+
+    /**
+     * Runs the records in batches of {@code batchSize} on {@code device}, {@code passes} times in one
+     * session (as bench runs a warm-up and a timed pass); returns the output ids of each record of the last.
+     */
+    private static List<int[][]> run(LimitedDevice device, int batchSize, PrintWriter err, int passes) {
+        Options o = new Options();
+        new CommandLine(o).setErr(err).parseArgs("--max-new-tokens", "4");
+        List<int[][]> out = new ArrayList<>();
+        try (ModelSession session = ModelSession.open(bart, device, AttentionMode.EL, o.model, o.generation, false)) {
+            for (int pass = 0; pass < passes; pass++) {
+                out.clear();
+                session.generate(records(), batchSize, outputs -> outputs.forEach(x -> out.add(x.outputIds())));
+            }
+        }
+        return out;
+    }
+
+    private static List<int[][]> run(LimitedDevice device, int batchSize, PrintWriter err) {
+        return run(device, batchSize, err, 1);
+    }
+
+    @Test
+    void outOfDeviceMemoryHalvesTheBatchAndGoesOn() {
+        LimitedDevice device = new LimitedDevice(Devices.byId("jvm"), Long.MAX_VALUE);
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+        List<int[][]> reference = run(device, 2, quiet);
+        long pairs = device.peakBytes();
+        device.resetPeak();
+        run(device, 4, quiet);
+        long fours = device.peakBytes();
+        assertTrue(fours > pairs, "a batch of 4 needs more device memory than one of 2: " + fours + " vs " + pairs);
+
+        device.limit((pairs + fours) / 2);
+        StringWriter notices = new StringWriter();
+        List<int[][]> split = run(device, 4, new PrintWriter(notices, true), 2);
+        assertEquals(5, split.size());
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(reference.get(i), split.get(i), "record " + (i + 1));
+        }
+        // Once: the second pass of the same session starts at the batch that fits.
+        assertEquals("elattn: a batch of 4 records does not fit on jvm (out of memory); going on with batches of 2"
+                + " (pass --batch-size 2 to start there)", notices.toString().strip());
+    }
+
+    @Test
+    void aRecordThatDoesNotFitAloneIsNamed() {
+        LimitedDevice device = new LimitedDevice(Devices.byId("jvm"), Long.MAX_VALUE);
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+        run(device, 1, quiet);
+        device.limit(device.peakBytes() - 1);
+        StringWriter notices = new StringWriter();
+        CliException e = assertThrows(CliException.class, () -> run(device, 1, new PrintWriter(notices, true)));
+        // The longest record, the last, needs the most: the others fit alone under this limit.
+        assertTrue(e.getMessage().startsWith("in.jsonl line 5 (id \"r5\"): does not fit on jvm even alone ("),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("out of memory on jvm"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("use --dtype fp16, fewer --num-beams, a lower --max-new-tokens, a shorter"
+                + " input or a device with more memory"), e.getMessage());
+        assertEquals("", notices.toString(), "nothing to split");
+    }
+}

@@ -1071,8 +1071,12 @@ final class CTranslator {
             }
             case "set": {
                 String i = checkedIndex(a, args.get(0), call);
-                String v = expr(args.get(1));
-                return a.element().equals("half") ? d.storeHalf(a.name(), i, v) : a.name() + "[" + i + "] = " + v;
+                if (!a.element().equals("half")) {
+                    return a.name() + "[" + i + "] = " + expr(args.get(1));
+                }
+                // An int or long value converted as Java converts it: OpenCL's vstore_half is overloaded.
+                boolean isFloat = isFloating(trees.getTypeMirror(path(args.get(1))).getKind(), TypeKind.VOID);
+                return d.storeHalf(a.name(), i, isFloat ? expr(args.get(1)) : "(float) " + operand(args.get(1)));
             }
             default:
                 return problem(call, name + "() is not allowed in kernels; arrays offer get(i), set(i, v) and getSize()");

@@ -91,6 +91,26 @@ class KernelFaultTest {
         assertArrayEquals(a.toHeapArray(), out.toHeapArray());
     }
 
+    /** A plan that is not told otherwise checks as {@link KernelChecks#PROPERTY} says. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void plansFollowTheSystemProperty(TestDevice device) {
+        FloatArray a = new FloatArray(N);
+        TaskGraph graph = new TaskGraph(GRAPH).task("t", IndexFaultKernels::shiftedRead, a, new FloatArray(N), shift);
+        String before = System.getProperty(KernelChecks.PROPERTY);
+        System.setProperty(KernelChecks.PROPERTY, "true");
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
+            shift.set(1);
+            assertEquals(N, assertThrows(KernelFaultException.class, plan::execute).index());
+        } finally {
+            if (before == null) {
+                System.clearProperty(KernelChecks.PROPERTY);
+            } else {
+                System.setProperty(KernelChecks.PROPERTY, before);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
     void parallelKernelReadsBeforeTheStart(TestDevice device) {

@@ -77,16 +77,22 @@ class KernelFaultTest {
         return values;
     }
 
+    /** {@code kernel(in, out, shift)} with {@code in} a ramp, {@code out} read back after every execute. */
+    private TaskGraph shiftGraph(TaskFunctions.Task3<FloatArray, FloatArray, Integer> kernel, FloatArray in,
+            FloatArray out) {
+        return new TaskGraph(GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, in)
+                .task("t", kernel, in, out, shift).transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+    }
+
+    /** Past the end, then (the same plan, its fault record zeroed) before the start. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
-    void parallelKernelReadsPastTheEnd(TestDevice device) {
+    void parallelKernelReadsOutsideItsArray(TestDevice device) {
         FloatArray a = FloatArray.fromArray(ramp(N));
         FloatArray out = new FloatArray(N);
-        TaskGraph graph = new TaskGraph(GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, a)
-                .task("t", IndexFaultKernels::shiftedRead, a, out, shift)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (ExecutionPlan plan = plan(device, graph)) {
+        try (ExecutionPlan plan = plan(device, shiftGraph(IndexFaultKernels::shiftedRead, a, out))) {
             assertFaultThenRecovery(plan, device, 1, "shiftedRead", "a", N, N, "parallel");
+            assertFaultThenRecovery(plan, device, -1, "shiftedRead", "a", -1, N, "parallel");
         }
         assertArrayEquals(a.toHeapArray(), out.toHeapArray());
     }
@@ -95,8 +101,7 @@ class KernelFaultTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
     void plansFollowTheSystemProperty(TestDevice device) {
-        FloatArray a = new FloatArray(N);
-        TaskGraph graph = new TaskGraph(GRAPH).task("t", IndexFaultKernels::shiftedRead, a, new FloatArray(N), shift);
+        TaskGraph graph = shiftGraph(IndexFaultKernels::shiftedRead, new FloatArray(N), new FloatArray(N));
         String before = System.getProperty(KernelChecks.PROPERTY);
         System.setProperty(KernelChecks.PROPERTY, "true");
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
@@ -108,19 +113,6 @@ class KernelFaultTest {
             } else {
                 System.setProperty(KernelChecks.PROPERTY, before);
             }
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("elattn.testing.TestDevices#devices")
-    void parallelKernelReadsBeforeTheStart(TestDevice device) {
-        FloatArray a = FloatArray.fromArray(ramp(N));
-        FloatArray out = new FloatArray(N);
-        TaskGraph graph = new TaskGraph(GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, a)
-                .task("t", IndexFaultKernels::shiftedRead, a, out, shift)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (ExecutionPlan plan = plan(device, graph)) {
-            assertFaultThenRecovery(plan, device, -1, "shiftedRead", "a", -1, N, "parallel");
         }
     }
 
@@ -171,10 +163,7 @@ class KernelFaultTest {
     void deviceFunctionReadsPastTheEnd(TestDevice device) {
         FloatArray values = FloatArray.fromArray(ramp(N));
         FloatArray out = new FloatArray(N);
-        TaskGraph graph = new TaskGraph(GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, values)
-                .task("t", IndexFaultKernels::viaDeviceFunction, values, out, shift)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (ExecutionPlan plan = plan(device, graph)) {
+        try (ExecutionPlan plan = plan(device, shiftGraph(IndexFaultKernels::viaDeviceFunction, values, out))) {
             assertFaultThenRecovery(plan, device, 1, "viaDeviceFunction", "element.source", N, N, "device function");
         }
         assertArrayEquals(values.toHeapArray(), out.toHeapArray());

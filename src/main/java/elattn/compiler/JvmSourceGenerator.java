@@ -36,7 +36,7 @@ import javax.lang.model.element.TypeElement;
  * the outermost {@code @Parallel} loop header is rewritten, so that {@code run(args, from, to)} runs
  * its iterations {@code [from, to)}; {@code range(args)} evaluates the loops' bounds. Imports, and the
  * static fields and static methods the kernels use by simple name, are copied along, so private
- * constants and helpers work unchanged.
+ * constants and helpers work unchanged. Copied code stands at its line in the owner's source file.
  */
 final class JvmSourceGenerator {
     private final Trees trees;

@@ -5,8 +5,9 @@ import java.util.regex.Pattern;
 
 /**
  * C names for Java identifiers: a Java name that is a keyword, type or built-in function in OpenCL C
- * or CUDA C++ (say a local called {@code max}, {@code half} or {@code local}) gets a trailing
- * underscore, so any valid kernel translates.
+ * or CUDA C++ (say a local called {@code max}, {@code half} or {@code local}), or that begins like the
+ * translator's own names and macros ({@code elattn_}, {@code ELATTN_}), gets a trailing underscore,
+ * so any valid kernel translates.
  */
 final class CNames {
     private static final Set<String> RESERVED = Set.of(
@@ -37,7 +38,8 @@ final class CNames {
 
     /** Whether {@code name} cannot be used as is in OpenCL C or CUDA C++. */
     static boolean reserved(String name) {
-        return RESERVED.contains(name) || VECTOR_TYPE.matcher(name).matches() || name.startsWith("__");
+        return RESERVED.contains(name) || VECTOR_TYPE.matcher(name).matches() || name.startsWith("__")
+                || name.startsWith("elattn_") || name.startsWith("ELATTN_");
     }
 
     /** The C name for a Java local variable, parameter or device function. */

@@ -43,11 +43,11 @@ public final class FloatArray extends NativeArray {
     }
 
     public float get(int index) {
-        return getSegment().getAtIndex(LAYOUT, index);
+        return getSegment().getAtIndex(LAYOUT, checkIndex(index));
     }
 
     public void set(int index, float value) {
-        getSegment().setAtIndex(LAYOUT, index, value);
+        getSegment().setAtIndex(LAYOUT, checkIndex(index), value);
     }
 
     /** Sets every element to {@code value}. */

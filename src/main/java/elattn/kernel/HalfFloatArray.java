@@ -46,17 +46,17 @@ public final class HalfFloatArray extends NativeArray {
 
     /** The element widened to float. */
     public float get(int index) {
-        return Float.float16ToFloat(getSegment().getAtIndex(LAYOUT, index));
+        return Float.float16ToFloat(getSegment().getAtIndex(LAYOUT, checkIndex(index)));
     }
 
     /** Stores {@code value} rounded to the nearest fp16 value. */
     public void set(int index, float value) {
-        getSegment().setAtIndex(LAYOUT, index, Float.floatToFloat16(value));
+        getSegment().setAtIndex(LAYOUT, checkIndex(index), Float.floatToFloat16(value));
     }
 
     /** The raw fp16 bits of the element. */
     public short getHalfBits(int index) {
-        return getSegment().getAtIndex(LAYOUT, index);
+        return getSegment().getAtIndex(LAYOUT, checkIndex(index));
     }
 
     /** Sets every element to {@code value} rounded to fp16. */

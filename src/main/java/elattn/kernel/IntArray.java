@@ -38,11 +38,11 @@ public final class IntArray extends NativeArray {
     }
 
     public int get(int index) {
-        return getSegment().getAtIndex(LAYOUT, index);
+        return getSegment().getAtIndex(LAYOUT, checkIndex(index));
     }
 
     public void set(int index, int value) {
-        getSegment().setAtIndex(LAYOUT, index, value);
+        getSegment().setAtIndex(LAYOUT, checkIndex(index), value);
     }
 
     /** Sets every element to {@code value}. */

@@ -62,6 +62,14 @@ public abstract sealed class NativeArray permits FloatArray, IntArray, HalfFloat
         return deviceResident;
     }
 
+    /** {@code index} if it is within the array, else an {@link ArrayIndexException} naming this array. */
+    final int checkIndex(int index) {
+        if (Integer.compareUnsigned(index, length) >= 0) {
+            throw new ArrayIndexException(this, index);
+        }
+        return index;
+    }
+
     /** Number of elements. In kernels this is the only way to learn an array's length. */
     public final int getSize() {
         return length;

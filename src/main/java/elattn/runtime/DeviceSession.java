@@ -32,10 +32,18 @@ public interface DeviceSession extends AutoCloseable {
     void fillZero(DeviceBuffer dst);
 
     /**
-     * Builds a kernel for this device (once; the session caches it). Throws
-     * {@link KernelBuildException} with the device compiler's log when the source does not build.
+     * Builds a kernel for this device (once each way; the session caches it). {@code checked} turns
+     * its index checks on ({@code elattn.compiler.IndexChecks}): an index out of range is then made
+     * at 0 and reported by {@link #finish()} (the jvm backend, running the kernel's Java, reports
+     * every index out of range, at the launch). Throws {@link KernelBuildException} with the device
+     * compiler's log when the source does not build.
      */
-    CompiledKernel compile(Kernel kernel);
+    CompiledKernel compile(Kernel kernel, boolean checked);
+
+    /** {@link #compile(Kernel, boolean)}, checked as {@link KernelChecks#byDefault()} says. */
+    default CompiledKernel compile(Kernel kernel) {
+        return compile(kernel, KernelChecks.byDefault());
+    }
 
     /**
      * Enqueues one launch. {@code args} are the kernel's Java arguments in order without the
@@ -45,7 +53,11 @@ public interface DeviceSession extends AutoCloseable {
      */
     Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args);
 
-    /** Waits until everything enqueued has finished; surfaces asynchronous device errors. */
+    /**
+     * Waits until everything enqueued has finished; surfaces asynchronous device errors, and the
+     * first index out of range of the checked kernels launched since the last finish as a
+     * {@link KernelFaultException}.
+     */
     void finish();
 
     /** Frees every buffer and kernel of the session. */

@@ -60,6 +60,7 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Time spent building kernels during the current execute. */
     private long buildNanos;
     private Device device;
+    private boolean kernelChecks = KernelChecks.byDefault();
     private DeviceSession session;
     private boolean closed;
 
@@ -97,6 +98,21 @@ public final class ExecutionPlan implements AutoCloseable {
                     + " holds its buffers on " + device.id());
         }
         this.device = newDevice;
+        return this;
+    }
+
+    /**
+     * Builds the plan's kernels with index checks (on) or without (off) instead of as
+     * {@link KernelChecks} says; only before the first execute. With checks, an index out of range
+     * in a kernel fails the execute with a {@link KernelFaultException} naming the task, kernel,
+     * array, index and source line (on the jvm device every kernel is checked either way).
+     */
+    public ExecutionPlan withKernelChecks(boolean on) {
+        if (session != null) {
+            throw new ElattnRuntimeException("withKernelChecks must be called before the first execute: this plan"
+                    + " has built its kernels on " + device.id());
+        }
+        this.kernelChecks = on;
         return this;
     }
 
@@ -187,10 +203,17 @@ public final class ExecutionPlan implements AutoCloseable {
         for (ImmutableTaskGraph g : toRun) {
             enqueue(g, bytes, launches);
         }
-        onDevice("finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList(), () -> {
-            session.finish();
-            return null;
-        });
+        String finishing = "finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList();
+        try {
+            onDevice(finishing, () -> {
+                session.finish();
+                return null;
+            });
+        } catch (KernelFaultException e) {
+            String where = launches.stream().filter(l -> l.launch() != null && l.launch() == e.launch()).findFirst()
+                    .map(l -> where(tasks.get(l.task()))).orElse(finishing);
+            throw new KernelFaultException(where + " on device " + device.id(), e);
+        }
         long wall = System.nanoTime() - start;
         toRun.forEach(g -> executedGraphs.add(g.getName()));
         Map<String, Long> times = new LinkedHashMap<>();
@@ -225,8 +248,8 @@ public final class ExecutionPlan implements AutoCloseable {
         for (TaskSpec t : g.tasks()) {
             if (!compiled.containsKey(t.kernel())) {
                 long buildStart = System.nanoTime();
-                compiled.put(t.kernel(), onDevice(graph + ", task " + t.name() + " (" + t.kernel().name()
-                        + "): building the kernel", () -> session.compile(t.kernel())));
+                compiled.put(t.kernel(), onDevice(where(t) + ": building the kernel",
+                        () -> session.compile(t.kernel(), kernelChecks)));
                 buildNanos += System.nanoTime() - buildStart;
             }
         }
@@ -286,7 +309,7 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Enqueues one task with its current scalar values and grid; null when its range is empty. */
     private DeviceSession.Launch launch(TaskSpec task) {
         Object[] current = task.currentArgs();
-        String where = "graph " + task.graph() + ", task " + task.name() + " (" + task.kernel().name() + ")";
+        String where = where(task);
         LaunchGrid grid = launchGrid(task, current, where);
         if (grid.totalItems() == 0) {
             return null;
@@ -296,7 +319,16 @@ public final class ExecutionPlan implements AutoCloseable {
             deviceArgs[i] = current[i] instanceof NativeArray a ? buffers.get(a) : current[i];
         }
         DeviceSession.CompiledKernel kernel = compiled.get(task.kernel());
-        return onDevice(where + ": launching with " + grid, () -> session.launch(kernel, grid, deviceArgs));
+        try {
+            return onDevice(where + ": launching with " + grid, () -> session.launch(kernel, grid, deviceArgs));
+        } catch (KernelFaultException e) {
+            throw new KernelFaultException(where + " on device " + device.id(), e);
+        }
+    }
+
+    /** How errors name a task: graph, task and kernel. */
+    private static String where(TaskSpec task) {
+        return "graph " + task.graph() + ", task " + task.name() + " (" + task.kernel().name() + ")";
     }
 
     private LaunchGrid launchGrid(TaskSpec task, Object[] current, String where) {
@@ -357,11 +389,14 @@ public final class ExecutionPlan implements AutoCloseable {
 
     /**
      * Runs a backend call, naming what was done and on which device if it fails; out-of-memory and
-     * build failures keep their type so callers can react to them (smaller batch, other device).
+     * build failures keep their type so callers can react to them (smaller batch, other device);
+     * kernel faults are passed on as they are, for the caller to name the task.
      */
     private <T> T onDevice(String what, Supplier<T> call) {
         try {
             return call.get();
+        } catch (KernelFaultException e) {
+            throw e;
         } catch (DeviceOutOfMemoryException e) {
             throw new DeviceOutOfMemoryException(what + " on device " + getDevice().id(), e);
         } catch (KernelBuildException e) {

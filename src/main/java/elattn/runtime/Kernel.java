@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Device C ABI, the contract between the compiler and the backends: the C function is named
  * after the method; its parameters are the Java parameters in order without the
  * {@code KernelContext}, each array as a pointer to its elements followed by an {@code int} with its
- * length, each scalar by value ({@code int}, {@code long}, {@code float}).
+ * length, each scalar by value ({@code int}, {@code long}, {@code float}). Built with its index checks
+ * on ({@code elattn.compiler.IndexChecks}), a kernel takes two more: an {@code int*} to the session's
+ * fault record and the launch's {@code int} number.
  */
 public final class Kernel {
     /** Where the kernel compiler puts the generated sources inside the jar. */

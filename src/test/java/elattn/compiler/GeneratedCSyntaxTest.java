@@ -15,19 +15,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Checks that the OpenCL C and CUDA C generated for the feature corpus is valid C for a real
- * compiler front end: clang in OpenCL C 1.2 mode, or else gcc with a small OpenCL prelude; nvcc
- * (to PTX), or else g++ with a small CUDA prelude. Running the kernels on devices is the backends'
- * integration tests' job.
+ * compiler front end, built plainly and with its index checks on ({@code -DELATTN_CHECKED}): clang
+ * in OpenCL C 1.2 mode, or else gcc with a small OpenCL prelude; nvcc (to PTX), or else g++ with a
+ * small CUDA prelude. Running the kernels on devices is the backends' integration tests' job.
  */
 class GeneratedCSyntaxTest {
     @TempDir
     static Path work;
 
-    static Stream<Path> generatedSources() throws IOException, URISyntaxException {
+    static Stream<Arguments> generatedSources() throws IOException, URISyntaxException {
         Path dir = Path.of(LanguageFeatureKernels.class.getResource("/" + KernelProcessor.RESOURCE_ROOT
                 + LanguageFeatureKernels.class.getName().replace('.', '/')).toURI());
         List<Path> files;
@@ -35,12 +36,12 @@ class GeneratedCSyntaxTest {
             files = s.sorted().toList();
         }
         assertTrue(files.size() >= 30, "expected the corpus's .cl and .cu files in " + dir);
-        return files.stream();
+        return files.stream().flatMap(f -> Stream.of(Arguments.of(f, false), Arguments.of(f, true)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}, checked: {1}")
     @MethodSource("generatedSources")
-    void compilesWithACFrontEnd(Path source) throws Exception {
+    void compilesWithACFrontEnd(Path source, boolean checked) throws Exception {
         boolean opencl = source.toString().endsWith(".cl");
         List<String> command = new ArrayList<>();
         if (opencl && onPath("clang-15")) {
@@ -59,6 +60,9 @@ class GeneratedCSyntaxTest {
                     "-x", "c++"));
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(onPath(command.get(0)), command.get(0) + " is not installed");
+        if (checked) {
+            command.add("-D" + IndexChecks.DEFINE);
+        }
         command.add(source.toString());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -102,8 +102,8 @@ class ErrorMessagesTest {
     void kernelFailureOnTheJvmNamesTheTaskAndDevice() {
         ImmutableTaskGraph graph = new TaskGraph("g").task("oob", RuntimeTestKernels::readPastEnd, a, b).snapshot();
         try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(Devices.byId("jvm"))) {
-            assertMessage(plan::execute, "graph g, task oob (RuntimeTestKernels.readPastEnd)", "on device jvm",
-                    "IndexOutOfBounds");
+            assertMessage(plan::execute, "graph g, task oob (RuntimeTestKernels.readPastEnd) on device jvm",
+                    "is out of range for array a of length 8 in kernel RuntimeTestKernels.readPastEnd");
         }
     }
 

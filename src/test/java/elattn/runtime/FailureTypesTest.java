@@ -73,7 +73,7 @@ class FailureTypesTest {
                     public void fillZero(DeviceBuffer dst) {
                     }
 
-                    public CompiledKernel compile(Kernel kernel) {
+                    public CompiledKernel compile(Kernel kernel, boolean checked) {
                         if (outOfMemory) {
                             return () -> kernel;
                         }

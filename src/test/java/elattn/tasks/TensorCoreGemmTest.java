@@ -47,7 +47,7 @@ class TensorCoreGemmTest {
      * Small integers are exact in fp16 and their products and sums exact in fp32, so the tile must
      * come out exactly: any lane feeding or receiving the wrong element shows.
      */
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("mmaDevices")
     void oneTileFollowsTheFragmentLayout(TestDevice device) {
         float[] a = new float[16 * 16];
@@ -136,7 +136,7 @@ class TensorCoreGemmTest {
      * so a tile staged at the wrong place, a fragment of the wrong buffer, a k-value past k counted
      * or a bias of the wrong column shows.
      */
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1}", allowZeroInvocations = true)
     @MethodSource("variants")
     void gemmIsExactOnSmallIntegers(TestDevice device, Variant variant) {
         int m = 133;
@@ -168,7 +168,7 @@ class TensorCoreGemmTest {
                 variant + " on " + device);
     }
 
-    @ParameterizedTest(name = "{0} {1} m={2} n={3} k={4}")
+    @ParameterizedTest(name = "{0} {1} m={2} n={3} k={4}", allowZeroInvocations = true)
     @MethodSource("gemmCases")
     void gemmMatchesTheProduct(TestDevice device, Variant variant, int m, int n, int k) {
         FloatArray a = randomFloats(m * k, 11);
@@ -198,7 +198,7 @@ class TensorCoreGemmTest {
      * (exact in fp16 and in fp32 sums), so every element must come out exactly against the
      * addressing {@link Gemm#weightsBlocked} documents, computed here.
      */
-    @ParameterizedTest(name = "{0} byOutput={1}")
+    @ParameterizedTest(name = "{0} byOutput={1}", allowZeroInvocations = true)
     @MethodSource("weightLayouts")
     void weightsProductIsExactOnSmallIntegers(TestDevice device, boolean byOutput) {
         int batch = 2;

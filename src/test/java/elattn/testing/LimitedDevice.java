@@ -115,8 +115,8 @@ public final class LimitedDevice implements Device {
             }
 
             @Override
-            public CompiledKernel compile(Kernel kernel) {
-                return session.compile(kernel);
+            public CompiledKernel compile(Kernel kernel, boolean checked) {
+                return session.compile(kernel, checked);
             }
 
             @Override

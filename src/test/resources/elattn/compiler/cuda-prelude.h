@@ -6,6 +6,8 @@
 #define __device__
 #define __shared__ static
 #define __forceinline__ inline
+#define __align__(bytes)
+#define __launch_bounds__(items, groups)
 struct elattn_dim3 { unsigned int x, y, z; };
 extern elattn_dim3 threadIdx, blockIdx, blockDim, gridDim;
 void __syncthreads();
@@ -13,5 +15,6 @@ int __float2int_rz(float v);
 long long __float2ll_rz(float v);
 float __int_as_float(int v);
 float rsqrtf(float v);
+int atomicCAS(int *address, int compare, int val);
 using std::max;
 using std::min;

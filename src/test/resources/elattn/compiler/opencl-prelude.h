@@ -22,5 +22,6 @@ void vstore_half(float v, size_t i, half *p);
 int convert_int_sat(float v);
 long convert_long_sat(float v);
 float rsqrt(float v);
+int atomic_cmpxchg(volatile int *p, int cmp, int val);
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))

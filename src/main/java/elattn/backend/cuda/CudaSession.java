@@ -6,7 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import elattn.compiler.DynamicLocalMemory;
+import elattn.compiler.IndexChecks;
 import elattn.kernel.NativeArray;
+import elattn.runtime.CheckedLaunches;
 import elattn.runtime.DeviceBuffer;
 import elattn.runtime.DeviceOutOfMemoryException;
 import elattn.runtime.DeviceSession;
@@ -53,6 +55,8 @@ final class CudaSession implements DeviceSession {
     private final Map<Object, CudaKernel> kernels = new HashMap<>();
     private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
     private final List<CudaLaunch> unfinished = new ArrayList<>();
+    private final CudaFaultRecord faultRecord;
+    private final CheckedLaunches checkedLaunches = new CheckedLaunches();
     private String lastKernel = "none yet";
     /** Set when a kernel faulted: the context then fails every call until it is released. */
     private boolean faulted;
@@ -70,6 +74,11 @@ final class CudaSession implements DeviceSession {
             cu.primaryContextRelease(device.handle(), where);
             throw e;
         }
+        this.faultRecord = new CudaFaultRecord(cu, stream, where);
+    }
+
+    /** The cache key of a kernel built from a {@link Kernel}: with its index checks on or off. */
+    private record Built(Kernel kernel, boolean checked) {
     }
 
     @Override
@@ -85,17 +94,17 @@ final class CudaSession implements DeviceSession {
     /** {@link #allocate(NativeArray)} without an array at hand (tests ask for more than any array holds). */
     synchronized CudaBuffer allocate(long bytes, int length, Class<? extends NativeArray> elementType) {
         makeCurrent();
-        long address = 0;
-        if (bytes > 0) {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment out = a.allocate(JAVA_LONG);
-                int result = cu.memAlloc(out, bytes);
-                if (result == CudaDriver.CUDA_ERROR_OUT_OF_MEMORY) {
-                    throw new DeviceOutOfMemoryException(where, bytes, "cuMemAlloc: " + cu.errorName(result));
-                }
-                cu.check("cuMemAlloc(" + bytes + " bytes)", result, where);
-                address = out.get(JAVA_LONG, 0);
+        long address;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG);
+            // An empty array gets room for one element that no copy touches (a checked kernel's access
+            // out of range is made at index 0 instead).
+            int result = cu.memAlloc(out, Math.max(Float.BYTES, bytes));
+            if (result == CudaDriver.CUDA_ERROR_OUT_OF_MEMORY) {
+                throw new DeviceOutOfMemoryException(where, bytes, "cuMemAlloc: " + cu.errorName(result));
             }
+            cu.check("cuMemAlloc(" + bytes + " bytes)", result, where);
+            address = out.get(JAVA_LONG, 0);
         }
         CudaBuffer buffer = new CudaBuffer(this, address, bytes, length, elementType);
         buffers.add(buffer);
@@ -132,12 +141,14 @@ final class CudaSession implements DeviceSession {
     }
 
     @Override
-    public synchronized CompiledKernel compile(Kernel kernel) {
+    public synchronized CompiledKernel compile(Kernel kernel, boolean checked) {
         makeCurrent();
-        CudaKernel built = kernels.get(kernel);
+        Built key = new Built(kernel, checked);
+        CudaKernel built = kernels.get(key);
         if (built == null) {
-            built = build(kernel.name(), kernel.functionName(), kernel.cudaSource(), kernel.usesContext(), kernel);
-            kernels.put(kernel, built);
+            built = build(kernel.name(), kernel.functionName(), kernel.cudaSource(), kernel.usesContext(), kernel,
+                    checked);
+            kernels.put(key, built);
         }
         return built;
     }
@@ -152,16 +163,20 @@ final class CudaSession implements DeviceSession {
         String key = functionName + "\n" + cudaSource;
         CudaKernel built = kernels.get(key);
         if (built == null) {
-            built = build(name, functionName, cudaSource, usesContext, null);
+            built = build(name, functionName, cudaSource, usesContext, null, false);
             kernels.put(key, built);
         }
         return built;
     }
 
-    private CudaKernel build(String name, String functionName, String source, boolean usesContext, Kernel kernel) {
+    private CudaKernel build(String name, String functionName, String source, boolean usesContext, Kernel kernel,
+            boolean checked) {
         String arch = "compute_" + architecture(device.computeCapability(), device.nvrtc().supportedArchitectures());
-        Nvrtc.Output out = device.nvrtc().compile(source, name + ".cu",
-                List.of("--gpu-architecture=" + arch), where);
+        List<String> options = new ArrayList<>(List.of("--gpu-architecture=" + arch));
+        if (checked) {
+            options.add("-D" + IndexChecks.DEFINE);
+        }
+        Nvrtc.Output out = device.nvrtc().compile(source, name + ".cu", options, where);
         dump(name, source, out);
         if (!out.succeeded()) {
             throw new KernelBuildException(name, where, out.log());
@@ -188,9 +203,9 @@ final class CudaSession implements DeviceSession {
                         + " least 99 KiB), or use the portable kernel its Javadoc names");
             }
         }
-        LOG.debug("built {} for {} ({}{})", name, where, arch, sharedBytes > 0 ? ", " + sharedBytes
-                + " bytes of dynamic shared memory" : "");
-        return new CudaKernel(this, kernel, name, function, usesContext, sharedBytes);
+        LOG.debug("built {}{} for {} ({}{})", name, checked ? " with index checks" : "", where, arch,
+                sharedBytes > 0 ? ", " + sharedBytes + " bytes of dynamic shared memory" : "");
+        return new CudaKernel(this, kernel, name, function, usesContext, sharedBytes, checked ? source : null);
     }
 
     /**
@@ -259,6 +274,9 @@ final class CudaSession implements DeviceSession {
                     where + ", kernel " + k.name + ", " + shape);
             cu.eventRecord(launch.end, stream, where);
         }
+        if (k.checkedSource != null) {
+            checkedLaunches.add(k.name, k.checkedSource, launch);
+        }
         lastKernel = k.name;
         return launch;
     }
@@ -266,7 +284,8 @@ final class CudaSession implements DeviceSession {
     /**
      * The {@code void*[]} that {@code cuLaunchKernel} reads the arguments from, per the device C
      * ABI: each array as its device pointer followed by its {@code int} length, each scalar by
-     * value ({@code int}, {@code long long}, {@code float}).
+     * value ({@code int}, {@code long long}, {@code float}); for a checked kernel then the fault
+     * record's address and the launch's number.
      */
     private MemorySegment parameters(CudaKernel k, Object[] args, Arena a) {
         if (k.kernel != null) {
@@ -287,6 +306,10 @@ final class CudaSession implements DeviceSession {
                 case null, default -> throw new IllegalArgumentException("kernel " + k.name + ": argument " + i + " is "
                         + arg + " but the kernel takes a DeviceBuffer, Integer, Long or Float");
             }
+        }
+        if (k.checkedSource != null) {
+            slots.add(a.allocateFrom(JAVA_LONG, faultRecord.address()));
+            slots.add(a.allocateFrom(JAVA_INT, checkedLaunches.next()));
         }
         MemorySegment params = a.allocate(ADDRESS, Math.max(1, slots.size()));
         for (int i = 0; i < slots.size(); i++) {
@@ -318,6 +341,9 @@ final class CudaSession implements DeviceSession {
             launch.start = launch.end = null;
         }
         unfinished.clear();
+        if (!checkedLaunches.isEmpty()) {
+            checkedLaunches.check(faultRecord.take());
+        }
     }
 
     /**
@@ -335,10 +361,9 @@ final class CudaSession implements DeviceSession {
         steps.add(() -> cu.setCurrentContext(context, where));
         steps.add(() -> cu.check("cuStreamSynchronize", cu.streamSynchronize(stream), where));
         for (CudaBuffer b : buffers) {
-            if (b.address() != 0) {
-                steps.add(() -> cu.memFree(b.address(), where));
-            }
+            steps.add(() -> cu.memFree(b.address(), where));
         }
+        steps.add(faultRecord::free);
         for (MemorySegment m : modules) {
             steps.add(() -> cu.moduleUnload(m, where));
         }
@@ -407,15 +432,18 @@ final class CudaSession implements DeviceSession {
         final boolean usesContext;
         /** Bytes of dynamic shared memory each launch gives ({@link DynamicLocalMemory}). */
         final int sharedBytes;
+        /** The source it was built from with its index checks on; null if built without them. */
+        final String checkedSource;
 
         CudaKernel(CudaSession session, Kernel kernel, String name, MemorySegment function, boolean usesContext,
-                int sharedBytes) {
+                int sharedBytes, String checkedSource) {
             this.session = session;
             this.kernel = kernel;
             this.name = name;
             this.function = function;
             this.usesContext = usesContext;
             this.sharedBytes = sharedBytes;
+            this.checkedSource = checkedSource;
         }
 
         @Override

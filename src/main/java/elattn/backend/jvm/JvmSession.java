@@ -8,6 +8,7 @@ import elattn.runtime.DeviceSession;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.JvmKernel;
 import elattn.runtime.Kernel;
+import elattn.runtime.KernelFaultException;
 import elattn.runtime.LaunchGrid;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -96,8 +97,9 @@ final class JvmSession implements DeviceSession {
         MemorySegment.copy(from, 0, to, 0, from.byteSize());
     }
 
+    /** Every kernel here is checked: Java checks every index ({@link JvmIndexFaults} reports it as devices do). */
     @Override
-    public CompiledKernel compile(Kernel kernel) {
+    public CompiledKernel compile(Kernel kernel, boolean checked) {
         requireOpen();
         return kernels.computeIfAbsent(kernel, k -> new Compiled(k, k.usesContext() ? spreader(k.method()) : null));
     }
@@ -131,10 +133,13 @@ final class JvmSession implements DeviceSession {
             } else {
                 runGroups(compiled, grid, javaArgs);
             }
-        } catch (ElattnRuntimeException e) {
-            throw e;
         } catch (RuntimeException e) {
-            throw new ElattnRuntimeException("kernel " + compiled.kernel().name() + " failed: " + e, e);
+            KernelFaultException fault = JvmIndexFaults.of(compiled.kernel(), e, javaArgs);
+            if (fault != null) {
+                throw fault;
+            }
+            throw e instanceof ElattnRuntimeException r ? r
+                    : new ElattnRuntimeException("kernel " + compiled.kernel().name() + " failed: " + e, e);
         }
         return new Timed(System.nanoTime() - start);
     }

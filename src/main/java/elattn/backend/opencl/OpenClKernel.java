@@ -12,9 +12,11 @@ import java.util.List;
  *
  * @param kernel the kernel it was built from; null only for sources built by tests through
  *     {@link OpenClSession#compileSource}
+ * @param checked whether it was built with its index checks on: its launches then pass the
+ *     session's fault record and their number after the ABI's arguments
  */
 record OpenClKernel(Kernel kernel, String name, OpenClSession session, List<Class<?>> parameterTypes,
-        boolean usesContext, MemorySegment program, MemorySegment handle, long maxWorkGroupSize)
+        boolean usesContext, boolean checked, MemorySegment program, MemorySegment handle, long maxWorkGroupSize)
         implements DeviceSession.CompiledKernel {
     @Override
     public String toString() {

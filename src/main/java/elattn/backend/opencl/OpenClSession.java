@@ -5,7 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import elattn.compiler.IndexChecks;
 import elattn.kernel.NativeArray;
+import elattn.runtime.CheckedLaunches;
 import elattn.runtime.DeviceBuffer;
 import elattn.runtime.DeviceOutOfMemoryException;
 import elattn.runtime.DeviceSession;
@@ -49,11 +51,17 @@ final class OpenClSession implements DeviceSession {
     private final MemorySegment context;
     private final MemorySegment queue;
     private final List<OpenClBuffer> buffers = new ArrayList<>();
-    /** Built kernels by {@link Kernel}, or by source text for {@link #compileSource}. */
+    /** Built kernels by {@link Built} ({@link Kernel} and checks), or by source text for {@link #compileSource}. */
     private final Map<Object, OpenClKernel> kernels = new HashMap<>();
+    private final OpenClFaultRecord faultRecord;
+    private final CheckedLaunches checkedLaunches = new CheckedLaunches();
     /** Launches enqueued since the last {@link #finish()}, whose events still have to be read and released. */
     private final List<OpenClLaunch> pending = new ArrayList<>();
     private boolean closed;
+
+    /** The cache key of a kernel built from a {@link Kernel}: with its index checks on or off. */
+    private record Built(Kernel kernel, boolean checked) {
+    }
 
     OpenClSession(OpenClDevice device) {
         this.device = device;
@@ -70,6 +78,7 @@ final class OpenClSession implements DeviceSession {
                 throw ClErrors.failure(rc, "clCreateCommandQueue", where);
             }
         }
+        this.faultRecord = new OpenClFaultRecord(cl, context, queue, where);
     }
 
     @Override
@@ -87,8 +96,9 @@ final class OpenClSession implements DeviceSession {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(JAVA_INT);
-            // OpenCL has no empty buffers; an empty array gets one byte that no copy or kernel touches.
-            MemorySegment handle = cl.createBuffer(context, OpenCl.CL_MEM_READ_WRITE, Math.max(1, bytes), err);
+            // OpenCL has no empty buffers; an empty array gets room for one element that no copy touches
+            // (a checked kernel's access out of range is made at index 0 instead).
+            MemorySegment handle = cl.createBuffer(context, OpenCl.CL_MEM_READ_WRITE, Math.max(Float.BYTES, bytes), err);
             checkMemory(err.get(JAVA_INT, 0), "clCreateBuffer", bytes);
             OpenClBuffer buffer = new OpenClBuffer(this, handle, like.getClass(), like.getSize(), bytes);
             buffers.add(buffer);
@@ -129,14 +139,15 @@ final class OpenClSession implements DeviceSession {
     }
 
     @Override
-    public synchronized CompiledKernel compile(Kernel kernel) {
+    public synchronized CompiledKernel compile(Kernel kernel, boolean checked) {
         ensureOpen();
-        OpenClKernel built = kernels.get(kernel);
+        Built key = new Built(kernel, checked);
+        OpenClKernel built = kernels.get(key);
         if (built == null) {
             String dumpName = kernel.method().getDeclaringClass().getName() + "." + kernel.functionName();
             built = build(kernel, kernel.name(), dumpName, kernel.functionName(), kernel.openclSource(),
-                    kernel.parameterTypes(), kernel.usesContext());
-            kernels.put(kernel, built);
+                    kernel.parameterTypes(), kernel.usesContext(), checked);
+            kernels.put(key, built);
         }
         return built;
     }
@@ -150,14 +161,15 @@ final class OpenClSession implements DeviceSession {
         ensureOpen();
         OpenClKernel built = kernels.get(source);
         if (built == null) {
-            built = build(null, functionName, functionName, functionName, source, List.copyOf(parameterTypes), usesContext);
+            built = build(null, functionName, functionName, functionName, source, List.copyOf(parameterTypes), usesContext,
+                    false);
             kernels.put(source, built);
         }
         return built;
     }
 
     private OpenClKernel build(Kernel kernel, String name, String dumpName, String functionName, String source,
-            List<Class<?>> parameterTypes, boolean usesContext) {
+            List<Class<?>> parameterTypes, boolean usesContext, boolean checked) {
         dump(dumpName, source);
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined()) {
@@ -165,7 +177,7 @@ final class OpenClSession implements DeviceSession {
             MemorySegment program = cl.createProgramWithSource(context, source, err);
             ClErrors.check(err.get(JAVA_INT, 0), "clCreateProgramWithSource", where);
             try {
-                int rc = cl.buildProgram(program, device.handle(), "");
+                int rc = cl.buildProgram(program, device.handle(), checked ? "-D" + IndexChecks.DEFINE : "");
                 if (rc == ClErrors.CL_BUILD_PROGRAM_FAILURE) {
                     throw new KernelBuildException(name, where, buildLog(program));
                 }
@@ -181,9 +193,11 @@ final class OpenClSession implements DeviceSession {
                     cl.releaseKernel(handle);
                     throw e;
                 }
-                LOG.debug("built OpenCL kernel {} on {} ({}) in {} ms, work-groups up to {}", name, where,
-                        device.version(), (System.nanoTime() - start) / 1_000_000, groupSize);
-                return new OpenClKernel(kernel, name, this, parameterTypes, usesContext, program, handle, groupSize);
+                LOG.debug("built OpenCL kernel {}{} on {} ({}) in {} ms, work-groups up to {}", name,
+                        checked ? " with index checks" : "", where, device.version(),
+                        (System.nanoTime() - start) / 1_000_000, groupSize);
+                return new OpenClKernel(kernel, name, this, parameterTypes, usesContext, checked, program, handle,
+                        groupSize);
             } catch (RuntimeException e) {
                 cl.releaseProgram(program);
                 throw e;
@@ -235,11 +249,17 @@ final class OpenClSession implements DeviceSession {
             checkMemory(rc, "clEnqueueNDRangeKernel of kernel " + kernel.name() + " with " + range, argumentBytes);
             OpenClLaunch launch = new OpenClLaunch(event.get(ADDRESS, 0));
             pending.add(launch);
+            if (kernel.checked()) {
+                checkedLaunches.add(kernel.name(), kernel.kernel().openclSource(), launch);
+            }
             return launch;
         }
     }
 
-    /** Sets the kernel's arguments per the device C ABI; returns the bytes of the buffers passed. */
+    /**
+     * Sets the kernel's arguments per the device C ABI, and for a checked kernel the fault record
+     * and the launch's number after them; returns the bytes of the buffers passed.
+     */
     private long setArguments(OpenClKernel kernel, Object[] args) {
         LaunchArguments.check(kernel.name(), kernel.parameterTypes(), args);
         long bytes = 0;
@@ -258,6 +278,10 @@ final class OpenClSession implements DeviceSession {
                     case Float v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_FLOAT, v));
                     default -> throw new AssertionError("checked by LaunchArguments: " + arg);
                 }
+            }
+            if (kernel.checked()) {
+                setArgument(kernel, index++, arena.allocateFrom(ADDRESS, faultRecord.buffer()));
+                setArgument(kernel, index, arena.allocateFrom(JAVA_INT, checkedLaunches.next()));
             }
         }
         return bytes;
@@ -278,6 +302,9 @@ final class OpenClSession implements DeviceSession {
             }
         } finally {
             releaseEvents();
+        }
+        if (!checkedLaunches.isEmpty()) {
+            checkedLaunches.check(faultRecord.take());
         }
     }
 
@@ -300,6 +327,7 @@ final class OpenClSession implements DeviceSession {
             release(cl.releaseMemObject(buffer.handle()), "clReleaseMemObject", failures);
         }
         buffers.clear();
+        release(faultRecord.release(), "clReleaseMemObject (fault record)", failures);
         release(cl.releaseCommandQueue(queue), "clReleaseCommandQueue", failures);
         release(cl.releaseContext(context), "clReleaseContext", failures);
         if (!failures.isEmpty()) {

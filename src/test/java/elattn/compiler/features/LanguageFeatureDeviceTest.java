@@ -16,6 +16,7 @@ import elattn.kernel.NativeArray;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.Device;
 import elattn.runtime.ExecutionPlan;
+import elattn.runtime.KernelChecks;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid;
 import elattn.runtime.WorkerGrid1D;
@@ -62,7 +63,7 @@ class LanguageFeatureDeviceTest {
             throw new AssertionError(c + " fails as plain Java", e.getCause());
         }
         Object[] actual = c.arguments().get();
-        runOnDevice(device, c.kernel(), c.task(), actual, actual, null);
+        runOnDevice(device, c.kernel(), c.task(), actual, actual, null, KernelChecks.byDefault());
         for (int i = 0; i < expected.length; i++) {
             String what = c + " on " + testDevice + ", argument " + i;
             switch (expected[i]) {
@@ -84,7 +85,7 @@ class LanguageFeatureDeviceTest {
         Object[] withContext = new Object[args.length + 1];
         withContext[0] = new KernelContext();
         System.arraycopy(args, 0, withContext, 1, args.length);
-        runOnDevice(device, c.kernel(), c.task(), withContext, args, grid(c.global(), c.local()));
+        runOnDevice(device, c.kernel(), c.task(), withContext, args, grid(c.global(), c.local()), KernelChecks.byDefault());
         String what = c + " on " + testDevice;
         switch (c.kernel()) {
             case "reduceSum" -> assertFloats(treeSums((FloatArray) args[0], ((FloatArray) args[1]).getSize()),
@@ -99,14 +100,17 @@ class LanguageFeatureDeviceTest {
         }
     }
 
-    /** Runs one task on {@code device}: every array goes to the device before and comes back after. */
-    private static void runOnDevice(Device device, String kernel, TaskAdder task, Object[] taskArgs, Object[] args,
-            WorkerGrid grid) {
+    /**
+     * Runs one task on {@code device}, its kernel built with index checks or not: every array goes to
+     * the device before and comes back after.
+     */
+    static void runOnDevice(Device device, String kernel, TaskAdder task, Object[] taskArgs, Object[] args,
+            WorkerGrid grid, boolean kernelChecks) {
         NativeArray[] arrays = Arrays.stream(args).filter(NativeArray.class::isInstance).map(NativeArray.class::cast)
                 .toArray(NativeArray[]::new);
         TaskGraph graph = new TaskGraph(GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays);
         task.add(graph, kernel, taskArgs).transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays);
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device)) {
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device).withKernelChecks(kernelChecks)) {
             if (grid != null) {
                 plan.withGrid(GRAPH + "." + kernel, grid);
             }
@@ -114,7 +118,7 @@ class LanguageFeatureDeviceTest {
         }
     }
 
-    private static WorkerGrid grid(long[] global, long[] local) {
+    static WorkerGrid grid(long[] global, long[] local) {
         WorkerGrid grid = switch (global.length) {
             case 1 -> new WorkerGrid1D(global[0]);
             case 2 -> new WorkerGrid2D(global[0], global[1]);

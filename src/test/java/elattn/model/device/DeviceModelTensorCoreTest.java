@@ -164,7 +164,7 @@ class DeviceModelTensorCoreTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
     @MethodSource("elattn.testing.TestDevices#tensorCoreDevices")
     void refusedForFp32WeightsAndLoopForms(TestDevice device) {
         try (DeviceModel fp32 = OracleModels.model("bart", device.get(), AttentionMode.EL, 1)

@@ -8,6 +8,7 @@ import elattn.generate.GenerationConfig;
 import elattn.model.CheckpointException;
 import elattn.model.Precision;
 import elattn.model.device.AttentionMode;
+import elattn.runtime.Device;
 import elattn.testing.PoisonedWeights;
 import elattn.testing.TestDevices.TestDevice;
 import java.io.IOException;
@@ -36,12 +37,13 @@ class NonFiniteLogitsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
     void nanWeightsAreRefusedAtLoadOrStopTheSearchClearly(TestDevice device) throws IOException {
+        Device on = device.get(); // a missing device skips here, not inside assertThrows
         Path dir = poisonedBart();
         CheckpointException refused = assertThrows(CheckpointException.class,
-                () -> Pipeline.open(dir, device.get(), AttentionMode.EL));
+                () -> Pipeline.open(dir, on, AttentionMode.EL));
         assertTrue(refused.getMessage().contains("tensor " + TENSOR + " holds NaN at element 3"), refused.getMessage());
         Batch batch = new Batch(new int[][]{{0, 31, 41, 59, 2}}, new int[][]{{1, 1, 1, 1, 1}});
-        try (Pipeline bart = Pipeline.open(dir, device.get(), AttentionMode.EL, Precision.FP32, false)) {
+        try (Pipeline bart = Pipeline.open(dir, on, AttentionMode.EL, Precision.FP32, false)) {
             for (int beams : new int[]{1, 4}) {
                 GenerationConfig config = bart.generationConfig().toBuilder().numBeams(beams).maxNewTokens(5)
                         .forcedBosTokenId(null).build();

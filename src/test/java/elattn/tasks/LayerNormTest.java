@@ -40,6 +40,15 @@ class LayerNormTest {
         return x;
     }
 
+    /** {@code x + y} element by element, as the residual forms add before they normalise. */
+    private static FloatArray sum(FloatArray x, FloatArray y) {
+        FloatArray sum = new FloatArray(x.getSize());
+        for (int i = 0; i < sum.getSize(); i++) {
+            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
+        }
+        return sum;
+    }
+
     private static float[] reference(FloatArray x, FloatArray gamma, FloatArray beta) {
         int d = gamma.getSize();
         float[] out = new float[ROWS * d];
@@ -95,10 +104,7 @@ class LayerNormTest {
         FloatArray y = randomFloats(ROWS * d, 8);
         FloatArray gamma = randomFloats(d, 9);
         FloatArray beta = randomFloats(d, 10);
-        FloatArray sum = new FloatArray(ROWS * d);
-        for (int i = 0; i < sum.getSize(); i++) {
-            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
-        }
+        FloatArray sum = sum(x, y);
         FloatArray out = new FloatArray(ROWS * d);
         TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRows, x, y, out, gamma, beta, ROWS, d, EPS)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
@@ -114,10 +120,7 @@ class LayerNormTest {
         FloatArray y = randomFloats(ROWS * d, 15);
         FloatArray gamma = randomFloats(d, 16);
         FloatArray beta = randomFloats(d, 17);
-        FloatArray sum = new FloatArray(ROWS * d);
-        for (int i = 0; i < sum.getSize(); i++) {
-            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
-        }
+        FloatArray sum = sum(x, y);
         // two groups past the rows: they must touch nothing (x has exactly ROWS rows)
         WorkerGrid1D grid = new WorkerGrid1D((ROWS + 2) * LayerNorm.GROUP);
         grid.setLocalWork(LayerNorm.GROUP, 1, 1);
@@ -133,10 +136,7 @@ class LayerNormTest {
         FloatArray y = randomFloats(ROWS * d, 19);
         FloatArray gamma = randomFloats(d, 20);
         FloatArray beta = randomFloats(d, 21);
-        FloatArray sum = new FloatArray(ROWS * d);
-        for (int i = 0; i < sum.getSize(); i++) {
-            sum.set(i, (float) ((double) x.get(i) + y.get(i)));
-        }
+        FloatArray sum = sum(x, y);
         FloatArray out = new FloatArray(ROWS * d);
         WorkerGrid1D grid = new WorkerGrid1D(ROWS * LayerNorm.GROUP);
         grid.setLocalWork(LayerNorm.GROUP, 1, 1);

@@ -2,10 +2,14 @@ package elattn.cli;
 
 import com.google.gson.Gson;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -27,6 +31,26 @@ final class ChildJvm {
         command.addAll(List.of("-cp", classPath(), Main.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
+    }
+
+    /**
+     * Waits until {@code file} has {@code lines} complete lines or {@code child} has ended, at most
+     * a minute (a hang guard: the callers assert afterwards what they waited for).
+     */
+    static void awaitLines(Process child, Path file, long lines) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (completeLines(file) < lines && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
+    /** The newline-terminated lines of {@code file} (0 while it does not exist). */
+    static long completeLines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file).chars().filter(c -> c == '\n').count() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the opened model (64 positions, a device that selects 64 candidates per row), not a second copy.
  */
 class NumericOptionsTest {
+    /** Numbers each run's --output, so no run finds another's file. */
+    private static final AtomicInteger OUTPUTS = new AtomicInteger();
     @TempDir
     static Path tmp;
     static Path bart;
@@ -34,7 +37,7 @@ class NumericOptionsTest {
 
     /** Runs {@code command} on the tiny model with {@code flags} and an --output; expects exit 2 with {@code what}. */
     private static String refused(String command, String what, String... flags) {
-        Path output = tmp.resolve("out-" + System.nanoTime() + ".jsonl");
+        Path output = tmp.resolve("out-" + OUTPUTS.incrementAndGet() + ".jsonl");
         List<String> args = new ArrayList<>(List.of(command, "--model", (command.equals("generate") ? gpt2 : bart)
                 .toString(), "--device", "jvm", "--output", output.toString()));
         args.addAll(List.of(flags));

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,11 +67,8 @@ class OutputFileTest {
         Process child = ChildJvm.elattn(job(many, out)).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (completeLines(out) < 1 && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertTrue(child.isAlive() && completeLines(out) >= 1,
+            ChildJvm.awaitLines(child, out, 1);
+            assertTrue(child.isAlive() && ChildJvm.completeLines(out) >= 1,
                     "the child writes records: " + Files.readString(tmp.resolve("child.log")));
             for (String[] extra : List.of(new String[0], new String[]{"--overwrite"}, new String[]{"--resume"})) {
                 CliRun r = CliRun.run(job(many, out, extra));
@@ -157,9 +153,5 @@ class OutputFileTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals(Files.readString(expected), Files.readString(out));
         assertFalse(Files.exists(tmp.resolve("replaced.jsonl.partial")));
-    }
-
-    private static long completeLines(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file).chars().filter(c -> c == '\n').count() : 0;
     }
 }

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,24 +165,16 @@ class ResumeTest {
         Process child = ChildJvm.elattn(job(out)).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (lines(out) < 3 && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            ChildJvm.awaitLines(child, out, 3);
         } finally {
             child.destroyForcibly().waitFor();
         }
-        long before = lines(out);
+        long before = ChildJvm.completeLines(out);
         assertTrue(before >= 1, "the child wrote records before it was killed: " + Files.readString(tmp.resolve("child.log")));
         CliRun r = CliRun.run(job(out, "--resume"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(expected, Files.readString(out), "killed after " + before + " records");
         List<JsonObject> recs = GenerationCommandsTest.records(Files.readString(out));
         assertEquals(RECORDS, GenerationCommandsTest.ids(recs).size(), "no record duplicated or lost");
-    }
-
-    private static long lines(Path file) throws IOException {
-        return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8).chars()
-                .filter(c -> c == '\n').count() : 0;
     }
 }

@@ -71,7 +71,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
         ExecutionResult result;
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device)) {
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device).withProfiler()) {
             if (groups) {
                 plan.withGrid("check.sgemm", new WorkerGrid2D(N, N).setLocalWork(Gemm.TILE, Gemm.TILE, 1));
             }
@@ -101,7 +101,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         ExecutionResult result;
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device)) {
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device).withProfiler()) {
             if (groups) {
                 plan.withGrid("check.softmax", new WorkerGrid1D(N * Softmax.GROUP).setLocalWork(Softmax.GROUP, 1, 1));
             }

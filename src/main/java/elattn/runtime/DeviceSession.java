@@ -48,10 +48,17 @@ public interface DeviceSession extends AutoCloseable {
     /**
      * Enqueues one launch. {@code args} are the kernel's Java arguments in order without the
      * {@code KernelContext}: a {@link DeviceBuffer} for each array and an {@code Integer},
-     * {@code Long} or {@code Float} for each scalar. The returned launch reports its time once
-     * {@link #finish()} has returned.
+     * {@code Long} or {@code Float} for each scalar. With {@code timed}, the returned launch
+     * reports its device time once {@link #finish()} has returned; without, the device records
+     * nothing for it (on a GPU a launch is a few microseconds of host time, and timing events
+     * around it would double that) and {@link Launch#elapsedNanos()} may fail.
      */
-    Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args);
+    Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args, boolean timed);
+
+    /** {@link #launch(CompiledKernel, LaunchGrid, Object[], boolean) A timed launch}. */
+    default Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
+        return launch(kernel, grid, args, true);
+    }
 
     /**
      * Waits until everything enqueued has finished; surfaces asynchronous device errors, and the
@@ -71,7 +78,10 @@ public interface DeviceSession extends AutoCloseable {
 
     /** One enqueued launch. */
     interface Launch {
-        /** Time the kernel ran on the device, in nanoseconds; valid after {@link #finish()}. */
+        /**
+         * Time the kernel ran on the device, in nanoseconds; valid after {@link #finish()}, for a
+         * launch that was timed.
+         */
         long elapsedNanos();
     }
 }

@@ -61,6 +61,8 @@ public final class ExecutionPlan implements AutoCloseable {
     private long buildNanos;
     private Device device;
     private boolean kernelChecks = KernelChecks.byDefault();
+    /** Whether executes time their launches: on, off, or null for {@link #profiled()}'s default. */
+    private Boolean profiler;
     private DeviceSession session;
     private boolean closed;
 
@@ -114,6 +116,27 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         this.kernelChecks = on;
         return this;
+    }
+
+    /**
+     * Times every launch on the device (per-task kernel times in each {@link ExecutionResult}).
+     * Without the profiler a launch records no device events, which on a GPU is about half its host
+     * cost; by default the profiler is on only while an {@link #observe} listener receives the
+     * results, or debug logging of this class is on.
+     */
+    public ExecutionPlan withProfiler() {
+        this.profiler = true;
+        return this;
+    }
+
+    /** Launches without timing even under {@link #observe} (see {@link #withProfiler()}). */
+    public ExecutionPlan withoutProfiler() {
+        this.profiler = false;
+        return this;
+    }
+
+    private boolean profiled() {
+        return profiler != null ? profiler : LISTENER.isBound() || LOG.isDebugEnabled();
     }
 
     /** The device this plan runs on (the default device unless {@link #withDevice} chose one). */
@@ -197,13 +220,14 @@ public final class ExecutionPlan implements AutoCloseable {
     private ExecutionResult run(List<ImmutableTaskGraph> toRun) {
         openSession();
         buildNanos = 0;
+        boolean timed = profiled();
         long start = System.nanoTime();
         long[] bytes = new long[2]; // to device, to host
         List<TaskLaunch> launches = new ArrayList<>();
         for (ImmutableTaskGraph g : toRun) {
-            enqueue(g, bytes, launches);
+            enqueue(g, bytes, launches, timed);
         }
-        String finishing = "finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList();
+        Supplier<String> finishing = () -> "finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList();
         try {
             onDevice(finishing, () -> {
                 session.finish();
@@ -211,13 +235,20 @@ public final class ExecutionPlan implements AutoCloseable {
             });
         } catch (KernelFaultException e) {
             String where = launches.stream().filter(l -> l.launch() != null && l.launch() == e.launch()).findFirst()
-                    .map(l -> where(tasks.get(l.task()))).orElse(finishing);
+                    .map(l -> where(tasks.get(l.task()))).orElseGet(finishing);
             throw new KernelFaultException(where + " on device " + device.id(), e);
         }
         long wall = System.nanoTime() - start;
-        toRun.forEach(g -> executedGraphs.add(g.getName()));
-        Map<String, Long> times = new LinkedHashMap<>();
-        launches.forEach(l -> times.put(l.task(), l.launch() == null ? 0L : l.launch().elapsedNanos()));
+        for (ImmutableTaskGraph g : toRun) {
+            executedGraphs.add(g.getName());
+        }
+        Map<String, Long> times = null;
+        if (timed) {
+            times = new LinkedHashMap<>();
+            for (TaskLaunch l : launches) {
+                times.put(l.task(), l.launch() == null ? 0L : l.launch().elapsedNanos());
+            }
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("executed {} on {}: {} us wall, {} B to device, {} B to host, task ns {}",
                     toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
@@ -243,7 +274,7 @@ public final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches) {
+    private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches, boolean timed) {
         String graph = "graph " + g.getName();
         for (TaskSpec t : g.tasks()) {
             if (!compiled.containsKey(t.kernel())) {
@@ -281,7 +312,7 @@ public final class ExecutionPlan implements AutoCloseable {
             }
         }
         for (TaskSpec t : g.tasks()) {
-            launches.add(new TaskLaunch(t.qualifiedName(), launch(t)));
+            launches.add(new TaskLaunch(t.qualifiedName(), launch(t, timed)));
         }
         boolean first = !executedGraphs.contains(g.getName());
         for (ImmutableTaskGraph.Transfer t : g.toHost()) {
@@ -307,10 +338,9 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     /** Enqueues one task with its current scalar values and grid; null when its range is empty. */
-    private DeviceSession.Launch launch(TaskSpec task) {
+    private DeviceSession.Launch launch(TaskSpec task, boolean timed) {
         Object[] current = task.currentArgs();
-        String where = where(task);
-        LaunchGrid grid = launchGrid(task, current, where);
+        LaunchGrid grid = launchGrid(task, current);
         if (grid.totalItems() == 0) {
             return null;
         }
@@ -320,9 +350,10 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         DeviceSession.CompiledKernel kernel = compiled.get(task.kernel());
         try {
-            return onDevice(where + ": launching with " + grid, () -> session.launch(kernel, grid, deviceArgs));
+            return onDevice(() -> where(task) + ": launching with " + grid,
+                    () -> session.launch(kernel, grid, deviceArgs, timed));
         } catch (KernelFaultException e) {
-            throw new KernelFaultException(where + " on device " + device.id(), e);
+            throw new KernelFaultException(where(task) + " on device " + device.id(), e);
         }
     }
 
@@ -331,30 +362,30 @@ public final class ExecutionPlan implements AutoCloseable {
         return "graph " + task.graph() + ", task " + task.name() + " (" + task.kernel().name() + ")";
     }
 
-    private LaunchGrid launchGrid(TaskSpec task, Object[] current, String where) {
+    private LaunchGrid launchGrid(TaskSpec task, Object[] current) {
         if (!task.kernel().usesContext()) {
             long[] range;
             try {
                 range = task.kernel().jvm().range(current);
             } catch (RuntimeException e) {
-                throw new ElattnRuntimeException(where + ": cannot evaluate the range of its @Parallel loops: " + e, e);
+                throw new ElattnRuntimeException(where(task) + ": cannot evaluate the range of its @Parallel loops: " + e, e);
             }
             return new LaunchGrid(range, null);
         }
         WorkerGrid grid = grids.get(task.qualifiedName());
         if (grid == null) {
-            throw new ElattnRuntimeException(where + " is a KernelContext kernel and needs a launch grid: call"
+            throw new ElattnRuntimeException(where(task) + " is a KernelContext kernel and needs a launch grid: call"
                     + " plan.withGrid(\"" + task.qualifiedName() + "\", new WorkerGrid1D(n).setLocalWork(groupSize))");
         }
         long[] global = grid.getGlobalWork();
         long[] local = grid.getLocalWork();
         if (local == null) {
-            throw new ElattnRuntimeException(where + ": its grid " + grid + " has no local work size; call"
+            throw new ElattnRuntimeException(where(task) + ": its grid " + grid + " has no local work size; call"
                     + " setLocalWork on it (KernelContext kernels need an exact work-group size)");
         }
         for (int d = 0; d < global.length; d++) {
             if (global[d] % local[d] != 0) {
-                throw new ElattnRuntimeException(where + ": global work " + Arrays.toString(global)
+                throw new ElattnRuntimeException(where(task) + ": global work " + Arrays.toString(global)
                         + " is not a multiple of local work " + Arrays.toString(local) + " in dimension " + d);
             }
         }
@@ -393,16 +424,21 @@ public final class ExecutionPlan implements AutoCloseable {
      * kernel faults are passed on as they are, for the caller to name the task.
      */
     private <T> T onDevice(String what, Supplier<T> call) {
+        return onDevice(() -> what, call);
+    }
+
+    /** {@link #onDevice(String, Supplier)} with the description made only if the call fails. */
+    private <T> T onDevice(Supplier<String> what, Supplier<T> call) {
         try {
             return call.get();
         } catch (KernelFaultException e) {
             throw e;
         } catch (DeviceOutOfMemoryException e) {
-            throw new DeviceOutOfMemoryException(what + " on device " + getDevice().id(), e);
+            throw new DeviceOutOfMemoryException(what.get() + " on device " + getDevice().id(), e);
         } catch (KernelBuildException e) {
-            throw new KernelBuildException(what + " on device " + getDevice().id(), e);
+            throw new KernelBuildException(what.get() + " on device " + getDevice().id(), e);
         } catch (RuntimeException e) {
-            throw new ElattnRuntimeException(what + " on device " + getDevice().id() + " failed: " + e.getMessage(), e);
+            throw new ElattnRuntimeException(what.get() + " on device " + getDevice().id() + " failed: " + e.getMessage(), e);
         }
     }
 }

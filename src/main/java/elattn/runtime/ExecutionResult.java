@@ -23,7 +23,7 @@ public final class ExecutionResult {
             long bytesToHost, long wallNanos, long buildNanos, long allocatedBytes) {
         this.plan = plan;
         this.graphNames = List.copyOf(graphNames);
-        this.taskNanos = Collections.unmodifiableMap(taskNanos);
+        this.taskNanos = taskNanos == null ? null : Collections.unmodifiableMap(taskNanos);
         this.bytesToDevice = bytesToDevice;
         this.bytesToHost = bytesToHost;
         this.wallNanos = wallNanos;
@@ -53,17 +53,23 @@ public final class ExecutionResult {
         return allocatedBytes;
     }
 
-    /**
-     * Kernel time of each task run by this execute, in nanoseconds, keyed {@code graph.task}, in run
-     * order. A task whose range was empty did not launch and shows 0.
-     */
-    public Map<String, Long> getTaskNanos() {
-        return taskNanos;
+    /** Whether the launches were timed ({@link ExecutionPlan#withProfiler()}), so that kernel times are known. */
+    public boolean isProfiled() {
+        return taskNanos != null;
     }
 
-    /** Kernel time of one task ({@code graph.task}) in nanoseconds. */
+    /**
+     * Kernel time of each task run by this execute, in nanoseconds, keyed {@code graph.task}, in run
+     * order. A task whose range was empty did not launch and shows 0. Only for a
+     * {@linkplain #isProfiled() profiled} execute.
+     */
+    public Map<String, Long> getTaskNanos() {
+        return profiledTimes();
+    }
+
+    /** Kernel time of one task ({@code graph.task}) in nanoseconds (a {@linkplain #isProfiled() profiled} execute). */
     public long getTaskNanos(String qualifiedTaskName) {
-        Long nanos = taskNanos.get(qualifiedTaskName);
+        Long nanos = profiledTimes().get(qualifiedTaskName);
         if (nanos == null) {
             throw new ElattnRuntimeException("no task " + qualifiedTaskName + " ran in this execute; tasks that ran: "
                     + taskNanos.keySet());
@@ -71,9 +77,17 @@ public final class ExecutionResult {
         return nanos;
     }
 
-    /** Sum of all tasks' kernel times, in nanoseconds. */
+    /** Sum of all tasks' kernel times, in nanoseconds (a {@linkplain #isProfiled() profiled} execute). */
     public long getKernelNanos() {
-        return taskNanos.values().stream().mapToLong(Long::longValue).sum();
+        return profiledTimes().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private Map<String, Long> profiledTimes() {
+        if (taskNanos == null) {
+            throw new ElattnRuntimeException("kernel times are measured only with the profiler on: call"
+                    + " withProfiler() on the plan, or run it under ExecutionPlan.observe");
+        }
+        return taskNanos;
     }
 
     /** Bytes copied from the host to the device by this execute. */
@@ -105,6 +119,6 @@ public final class ExecutionResult {
     public String toString() {
         return "ExecutionResult(graphs " + graphNames + ", wall " + wallNanos + " ns, build " + buildNanos
                 + " ns, kernels " + getKernelNanos() + " ns, to device " + bytesToDevice + " B, to host " + bytesToHost
-                + " B, allocated " + allocatedBytes + " B, tasks " + taskNanos + ")";
+                + " B, allocated " + allocatedBytes + " B" + (taskNanos == null ? "" : ", tasks " + taskNanos) + ")";
     }
 }

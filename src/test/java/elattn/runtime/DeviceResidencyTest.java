@@ -61,7 +61,7 @@ class DeviceResidencyTest {
         RuntimeTestKernels.add(a, b, expectedSum);
         FloatArray expected = new FloatArray(N);
         RuntimeTestKernels.scaleFirst(expectedSum, expected, 2f, N);
-        try (ExecutionPlan plan = new ExecutionPlan(produce, consume).withDevice(testDevice.get())) {
+        try (ExecutionPlan plan = new ExecutionPlan(produce, consume).withDevice(testDevice.get()).withProfiler()) {
             ExecutionResult first = plan.execute();
             assertClose(expected, out, "out");
             assertEquals(4 * FLOATS, first.getBytesToDevice(), "a, b, sum (produce) and out (consume), once each");

@@ -80,7 +80,7 @@ class FailureTypesTest {
                         throw new KernelBuildException(kernel.name(), "fake:0", LOG);
                     }
 
-                    public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
+                    public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args, boolean timed) {
                         throw new AssertionError("no buffer fits on this device");
                     }
 

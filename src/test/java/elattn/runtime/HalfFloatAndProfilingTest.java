@@ -4,6 +4,8 @@ import static elattn.testing.HostArrays.copy;
 import static elattn.testing.HostArrays.randomFloats;
 import static elattn.testing.HostArrays.randomHalfs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import elattn.kernel.FloatArray;
@@ -55,7 +57,7 @@ class HalfFloatAndProfilingTest {
                 .task("none", RuntimeTestKernels::scaleFirst, a, c, 1f, 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, c, d)
                 .snapshot();
-        try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(testDevice.get())) {
+        try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(testDevice.get()).withProfiler()) {
             ExecutionResult first = plan.execute();
             assertEquals(List.of("prof.add", "prof.acc", "prof.none"), List.copyOf(first.getTaskNanos().keySet()));
             assertTrue(first.getTaskNanos("prof.add") > 0, first.toString());
@@ -69,6 +71,34 @@ class HalfFloatAndProfilingTest {
             ExecutionResult second = plan.execute();
             assertEquals(1L * n * 4, second.getBytesToDevice(), "only a");
             assertEquals(2L * n * 4, second.getBytesToHost());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void withoutTheProfilerLaunchesAreNotTimedButRunTheSame(TestDevice testDevice) {
+        int n = 1000;
+        FloatArray a = new FloatArray(n), b = new FloatArray(n), c = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            a.set(i, i);
+            b.set(i, 2 * i);
+        }
+        ImmutableTaskGraph graph = new TaskGraph("quiet")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b)
+                .task("add", RuntimeTestKernels::add, a, b, c)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, c)
+                .snapshot();
+        try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(testDevice.get()).withoutProfiler()) {
+            ExecutionResult observed = ExecutionPlan.observe(r -> { }, plan::execute);
+            assertFalse(observed.isProfiled(), "withoutProfiler holds under observe too");
+            assertThrows(ElattnRuntimeException.class, observed::getKernelNanos);
+            for (int i = 0; i < n; i++) {
+                assertEquals(3f * i, c.get(i), "element " + i);
+            }
+        }
+        try (ExecutionPlan plan = new ExecutionPlan(graph).withDevice(testDevice.get())) {
+            assertFalse(plan.execute().isProfiled(), "off by default");
+            assertTrue(ExecutionPlan.observe(r -> { }, plan::execute).isProfiled(), "on while observed");
         }
     }
 }

@@ -120,8 +120,8 @@ public final class LimitedDevice implements Device {
             }
 
             @Override
-            public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
-                return session.launch(kernel, grid, args);
+            public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args, boolean timed) {
+                return session.launch(kernel, grid, args, timed);
             }
 
             @Override

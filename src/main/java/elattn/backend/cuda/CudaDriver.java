@@ -251,10 +251,15 @@ final class CudaDriver {
     }
 
     /** {@code cuLaunchKernel} with {@code sharedBytes} of dynamic shared memory and a {@code void*[]} of parameters. */
-    void launchKernel(MemorySegment function, int[] grid, int[] block, int sharedBytes, MemorySegment stream,
-            MemorySegment params, String where) {
-        call("cuLaunchKernel", where, () -> (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2],
-                block[0], block[1], block[2], sharedBytes, stream, params, MemorySegment.NULL));
+    /** {@code cuLaunchKernel}; returns the raw result, so that the caller names the launch only when it failed. */
+    int launchKernel(MemorySegment function, int[] grid, int[] block, int sharedBytes, MemorySegment stream,
+            MemorySegment params) {
+        try {
+            return (int) cuLaunchKernel.invokeExact(function, grid[0], grid[1], grid[2], block[0], block[1], block[2],
+                    sharedBytes, stream, params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw linkageBug(t);
+        }
     }
 
     MemorySegment eventCreate(String where) {

@@ -51,6 +51,8 @@ final class CudaSession implements DeviceSession {
     private final MemorySegment context;
     private final MemorySegment stream;
     private final List<CudaBuffer> buffers = new ArrayList<>();
+    /** Where each launch writes its arguments ({@link #parameters}). */
+    private final LaunchArgumentBlock launchArguments = new LaunchArgumentBlock();
     private final List<MemorySegment> modules = new ArrayList<>();
     private final Map<Object, CudaKernel> kernels = new HashMap<>();
     private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
@@ -248,7 +250,7 @@ final class CudaSession implements DeviceSession {
     }
 
     @Override
-    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args) {
+    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args, boolean timed) {
         makeCurrent();
         if (!(compiled instanceof CudaKernel k) || k.session != this) {
             throw new IllegalArgumentException("kernel " + compiled.kernel() + " was not compiled by this session on "
@@ -259,19 +261,21 @@ final class CudaSession implements DeviceSession {
                     + " with local (work-group) sizes; give the task a WorkerGrid");
         }
         LaunchShape shape = LaunchShape.of(grid, k.name);
-        CudaLaunch launch = new CudaLaunch(k.name);
+        CudaLaunch launch = new CudaLaunch(k.name, timed);
         if (shape.isEmpty()) {
             launch.elapsedNanos = 0;
             return launch;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment params = parameters(k, args, a);
+        MemorySegment params = parameters(k, args);
+        if (timed) {
             launch.start = event();
             launch.end = event();
             unfinished.add(launch);
             cu.eventRecord(launch.start, stream, where);
-            cu.launchKernel(k.function, shape.grid(), shape.block(), k.sharedBytes, stream, params,
-                    where + ", kernel " + k.name + ", " + shape);
+        }
+        int result = cu.launchKernel(k.function, shape.grid(), shape.block(), k.sharedBytes, stream, params);
+        cu.check("cuLaunchKernel", result, where + ", kernel " + k.name + ", " + shape);
+        if (timed) {
             cu.eventRecord(launch.end, stream, where);
         }
         if (k.checkedSource != null) {
@@ -285,37 +289,38 @@ final class CudaSession implements DeviceSession {
      * The {@code void*[]} that {@code cuLaunchKernel} reads the arguments from, per the device C
      * ABI: each array as its device pointer followed by its {@code int} length, each scalar by
      * value ({@code int}, {@code long long}, {@code float}); for a checked kernel then the fault
-     * record's address and the launch's number.
+     * record's address and the launch's number. Written into the session's {@link #launchArguments},
+     * which the next launch overwrites: {@code cuLaunchKernel} has copied them when it returns.
      */
-    private MemorySegment parameters(CudaKernel k, Object[] args, Arena a) {
+    private MemorySegment parameters(CudaKernel k, Object[] args) {
         if (k.kernel != null) {
             LaunchArguments.check(k.name, k.kernel.parameterTypes(), args);
         }
-        List<MemorySegment> slots = new ArrayList<>();
+        int slots = args.length + (k.checkedSource != null ? 2 : 0);
+        for (Object arg : args) {
+            slots += arg instanceof DeviceBuffer ? 1 : 0;
+        }
+        launchArguments.reserve(slots);
         for (int i = 0; i < args.length; i++) {
             Object arg = args[i];
             switch (arg) {
                 case DeviceBuffer b -> {
                     CudaBuffer buffer = own(b);
-                    slots.add(a.allocateFrom(JAVA_LONG, buffer.address()));
-                    slots.add(a.allocateFrom(JAVA_INT, buffer.length()));
+                    launchArguments.putLong(buffer.address());
+                    launchArguments.putInt(buffer.length());
                 }
-                case Integer v -> slots.add(a.allocateFrom(JAVA_INT, v));
-                case Long v -> slots.add(a.allocateFrom(JAVA_LONG, v));
-                case Float v -> slots.add(a.allocateFrom(JAVA_FLOAT, v));
+                case Integer v -> launchArguments.putInt(v);
+                case Long v -> launchArguments.putLong(v);
+                case Float v -> launchArguments.putFloat(v);
                 case null, default -> throw new IllegalArgumentException("kernel " + k.name + ": argument " + i + " is "
                         + arg + " but the kernel takes a DeviceBuffer, Integer, Long or Float");
             }
         }
         if (k.checkedSource != null) {
-            slots.add(a.allocateFrom(JAVA_LONG, faultRecord.address()));
-            slots.add(a.allocateFrom(JAVA_INT, checkedLaunches.next()));
+            launchArguments.putLong(faultRecord.address());
+            launchArguments.putInt(checkedLaunches.next());
         }
-        MemorySegment params = a.allocate(ADDRESS, Math.max(1, slots.size()));
-        for (int i = 0; i < slots.size(); i++) {
-            params.setAtIndex(ADDRESS, i, slots.get(i));
-        }
-        return params;
+        return launchArguments.pointers();
     }
 
     private MemorySegment event() {
@@ -457,18 +462,23 @@ final class CudaSession implements DeviceSession {
         }
     }
 
-    /** One launch between two events; its time is read when the session finishes. */
+    /** One launch, between two events if it is timed; its time is read when the session finishes. */
     private static final class CudaLaunch implements Launch {
         final String kernel;
+        final boolean timed;
         MemorySegment start, end;
         long elapsedNanos = -1;
 
-        CudaLaunch(String kernel) {
+        CudaLaunch(String kernel, boolean timed) {
             this.kernel = kernel;
+            this.timed = timed;
         }
 
         @Override
         public long elapsedNanos() {
+            if (!timed) {
+                throw new IllegalStateException("kernel " + kernel + " was launched without timing");
+            }
             if (elapsedNanos < 0) {
                 throw new IllegalStateException("the time of kernel " + kernel + " is known only after finish()");
             }

@@ -117,7 +117,7 @@ final class JvmSession implements DeviceSession {
     }
 
     @Override
-    public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
+    public Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args, boolean timed) {
         requireOpen();
         if (!(kernel instanceof Compiled compiled)) {
             throw new IllegalArgumentException("kernel " + kernel.kernel().name() + " was not compiled by this session");

@@ -14,13 +14,24 @@ final class OpenClLaunch implements DeviceSession.Launch {
     static final OpenClLaunch EMPTY = new OpenClLaunch(MemorySegment.NULL);
 
     private final MemorySegment event;
+    private final boolean timed;
     private volatile long elapsedNanos = -1;
 
     OpenClLaunch(MemorySegment event) {
+        this(event, true);
+    }
+
+    private OpenClLaunch(MemorySegment event, boolean timed) {
         this.event = event;
+        this.timed = timed;
         if (event.equals(MemorySegment.NULL)) {
             elapsedNanos = 0;
         }
+    }
+
+    /** A launch enqueued without an event: its time is not known. */
+    static OpenClLaunch untimed() {
+        return new OpenClLaunch(MemorySegment.NULL, false);
     }
 
     MemorySegment event() {
@@ -40,6 +51,9 @@ final class OpenClLaunch implements DeviceSession.Launch {
 
     @Override
     public long elapsedNanos() {
+        if (!timed) {
+            throw new IllegalStateException("the kernel was launched without timing");
+        }
         long t = elapsedNanos;
         if (t < 0) {
             throw new IllegalStateException("the launch's time is known only after the session's finish()");

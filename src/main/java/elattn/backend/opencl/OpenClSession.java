@@ -57,6 +57,15 @@ final class OpenClSession implements DeviceSession {
     private final CheckedLaunches checkedLaunches = new CheckedLaunches();
     /** Launches enqueued since the last {@link #finish()}, whose events still have to be read and released. */
     private final List<OpenClLaunch> pending = new ArrayList<>();
+    /**
+     * Native scratch of the launch path, reused by every launch (the driver copies what it reads
+     * before the call returns), so that a launch allocates nothing: one argument value, the global
+     * and local sizes (3 + 3), the event out-parameter.
+     */
+    private final Arena launchArena = Arena.ofAuto();
+    private final MemorySegment argument = launchArena.allocate(Long.BYTES);
+    private final MemorySegment launchSizes = launchArena.allocate(JAVA_LONG, 6);
+    private final MemorySegment launchEvent = launchArena.allocate(ADDRESS);
     private boolean closed;
 
     /** The cache key of a kernel built from a {@link Kernel}: with its index checks on or off. */
@@ -226,7 +235,7 @@ final class OpenClSession implements DeviceSession {
     }
 
     @Override
-    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args) {
+    public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args, boolean timed) {
         ensureOpen();
         if (!(compiled instanceof OpenClKernel kernel) || kernel.session() != this) {
             throw new IllegalArgumentException("kernel " + compiled + " was not compiled by this session on " + where);
@@ -241,19 +250,27 @@ final class OpenClSession implements DeviceSession {
         if (range == null) {
             range = WorkGroups.forParallel(grid.global(), kernel.maxWorkGroupSize(), device.maxWorkItemSizes());
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment event = arena.allocate(ADDRESS);
-            MemorySegment local = range.local() == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_LONG, range.local());
-            int rc = cl.enqueueNDRangeKernel(queue, kernel.handle(), grid.dimensions(),
-                    arena.allocateFrom(JAVA_LONG, range.global()), local, event);
-            checkMemory(rc, "clEnqueueNDRangeKernel of kernel " + kernel.name() + " with " + range, argumentBytes);
-            OpenClLaunch launch = new OpenClLaunch(event.get(ADDRESS, 0));
-            pending.add(launch);
-            if (kernel.checked()) {
-                checkedLaunches.add(kernel.name(), kernel.kernel().openclSource(), launch);
+        int dims = grid.dimensions();
+        for (int d = 0; d < dims; d++) {
+            launchSizes.setAtIndex(JAVA_LONG, d, range.global()[d]);
+            if (range.local() != null) {
+                launchSizes.setAtIndex(JAVA_LONG, 3 + d, range.local()[d]);
             }
-            return launch;
         }
+        MemorySegment local = range.local() == null ? MemorySegment.NULL : launchSizes.asSlice(3 * JAVA_LONG.byteSize());
+        int rc = cl.enqueueNDRangeKernel(queue, kernel.handle(), dims, launchSizes, local,
+                timed ? launchEvent : MemorySegment.NULL);
+        if (rc != ClErrors.CL_SUCCESS) {
+            checkMemory(rc, "clEnqueueNDRangeKernel of kernel " + kernel.name() + " with " + range, argumentBytes);
+        }
+        OpenClLaunch launch = timed ? new OpenClLaunch(launchEvent.get(ADDRESS, 0)) : OpenClLaunch.untimed();
+        if (timed) {
+            pending.add(launch);
+        }
+        if (kernel.checked()) {
+            checkedLaunches.add(kernel.name(), kernel.kernel().openclSource(), launch);
+        }
+        return launch;
     }
 
     /**
@@ -264,32 +281,46 @@ final class OpenClSession implements DeviceSession {
         LaunchArguments.check(kernel.name(), kernel.parameterTypes(), args);
         long bytes = 0;
         int index = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            for (Object arg : args) {
-                switch (arg) {
-                    case DeviceBuffer b -> {
-                        OpenClBuffer buffer = own(b);
-                        setArgument(kernel, index++, arena.allocateFrom(ADDRESS, buffer.handle()));
-                        setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, buffer.length()));
-                        bytes += buffer.byteSize();
-                    }
-                    case Integer v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_INT, v));
-                    case Long v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_LONG, v));
-                    case Float v -> setArgument(kernel, index++, arena.allocateFrom(JAVA_FLOAT, v));
-                    default -> throw new AssertionError("checked by LaunchArguments: " + arg);
+        for (Object arg : args) {
+            switch (arg) {
+                case DeviceBuffer b -> {
+                    OpenClBuffer buffer = own(b);
+                    argument.set(ADDRESS, 0, buffer.handle());
+                    setArgument(kernel, index++, ADDRESS.byteSize());
+                    argument.set(JAVA_INT, 0, buffer.length());
+                    setArgument(kernel, index++, Integer.BYTES);
+                    bytes += buffer.byteSize();
                 }
+                case Integer v -> {
+                    argument.set(JAVA_INT, 0, v);
+                    setArgument(kernel, index++, Integer.BYTES);
+                }
+                case Long v -> {
+                    argument.set(JAVA_LONG, 0, v);
+                    setArgument(kernel, index++, Long.BYTES);
+                }
+                case Float v -> {
+                    argument.set(JAVA_FLOAT, 0, v);
+                    setArgument(kernel, index++, Float.BYTES);
+                }
+                default -> throw new AssertionError("checked by LaunchArguments: " + arg);
             }
-            if (kernel.checked()) {
-                setArgument(kernel, index++, arena.allocateFrom(ADDRESS, faultRecord.buffer()));
-                setArgument(kernel, index, arena.allocateFrom(JAVA_INT, checkedLaunches.next()));
-            }
+        }
+        if (kernel.checked()) {
+            argument.set(ADDRESS, 0, faultRecord.buffer());
+            setArgument(kernel, index++, ADDRESS.byteSize());
+            argument.set(JAVA_INT, 0, checkedLaunches.next());
+            setArgument(kernel, index, Integer.BYTES);
         }
         return bytes;
     }
 
-    private void setArgument(OpenClKernel kernel, int index, MemorySegment value) {
-        ClErrors.check(cl.setKernelArg(kernel.handle(), index, value.byteSize(), value),
-                "clSetKernelArg(" + index + ") of kernel " + kernel.name(), where);
+    /** Passes the first {@code bytes} of {@link #argument} (clSetKernelArg copies them) as argument {@code index}. */
+    private void setArgument(OpenClKernel kernel, int index, long bytes) {
+        int rc = cl.setKernelArg(kernel.handle(), index, bytes, argument);
+        if (rc != ClErrors.CL_SUCCESS) {
+            throw ClErrors.failure(rc, "clSetKernelArg(" + index + ") of kernel " + kernel.name(), where);
+        }
     }
 
     @Override

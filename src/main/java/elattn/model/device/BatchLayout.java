@@ -18,11 +18,45 @@ import elattn.model.ModelConfig;
  * the prompt's states are stored once per sentence and every beam reaches them through the
  * ancestry table; in MHA mode every prompt step runs the rows the search started with (HF expands
  * the input to {@code batch * beams} before reading the prompt when it starts that way).
+ *
+ * <p>Capacity: an encoder-decoder layout may be larger than its batch ({@link Capacity}): its
+ * arrays, graphs and built kernels are sized for {@code sentences} sentences of {@code srcWidth}
+ * source tokens, and a batch of at most that many sentences of at most that width runs in them,
+ * its inputs padded with masked positions (which change no real row's result: a masked key adds
+ * nothing to any sum) and the sentences past its own left idle. So batches of real inputs, whose
+ * lengths vary, reuse one plan instead of building one per shape ({@link #canHost}).
  */
 final class BatchLayout {
+    /**
+     * The sentences and source width a layout's arrays are sized for. A decoder-only model's
+     * capacity is its batch's shape exactly (its prompt width sets the decoder steps).
+     */
+    record Capacity(int sentences, int width) {
+        /**
+         * The capacity a new plan for {@code batch} gets: its sentences, and for an encoder-decoder
+         * its width rounded up ({@link #roundedWidth}) so that batches of nearby widths share it.
+         */
+        static Capacity of(ModelConfig config, Batch batch) {
+            int width = config.encoderDecoder() ? Math.min(roundedWidth(batch.width()), config.maxPositions())
+                    : batch.width();
+            return new Capacity(batch.sentences(), Math.max(width, batch.width()));
+        }
+
+        /** A width rounded up to a multiple of 8 up to 64 tokens, 16 up to 128, then 32: at most 1/4 padding past 32. */
+        static int roundedWidth(int width) {
+            int step = width <= 64 ? 8 : width <= 128 ? 16 : 32;
+            return (width + step - 1) / step * step;
+        }
+    }
+
     final ModelConfig config;
     final AttentionMode mode;
+    /** Sentences the arrays are sized for (the capacity); the batch running has {@link #batchSentences}. */
     final int sentences;
+    /** Sentences of the batch this layout was made for, at most {@link #sentences}. */
+    final int batchSentences;
+    /** Rows per sentence of the first scored step. */
+    final int startRowsPerSentence;
     /** Rows per sentence of the widest step, and the copies of the encoder output MHA keeps. */
     final int beams;
     /** Rows of the first scored step: sentences x startRowsPerSentence. */
@@ -85,17 +119,26 @@ final class BatchLayout {
     /**
      * @param chunkLimit the most sentences per encoder run, or 0 for the budget's choice
      *                   ({@link DeviceModel#encoderChunkSentences})
+     * @param capacity   what the arrays are sized for: at least the batch's sentences and width, and
+     *                   for a decoder-only model exactly its width and sentences
      */
     BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
-            int maxSteps, int chunkLimit) {
+            int maxSteps, int chunkLimit, Capacity capacity) {
         this.config = config;
         this.mode = mode;
-        this.sentences = batch.sentences();
+        boolean encoderDecoder = config.encoderDecoder();
+        if (capacity.sentences() < batch.sentences() || capacity.width() < batch.width()
+                || !encoderDecoder && !capacity.equals(new Capacity(batch.sentences(), batch.width()))) {
+            throw new IllegalArgumentException("a batch of " + batch.sentences() + " x " + batch.width()
+                    + " does not fit a layout of " + capacity);
+        }
+        this.sentences = capacity.sentences();
+        this.batchSentences = batch.sentences();
+        this.startRowsPerSentence = startRowsPerSentence;
         this.beams = Math.max(beams, startRowsPerSentence);
         this.startRows = sentences * startRowsPerSentence;
         this.maxRows = sentences * this.beams;
-        boolean encoderDecoder = config.encoderDecoder();
-        this.srcWidth = encoderDecoder ? batch.width() : 0;
+        this.srcWidth = encoderDecoder ? capacity.width() : 0;
         this.promptWidth = encoderDecoder ? 0 : batch.width();
         this.chunkSentences = !encoderDecoder ? 0
                 : chunkLimit > 0 ? Math.min(chunkLimit, sentences)
@@ -124,7 +167,7 @@ final class BatchLayout {
         keyMask = new int[sentences * maxSteps];
         positionTable = new int[sentences * maxSteps];
         int posOffset = config.positionOffset();
-        for (int s = 0; s < sentences; s++) {
+        for (int s = 0; s < batchSentences; s++) {
             int[] mask = batch.attentionMask()[s];
             int seen = 0;
             for (int t = 0; t < maxSteps; t++) {
@@ -142,12 +185,13 @@ final class BatchLayout {
         srcTokens = new int[srcRows];
         srcPositions = new int[srcRows];
         srcKeys = new int[srcRows];
-        for (int s = 0; s < sentences && encoderDecoder; s++) {
+        for (int s = 0; s < batchSentences && encoderDecoder; s++) {
             for (int j = 0; j < srcWidth; j++) {
                 int i = s * srcWidth + j;
-                srcTokens[i] = batch.inputIds()[s][j];
+                boolean inBatch = j < batch.width();
+                srcTokens[i] = inBatch ? batch.inputIds()[s][j] : 0;
                 srcPositions[i] = j + posOffset;
-                srcKeys[i] = batch.attentionMask()[s][j] != 0 ? i : -1;
+                srcKeys[i] = inBatch && batch.attentionMask()[s][j] != 0 ? i : -1;
             }
         }
         prefillSteps = !encoderDecoder && config.preNorm() ? promptWidth - 1 : 0;
@@ -171,33 +215,52 @@ final class BatchLayout {
             }
         }
         crossKeys = new int[mode == AttentionMode.MHA ? maxRows * srcWidth : 0];
-        for (int copy = 0; copy < crossKeys.length / Math.max(1, srcWidth); copy++) {
+        for (int copy = 0; copy < batchSentences * beams && crossKeys.length > 0; copy++) {
             int s = copy / beams;
             for (int j = 0; j < srcWidth; j++) {
-                crossKeys[copy * srcWidth + j] = batch.attentionMask()[s][j] != 0 ? copy * srcWidth + j : -1;
+                crossKeys[copy * srcWidth + j] = j < batch.width() && batch.attentionMask()[s][j] != 0
+                        ? copy * srcWidth + j : -1;
             }
         }
     }
 
-    /**
-     * Whether a batch of this layout can reuse the device arrays, graphs and built kernels of one of
-     * {@code other}'s: every size is the same (the token ids, masks and the tables made from them may differ).
-     */
-    boolean sameShape(BatchLayout other) {
-        return config == other.config && mode == other.mode && sentences == other.sentences && beams == other.beams
-                && startRows == other.startRows && srcWidth == other.srcWidth && promptWidth == other.promptWidth
-                && maxSteps == other.maxSteps && chunkSentences == other.chunkSentences
-                && prefillSteps == other.prefillSteps;
+    /** What this layout's arrays are sized for. */
+    Capacity capacity() {
+        return new Capacity(sentences, config.encoderDecoder() ? srcWidth : promptWidth);
     }
 
-    /** Encoder runs per batch: {@code ceil(sentences / chunkSentences)} (0 for a decoder-only model). */
+    /**
+     * Whether a batch can run in this layout's device arrays, graphs and built kernels: the same
+     * rows per sentence and steps, at most its sentences, and for an encoder-decoder a width that
+     * fits and does not leave more than half of a {@linkplain Capacity#roundedWidth rounded} width
+     * as padding again (a plan sized for a long batch is not kept for short ones); for a
+     * decoder-only model the same shape.
+     */
+    boolean canHost(Batch batch, int startRowsPerSentence, int maxBeams, int steps) {
+        if (startRowsPerSentence != this.startRowsPerSentence || Math.max(maxBeams, startRowsPerSentence) != beams
+                || steps != maxSteps || batch.sentences() > sentences) {
+            return false;
+        }
+        if (!config.encoderDecoder()) {
+            return batch.sentences() == sentences && batch.width() == promptWidth;
+        }
+        int width = batch.width();
+        return width <= srcWidth && 2 * srcWidth <= 3 * Capacity.roundedWidth(width);
+    }
+
+    /** Encoder runs for the batch: {@code ceil(batchSentences / chunkSentences)} (0 for a decoder-only model). */
     int chunks() {
-        return chunkSentences == 0 ? 0 : (sentences + chunkSentences - 1) / chunkSentences;
+        return chunkSentences == 0 ? 0 : (batchSentences + chunkSentences - 1) / chunkSentences;
     }
 
     /** Sentences of encoder run {@code chunk}: {@link #chunkSentences}, fewer for the last one. */
     int sentencesIn(int chunk) {
-        return Math.min(chunkSentences, sentences - chunk * chunkSentences);
+        return Math.min(chunkSentences, batchSentences - chunk * chunkSentences);
+    }
+
+    /** Rows of the batch's first scored step: {@link #batchSentences} x its rows per sentence. */
+    int batchStartRows() {
+        return batchSentences * startRowsPerSentence;
     }
 
     /** Rows step {@code t} may have: one per sentence for EL's shared prompt steps, the start rows up to the first scored step, then up to one per beam. */

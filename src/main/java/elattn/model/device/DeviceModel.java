@@ -41,9 +41,11 @@ import java.util.Objects;
  * chunk of sentences, not the batch, so it stays small beside H and the caches.
  *
  * <p>{@link #close} ends the batch and frees its device memory, as {@link StepModel} says. A
- * caller that runs many batches (a server, a test suite) can {@link #retainDeviceMemory keep} the
- * plan instead: weights stay on the device and built kernels stay built, and the next batch of
- * the same shape reuses them; {@link #release} then frees them.
+ * caller that runs many batches (a server, a test suite, a command over a file) can
+ * {@link #retainDeviceMemory keep} the plan instead: weights stay on the device and built kernels
+ * stay built, and the next batch reuses them if it fits: an encoder-decoder's plan is sized for a
+ * source width rounded up, and takes any batch of at most its sentences whose width fits without
+ * half again as much padding (BatchLayout's capacity); {@link #release} then frees them.
  *
  * <p>Weights may be stored in any {@link Precision} ({@code ModelWeights<FloatArray>} or
  * {@code ModelWeights<HalfFloatArray>}): fp16 storage keeps the weight matrices in half the device
@@ -236,8 +238,9 @@ public final class DeviceModel implements StepModel {
 
     /**
      * With {@code true}, {@link #close} keeps the device plan (weights, buffers, built kernels) so
-     * that the next batch of the same shape (sentences, width, beams) starts without uploading or
-     * building anything; {@link #release} frees it. Returns this model.
+     * that the next batch that fits it (as many beams, at most its sentences, a width that fits:
+     * see the class comment) starts without uploading or building anything; {@link #release} frees
+     * it. Returns this model.
      */
     public DeviceModel retainDeviceMemory(boolean keep) {
         this.retain = keep;
@@ -320,13 +323,15 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
         }
         close();
-        BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
-                encoderChunkLimit);
-        if (idle != null && idle.layout.sameShape(layout)) {
+        if (idle != null && idle.layout.canHost(batch, rowsPerSentence, maxBeams, maxSteps)) {
+            BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
+                    encoderChunkLimit, idle.layout.capacity());
             idle.b.load(layout);
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
+            BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
+                    encoderChunkLimit, BatchLayout.Capacity.of(config, batch));
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
@@ -345,6 +350,7 @@ public final class DeviceModel implements StepModel {
             run = new Run(layout, b, plan.withDevice(device));
         }
         idle = null;
+        BatchLayout layout = run.layout;
         last = layout;
         lastHalfCross = Buffers.halfCross(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.srcWidth);
         lastHalfSelf = Buffers.halfSelf(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.selfKeyStride);
@@ -398,9 +404,9 @@ public final class DeviceModel implements StepModel {
                 if (mode == AttentionMode.MHA) {
                     plan.execute(EncoderGraph.CROSS);
                 }
-                int[] tokens = new int[layout.startRows];
+                int[] tokens = new int[layout.batchStartRows()];
                 Arrays.fill(tokens, config.decoderStartTokenId());
-                return run(tokens, identity(layout.startRows), perBeam(layout.startRows, rowsPerSentence), request);
+                return run(tokens, identity(tokens.length), perBeam(tokens.length, rowsPerSentence), request);
             }
             // Decoder-only: the prompt's steps before the last in one pass (pre-norm models), the rest
             // one step per column; the last one is scored.

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -193,23 +194,58 @@ final class ModelSession implements AutoCloseable {
     }
 
     /**
-     * Generates every record from its {@code encoded} ids in batches of {@code batchSize}, in order,
-     * handing each batch's outputs to {@code sink} as soon as it is done; an exception from the
-     * sink stops the job. A batch that does not fit the device is halved ({@link #smallerBatch})
+     * Generates every record from its {@code encoded} ids in batches of {@code batchSize} and hands
+     * the outputs to {@code sink} in input order, each as soon as it and every record before it are
+     * done; an exception from the sink stops the job. Within each window of
+     * {@link #SORT_WINDOW_BATCHES} batches the records are batched by input length, so that a batch
+     * pads little and batches of nearby widths reuse one device plan (a record's output does not
+     * depend on its batch). A batch that does not fit the device is halved ({@link #smallerBatch})
      * and generated again, with the same outputs.
      */
     void generate(List<InputRecord> records, List<int[][]> encoded, int batchSize, Consumer<List<Output>> sink) {
-        for (int from = 0; from < records.size(); ) {
-            int to = Math.min(records.size(), from + Math.min(batchSize, fittingBatch));
+        int window = (int) Math.min(records.size(), (long) batchSize * SORT_WINDOW_BATCHES);
+        for (int from = 0; from < records.size(); from += window) {
+            int to = Math.min(records.size(), from + window);
+            generateWindow(records.subList(from, to), encoded.subList(from, to), batchSize, sink);
+        }
+    }
+
+    /** Batches per window that {@link #generate(List, List, int, Consumer)} sorts by input length. */
+    static final int SORT_WINDOW_BATCHES = 8;
+
+    private void generateWindow(List<InputRecord> records, List<int[][]> encoded, int batchSize,
+            Consumer<List<Output>> sink) {
+        int n = records.size();
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingInt(i -> encoded.get(i)[0].length));
+        Output[] done = new Output[n];
+        int emitted = 0;
+        for (int from = 0; from < n; ) {
+            int to = Math.min(n, from + Math.min(batchSize, fittingBatch));
+            List<Integer> batch = order.subList(from, to);
             List<Output> outputs;
             try {
-                outputs = generateBatch(records.subList(from, to), encoded.subList(from, to));
+                outputs = generateBatch(batch.stream().map(records::get).toList(),
+                        batch.stream().map(encoded::get).toList());
             } catch (DeviceOutOfMemoryException | BatchTooLargeException e) {
-                fittingBatch = smallerBatch(records.get(from), to - from, e);
+                fittingBatch = smallerBatch(records.get(batch.getFirst()), to - from, e);
                 continue;
             }
-            sink.accept(outputs);
+            for (int k = 0; k < outputs.size(); k++) {
+                done[batch.get(k)] = outputs.get(k);
+            }
             from = to;
+            int ready = emitted;
+            while (ready < n && done[ready] != null) {
+                ready++;
+            }
+            if (ready > emitted) {
+                sink.accept(Arrays.asList(done).subList(emitted, ready));
+                emitted = ready;
+            }
         }
     }
 

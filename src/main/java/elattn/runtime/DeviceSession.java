@@ -2,6 +2,8 @@ package elattn.runtime;
 
 import elattn.kernel.NativeArray;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The backend's half of an {@link ExecutionPlan}: device memory, compiled kernels and one in-order
@@ -58,6 +60,25 @@ public interface DeviceSession extends AutoCloseable {
     /** {@link #launch(CompiledKernel, LaunchGrid, Object[], boolean) A timed launch}. */
     default Launch launch(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
         return launch(kernel, grid, args, true);
+    }
+
+    /** One launch of a {@link #launchSequence}: its kernel, non-empty grid and arguments as for {@link #launch}. */
+    record LaunchRequest(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
+    }
+
+    /**
+     * Enqueues these launches, untimed, in order. A caller that enqueues the same kernels in the
+     * same order again and again under one {@code sequence} key (a task graph run every decode
+     * step) lets the session record them once and replay them as one unit (the CUDA backend: a
+     * CUDA graph, whose nodes take each call's grids and arguments); by default, they are launched
+     * one by one. Returns one launch per request.
+     */
+    default List<Launch> launchSequence(Object sequence, List<LaunchRequest> launches) {
+        List<Launch> out = new ArrayList<>(launches.size());
+        for (LaunchRequest r : launches) {
+            out.add(launch(r.kernel(), r.grid(), r.args(), false));
+        }
+        return out;
     }
 
     /**

@@ -63,6 +63,8 @@ public final class ExecutionPlan implements AutoCloseable {
     private boolean kernelChecks = KernelChecks.byDefault();
     /** Whether executes time their launches: on, off, or null for {@link #profiled()}'s default. */
     private Boolean profiler;
+    /** Whether each graph's launches go to the device as one recorded sequence ({@link #withCudaGraph}). */
+    private boolean recordLaunches;
     private DeviceSession session;
     private boolean closed;
 
@@ -132,6 +134,23 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Launches without timing even under {@link #observe} (see {@link #withProfiler()}). */
     public ExecutionPlan withoutProfiler() {
         this.profiler = false;
+        return this;
+    }
+
+    /**
+     * Launches each task graph's kernels as one unit where the backend can: on CUDA, the graph's
+     * launches are recorded as a CUDA graph at its first execute and replayed at the next ones,
+     * their grids and scalar arguments updated in place when they change (as TornadoVM's
+     * {@code withCUDAGraph}); a task whose range becomes empty, or appears again, makes another
+     * recording. Other backends launch one by one as before. Executes with the
+     * {@linkplain #withProfiler() profiler} on launch one by one, to time each task. Only before
+     * the first execute.
+     */
+    public ExecutionPlan withCudaGraph() {
+        if (session != null) {
+            throw new ElattnRuntimeException("withCudaGraph must be called before the first execute");
+        }
+        this.recordLaunches = true;
         return this;
     }
 
@@ -311,8 +330,12 @@ public final class ExecutionPlan implements AutoCloseable {
                 bytes[0] += copyToDevice(graph, t.array());
             }
         }
-        for (TaskSpec t : g.tasks()) {
-            launches.add(new TaskLaunch(t.qualifiedName(), launch(t, timed)));
+        if (recordLaunches && !timed) {
+            launchRecorded(g, launches);
+        } else {
+            for (TaskSpec t : g.tasks()) {
+                launches.add(new TaskLaunch(t.qualifiedName(), launch(t, timed)));
+            }
         }
         boolean first = !executedGraphs.contains(g.getName());
         for (ImmutableTaskGraph.Transfer t : g.toHost()) {
@@ -344,10 +367,7 @@ public final class ExecutionPlan implements AutoCloseable {
         if (grid.totalItems() == 0) {
             return null;
         }
-        Object[] deviceArgs = new Object[current.length];
-        for (int i = 0; i < current.length; i++) {
-            deviceArgs[i] = current[i] instanceof NativeArray a ? buffers.get(a) : current[i];
-        }
+        Object[] deviceArgs = deviceArguments(current);
         DeviceSession.CompiledKernel kernel = compiled.get(task.kernel());
         try {
             return onDevice(() -> where(task) + ": launching with " + grid,
@@ -355,6 +375,37 @@ public final class ExecutionPlan implements AutoCloseable {
         } catch (KernelFaultException e) {
             throw new KernelFaultException(where(task) + " on device " + device.id(), e);
         }
+    }
+
+    /** Enqueues the graph's launches as one {@link DeviceSession#launchSequence sequence} (tasks with empty ranges left out). */
+    private void launchRecorded(ImmutableTaskGraph g, List<TaskLaunch> launches) {
+        List<DeviceSession.LaunchRequest> requests = new ArrayList<>(g.tasks().size());
+        List<TaskSpec> launched = new ArrayList<>(g.tasks().size());
+        for (TaskSpec task : g.tasks()) {
+            Object[] current = task.currentArgs();
+            LaunchGrid grid = launchGrid(task, current);
+            if (grid.totalItems() == 0) {
+                continue;
+            }
+            requests.add(new DeviceSession.LaunchRequest(compiled.get(task.kernel()), grid, deviceArguments(current)));
+            launched.add(task);
+        }
+        List<DeviceSession.Launch> done = onDevice(() -> "graph " + g.getName() + ": launching its " + requests.size()
+                + " kernels as one sequence", () -> session.launchSequence(g, requests));
+        int next = 0;
+        for (TaskSpec task : g.tasks()) {
+            boolean ran = next < launched.size() && launched.get(next) == task;
+            launches.add(new TaskLaunch(task.qualifiedName(), ran ? done.get(next++) : null));
+        }
+    }
+
+    /** A task's current arguments with each array replaced by its device buffer. */
+    private Object[] deviceArguments(Object[] current) {
+        Object[] deviceArgs = new Object[current.length];
+        for (int i = 0; i < current.length; i++) {
+            deviceArgs[i] = current[i] instanceof NativeArray a ? buffers.get(a) : current[i];
+        }
+        return deviceArgs;
     }
 
     /** How errors name a task: graph, task and kernel. */

@@ -41,6 +41,8 @@ final class CudaDriver {
     private final MethodHandle cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemsetD8Async;
     private final MethodHandle cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuFuncSetAttribute, cuLaunchKernel;
     private final MethodHandle cuEventCreate, cuEventDestroy, cuEventRecord, cuEventElapsedTime;
+    private final MethodHandle cuGraphCreate, cuGraphDestroy, cuGraphAddKernelNode, cuGraphInstantiateWithFlags;
+    private final MethodHandle cuGraphExecKernelNodeSetParams, cuGraphLaunch, cuGraphExecDestroy;
 
     private CudaDriver(NativeLibrary lib) {
         this.lib = lib;
@@ -85,6 +87,17 @@ final class CudaDriver {
         cuEventRecord = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuEventRecord");
         cuEventElapsedTime = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
                 "cuEventElapsedTime_v2", "cuEventElapsedTime");
+        cuGraphCreate = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuGraphCreate");
+        cuGraphDestroy = lib.function(intOfAddress, "cuGraphDestroy");
+        // The _v2 calls read CUDA_KERNEL_NODE_PARAMS_v2, which extends the first version's fields.
+        cuGraphAddKernelNode = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
+                ADDRESS), "cuGraphAddKernelNode_v2", "cuGraphAddKernelNode");
+        cuGraphInstantiateWithFlags = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG),
+                "cuGraphInstantiateWithFlags");
+        cuGraphExecKernelNodeSetParams = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
+                "cuGraphExecKernelNodeSetParams_v2", "cuGraphExecKernelNodeSetParams");
+        cuGraphLaunch = lib.function(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuGraphLaunch");
+        cuGraphExecDestroy = lib.function(intOfAddress, "cuGraphExecDestroy");
     }
 
     /**
@@ -281,6 +294,43 @@ final class CudaDriver {
             call("cuEventElapsedTime", where, () -> (int) cuEventElapsedTime.invokeExact(out, start, end));
             return out.get(JAVA_FLOAT, 0);
         }
+    }
+
+    MemorySegment graphCreate(String where) {
+        return addressOut("cuGraphCreate", where, out -> (int) cuGraphCreate.invokeExact(out, 0));
+    }
+
+    void graphDestroy(MemorySegment graph, String where) {
+        call("cuGraphDestroy", where, () -> (int) cuGraphDestroy.invokeExact(graph));
+    }
+
+    /** Adds a kernel node after {@code dependency} (or as a root if it is NULL); returns the node. */
+    MemorySegment graphAddKernelNode(MemorySegment graph, MemorySegment dependency, MemorySegment nodeParams,
+            String where) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment deps = a.allocateFrom(ADDRESS, dependency);
+            long count = dependency.equals(MemorySegment.NULL) ? 0 : 1;
+            return addressOut("cuGraphAddKernelNode", where,
+                    out -> (int) cuGraphAddKernelNode.invokeExact(out, graph, deps, count, nodeParams));
+        }
+    }
+
+    MemorySegment graphInstantiate(MemorySegment graph, String where) {
+        return addressOut("cuGraphInstantiateWithFlags", where,
+                out -> (int) cuGraphInstantiateWithFlags.invokeExact(out, graph, 0L));
+    }
+
+    void graphExecKernelNodeSetParams(MemorySegment exec, MemorySegment node, MemorySegment nodeParams, String where) {
+        call("cuGraphExecKernelNodeSetParams", where,
+                () -> (int) cuGraphExecKernelNodeSetParams.invokeExact(exec, node, nodeParams));
+    }
+
+    void graphLaunch(MemorySegment exec, MemorySegment stream, String where) {
+        call("cuGraphLaunch", where, () -> (int) cuGraphLaunch.invokeExact(exec, stream));
+    }
+
+    void graphExecDestroy(MemorySegment exec, String where) {
+        call("cuGraphExecDestroy", where, () -> (int) cuGraphExecDestroy.invokeExact(exec));
     }
 
     /** A native call returning a {@code CUresult}. */

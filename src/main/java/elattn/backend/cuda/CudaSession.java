@@ -51,6 +51,10 @@ final class CudaSession implements DeviceSession {
     private final MemorySegment context;
     private final MemorySegment stream;
     private final List<CudaBuffer> buffers = new ArrayList<>();
+    /** The most recorded sequences kept; past it, all are dropped and recorded again as they come. */
+    private static final int MAX_GRAPHS = 32;
+    /** Recorded launch sequences ({@link #launchSequence}). */
+    private final Map<GraphKey, CudaGraph> graphs = new HashMap<>();
     /** Where each launch writes its arguments ({@link #parameters}). */
     private final LaunchArgumentBlock launchArguments = new LaunchArgumentBlock();
     private final List<MemorySegment> modules = new ArrayList<>();
@@ -286,6 +290,81 @@ final class CudaSession implements DeviceSession {
     }
 
     /**
+     * Replays the CUDA graph recorded for this sequence key and these kernels, its nodes updated
+     * where a grid or an argument changed; records it first if there is none ({@link CudaGraph}).
+     */
+    @Override
+    public synchronized List<Launch> launchSequence(Object sequence, List<LaunchRequest> requests) {
+        makeCurrent();
+        List<CudaKernel> sequenceKernels = new ArrayList<>(requests.size());
+        for (LaunchRequest r : requests) {
+            if (!(r.kernel() instanceof CudaKernel k) || k.session != this) {
+                throw new IllegalArgumentException("kernel " + r.kernel().kernel() + " was not compiled by this session"
+                        + " on " + where);
+            }
+            sequenceKernels.add(k);
+        }
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        GraphKey key = new GraphKey(sequence, sequenceKernels);
+        CudaGraph graph = graphs.get(key);
+        boolean fresh = graph == null;
+        if (fresh) {
+            if (graphs.size() == MAX_GRAPHS) {
+                destroyGraphs();
+            }
+            graph = new CudaGraph(cu, requests.size(), where);
+        }
+        List<Launch> launches = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            CudaKernel k = sequenceKernels.get(i);
+            LaunchGrid grid = requests.get(i).grid();
+            if (k.usesContext && grid.local() == null) {
+                throw new ElattnRuntimeException("kernel " + k.name + " takes a KernelContext and needs a launch grid"
+                        + " with local (work-group) sizes; give the task a WorkerGrid");
+            }
+            LaunchShape shape = LaunchShape.of(grid, k.name);
+            if (shape.isEmpty()) {
+                throw new IllegalArgumentException("kernel " + k.name + ": a launch sequence takes no empty grid ("
+                        + grid + ")");
+            }
+            parameters(k, requests.get(i).args());
+            graph.set(i, k.function, shape, k.sharedBytes, launchArguments);
+            CudaLaunch launch = new CudaLaunch(k.name, false);
+            if (k.checkedSource != null) {
+                checkedLaunches.add(k.name, k.checkedSource, launch);
+            }
+            launches.add(launch);
+        }
+        if (fresh) {
+            try {
+                graph.instantiate();
+            } catch (CudaException e) {
+                graph.destroy();
+                throw e;
+            }
+            graphs.put(key, graph);
+        }
+        graph.launch(stream);
+        lastKernel = "the recorded sequence of " + requests.size() + " launches ending with "
+                + sequenceKernels.getLast().name;
+        return launches;
+    }
+
+    /** A recorded sequence: the caller's key and the kernels in order. */
+    private record GraphKey(Object sequence, List<CudaKernel> kernels) {
+    }
+
+    private void destroyGraphs() {
+        cu.check("cuStreamSynchronize", cu.streamSynchronize(stream), where);
+        for (CudaGraph g : graphs.values()) {
+            g.destroy();
+        }
+        graphs.clear();
+    }
+
+    /**
      * The {@code void*[]} that {@code cuLaunchKernel} reads the arguments from, per the device C
      * ABI: each array as its device pointer followed by its {@code int} length, each scalar by
      * value ({@code int}, {@code long long}, {@code float}); for a checked kernel then the fault
@@ -365,6 +444,9 @@ final class CudaSession implements DeviceSession {
         List<Runnable> steps = new ArrayList<>();
         steps.add(() -> cu.setCurrentContext(context, where));
         steps.add(() -> cu.check("cuStreamSynchronize", cu.streamSynchronize(stream), where));
+        for (CudaGraph g : graphs.values()) {
+            steps.add(g::destroy);
+        }
         for (CudaBuffer b : buffers) {
             steps.add(() -> cu.memFree(b.address(), where));
         }
@@ -397,6 +479,7 @@ final class CudaSession implements DeviceSession {
                     + " context", where, failures);
         }
         buffers.clear();
+        graphs.clear();
         modules.clear();
         kernels.clear();
         idleEvents.clear();

@@ -47,6 +47,11 @@ final class LaunchArgumentBlock {
         values.set(JAVA_FLOAT, slot(), v);
     }
 
+    /** The values put since {@link #reserve}, 8 bytes each (to tell whether a recorded launch's arguments changed). */
+    MemorySegment values() {
+        return values.asSlice(0, next * JAVA_LONG.byteSize());
+    }
+
     /** The {@code void*[]} of the values put since {@link #reserve}. */
     MemorySegment pointers() {
         return pointers;

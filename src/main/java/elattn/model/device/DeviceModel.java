@@ -69,6 +69,11 @@ public final class DeviceModel implements StepModel {
      * asks 2 per beam (one more per EOS id past the first), so num_beams is at most 32.
      */
     public static final int MAX_TOP_K = Logits.MAX_K;
+    /**
+     * Whether plans launch each graph as one CUDA graph on CUDA devices ({@link ExecutionPlan#withCudaGraph});
+     * {@code -Delattn.cudaGraphs=false} launches kernel by kernel (to compare).
+     */
+    private static final boolean CUDA_GRAPHS = !"false".equals(System.getProperty("elattn.cudaGraphs"));
 
     private final ModelConfig config;
     private final DeviceWeights<?> weights;
@@ -346,6 +351,9 @@ public final class DeviceModel implements StepModel {
             }
             graphs.add(DecoderGraph.build(layout, weights.on(b.launches, layout.maxRows), b));
             ExecutionPlan plan = new ExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
+            if (CUDA_GRAPHS) {
+                plan.withCudaGraph();
+            }
             b.launches.register(plan);
             run = new Run(layout, b, plan.withDevice(device));
         }

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * NVIDIA GPUs through the CUDA driver API ({@code libcuda.so.1}) and NVRTC, called with Java's
- * FFM: kernels' generated CUDA C is compiled to PTX at run time and loaded as a module, so no
- * CUDA toolkit is needed at build time and no JNI library ships with elattn.
+ * FFM: kernels' generated CUDA C is compiled at run time (to a CUBIN for the device, cached on disk:
+ * {@link CudaModules}) and loaded as a module, so no CUDA toolkit is needed at build time and no JNI
+ * library ships with elattn.
  *
  * <p>Devices are {@code cuda:0..N-1} in the driver's order. When the driver or NVRTC is missing or
  * {@code cuInit} fails, the backend lists no devices and {@link #unavailableReason()} says why. The

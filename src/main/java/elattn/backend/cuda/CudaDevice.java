@@ -2,6 +2,7 @@ package elattn.backend.cuda;
 
 import elattn.runtime.Device;
 import elattn.runtime.DeviceSession;
+import elattn.runtime.KernelBinaryCache;
 
 /** One CUDA GPU ({@code cuda:N}) with what the runtime needs to choose and describe it. */
 final class CudaDevice implements Device {
@@ -13,6 +14,8 @@ final class CudaDevice implements Device {
     private final long memory;
     private final int multiprocessors;
     private final int computeCapability;
+    /** Created by the first session. */
+    private CudaModules modules;
 
     private CudaDevice(CudaDriver driver, Nvrtc nvrtc, int ordinal, int handle, String name, long memory,
             int multiprocessors, int computeCapability) {
@@ -87,6 +90,14 @@ final class CudaDevice implements Device {
 
     Nvrtc nvrtc() {
         return nvrtc;
+    }
+
+    /** The kernels loaded on this device for all its sessions, with the configured disk cache. */
+    synchronized CudaModules modules() {
+        if (modules == null) {
+            modules = new CudaModules(this, KernelBinaryCache.configured());
+        }
+        return modules;
     }
 
     @Override

@@ -233,7 +233,7 @@ final class CudaDriver {
         call("cuMemsetD8Async", where, () -> (int) cuMemsetD8Async.invokeExact(dst, value, bytes, stream));
     }
 
-    /** Loads a module from a NUL-terminated PTX image. */
+    /** Loads a module from an image: a CUBIN, or NUL-terminated PTX. */
     MemorySegment moduleLoadData(MemorySegment image, String where) {
         return addressOut("cuModuleLoadData", where, out -> (int) cuModuleLoadData.invokeExact(out, image));
     }

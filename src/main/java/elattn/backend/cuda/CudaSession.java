@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import elattn.compiler.DynamicLocalMemory;
-import elattn.compiler.IndexChecks;
 import elattn.kernel.NativeArray;
 import elattn.runtime.CheckedLaunches;
 import elattn.runtime.DeviceBuffer;
@@ -14,7 +13,6 @@ import elattn.runtime.DeviceOutOfMemoryException;
 import elattn.runtime.DeviceSession;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.Kernel;
-import elattn.runtime.KernelBuildException;
 import elattn.runtime.LaunchArguments;
 import elattn.runtime.LaunchGrid;
 import java.io.IOException;
@@ -26,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +38,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every public method first makes the context current on the calling thread, so a session may
  * be opened on one thread and used on another (one at a time; the methods are synchronized).
- * Kernels are compiled by NVRTC for the device's compute capability (or the newest NVRTC knows, which
- * the driver then compiles for the device) and cached per session.
+ * Kernels come from the device's {@link CudaModules}, which compile each once per process (or load
+ * it from the disk cache) and keep the modules loaded after the session closes.
  */
 final class CudaSession implements DeviceSession {
     private static final Logger LOG = LoggerFactory.getLogger(CudaSession.class);
+    /** The most recorded sequences kept; past it, all are dropped and recorded again as they come. */
+    private static final int MAX_GRAPHS = 32;
 
     private final CudaDevice device;
     private final CudaDriver cu;
@@ -51,25 +52,29 @@ final class CudaSession implements DeviceSession {
     private final MemorySegment context;
     private final MemorySegment stream;
     private final List<CudaBuffer> buffers = new ArrayList<>();
-    /** The most recorded sequences kept; past it, all are dropped and recorded again as they come. */
-    private static final int MAX_GRAPHS = 32;
     /** Recorded launch sequences ({@link #launchSequence}). */
     private final Map<GraphKey, CudaGraph> graphs = new HashMap<>();
     /** Where each launch writes its arguments ({@link #parameters}). */
     private final LaunchArgumentBlock launchArguments = new LaunchArgumentBlock();
-    private final List<MemorySegment> modules = new ArrayList<>();
+    private final CudaModules modules;
     private final Map<Object, CudaKernel> kernels = new HashMap<>();
     private final ArrayDeque<MemorySegment> idleEvents = new ArrayDeque<>();
     private final List<CudaLaunch> unfinished = new ArrayList<>();
     private final CudaFaultRecord faultRecord;
     private final CheckedLaunches checkedLaunches = new CheckedLaunches();
     private String lastKernel = "none yet";
-    /** Set when a kernel faulted: the context then fails every call until it is released. */
+    /** Set when a kernel faulted: the context then fails every call for the rest of the process. */
     private boolean faulted;
     private boolean closed;
 
     CudaSession(CudaDevice device) {
+        this(device, device.modules());
+    }
+
+    /** A session whose kernels come from {@code modules} (tests give it a cache of their own). */
+    CudaSession(CudaDevice device, CudaModules modules) {
         this.device = device;
+        this.modules = modules;
         this.cu = device.driver();
         this.where = device.toString();
         this.context = cu.primaryContextRetain(device.handle(), where);
@@ -175,81 +180,43 @@ final class CudaSession implements DeviceSession {
         return built;
     }
 
+    /**
+     * The session's handle on a kernel of the device's {@link CudaModules}, which compile or load it
+     * once per process. With {@code -Delattn.dumpKernels} the source is written first, so that it is
+     * there when it does not compile, then the image the module was loaded from.
+     */
     private CudaKernel build(String name, String functionName, String source, boolean usesContext, Kernel kernel,
             boolean checked) {
-        String arch = "compute_" + architecture(device.computeCapability(), device.nvrtc().supportedArchitectures());
-        List<String> options = new ArrayList<>(List.of("--gpu-architecture=" + arch));
-        if (checked) {
-            options.add("-D" + IndexChecks.DEFINE);
-        }
-        Nvrtc.Output out = device.nvrtc().compile(source, name + ".cu", options, where);
-        dump(name, source, out);
-        if (!out.succeeded()) {
-            throw new KernelBuildException(name, where, out.log());
-        }
-        MemorySegment module;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment image = a.allocate(out.ptx().length);
-            image.copyFrom(MemorySegment.ofArray(out.ptx()));
-            module = cu.moduleLoadData(image, where);
-        } catch (CudaException e) {
-            throw new KernelBuildException(name, where, "NVRTC " + device.nvrtc().version() + " built PTX for " + arch
-                    + " that the driver " + cu.driverVersion() + " cannot load: " + e.getMessage()
-                    + "\n(use an NVRTC no newer than the driver, or update the driver)");
-        }
-        modules.add(module);
-        MemorySegment function = cu.moduleGetFunction(module, functionName, where);
-        int sharedBytes = DynamicLocalMemory.bytes(source);
-        if (sharedBytes > 0) {
-            int result = cu.allowDynamicSharedMemory(function, sharedBytes);
-            if (result != CudaDriver.CUDA_SUCCESS) {
-                throw new KernelBuildException(name, where, "its local arrays take " + sharedBytes + " bytes of"
-                        + " shared memory, which this GPU does not give one block (" + cu.errorName(result)
-                        + "); run it on a GPU with more shared memory per block (compute capability 8.0+ has at"
-                        + " least 99 KiB), or use the portable kernel its Javadoc names");
-            }
-        }
-        LOG.debug("built {}{} for {} ({}{})", name, checked ? " with index checks" : "", where, arch,
-                sharedBytes > 0 ? ", " + sharedBytes + " bytes of dynamic shared memory" : "");
-        return new CudaKernel(this, kernel, name, function, usesContext, sharedBytes, checked ? source : null);
+        dumpSource(name, source);
+        CudaModules.Loaded loaded = modules.load(name, functionName, source, checked);
+        dumpImage(name, loaded);
+        return new CudaKernel(this, kernel, name, loaded.function(), usesContext, loaded.sharedBytes(),
+                checked ? source : null);
     }
 
-    /**
-     * The virtual architecture to compile for: the device's compute capability if NVRTC supports
-     * it, else the newest one below it (the driver compiles PTX for newer devices).
-     */
-    static int architecture(int computeCapability, int[] supported) {
-        int best = -1;
-        for (int arch : supported) {
-            if (arch <= computeCapability) {
-                best = Math.max(best, arch);
-            }
-        }
-        if (best < 0) {
-            throw new ElattnRuntimeException("this NVRTC cannot compile for compute capability "
-                    + computeCapability / 10 + "." + computeCapability % 10 + " (its oldest target is compute_"
-                    + (supported.length == 0 ? "?" : supported[0]) + "); use an older CUDA toolkit's NVRTC via"
-                    + " -Delattn.nvrtc.library, or the opencl backend");
-        }
-        return best;
+    private static void dumpSource(String name, String source) {
+        dump(name + ".cu", source.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void dump(String name, String source, Nvrtc.Output out) {
+    private static void dumpImage(String name, CudaModules.Loaded loaded) {
+        if (loaded.ptx() != null) {
+            // Without the C string's terminating NUL.
+            dump(name + ".ptx", Arrays.copyOf(loaded.ptx(), loaded.ptx().length - 1));
+        }
+        if (loaded.isCubin()) {
+            dump(name + ".cubin", loaded.image());
+        }
+    }
+
+    private static void dump(String fileName, byte[] content) {
         String dir = System.getProperty("elattn.dumpKernels");
         if (dir == null || dir.isBlank()) {
             return;
         }
         try {
-            Path folder = Files.createDirectories(Path.of(dir));
-            Files.writeString(folder.resolve(name + ".cu"), source);
-            if (out.succeeded()) {
-                // Without the C string's terminating NUL.
-                Files.write(folder.resolve(name + ".ptx"),
-                        new String(out.ptx(), 0, out.ptx().length - 1, StandardCharsets.US_ASCII)
-                                .getBytes(StandardCharsets.US_ASCII));
-            }
+            Files.write(Files.createDirectories(Path.of(dir)).resolve(fileName), content);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot dump kernel " + name + " into " + dir + " (-Delattn.dumpKernels)", e);
+            throw new UncheckedIOException("cannot dump kernel " + fileName + " into " + dir + " (-Delattn.dumpKernels)", e);
         }
     }
 
@@ -451,9 +418,6 @@ final class CudaSession implements DeviceSession {
             steps.add(() -> cu.memFree(b.address(), where));
         }
         steps.add(faultRecord::free);
-        for (MemorySegment m : modules) {
-            steps.add(() -> cu.moduleUnload(m, where));
-        }
         for (CudaLaunch l : unfinished) {
             idleEvents.add(l.start);
             idleEvents.add(l.end);
@@ -480,7 +444,6 @@ final class CudaSession implements DeviceSession {
         }
         buffers.clear();
         graphs.clear();
-        modules.clear();
         kernels.clear();
         idleEvents.clear();
         unfinished.clear();

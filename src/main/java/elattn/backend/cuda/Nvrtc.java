@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * NVRTC, CUDA's run-time compiler, through FFM: CUDA C in, PTX out. Looks for
+ * NVRTC, CUDA's run-time compiler, through FFM: CUDA C in, a CUBIN (for a real architecture,
+ * {@code sm_90}) or PTX (for a virtual one, {@code compute_90}) out. Looks for
  * {@code -Delattn.nvrtc.library} if given, else {@code libnvrtc.so.13}, {@code .so.12},
  * {@code libnvrtc.so} on the loader's path and in the usual CUDA folders. Compiles with IEEE
  * float semantics (no {@code --use_fast_math}), so results match the JVM backend's up to rounding.
@@ -28,6 +29,7 @@ final class Nvrtc {
     private final MethodHandle nvrtcVersion, nvrtcGetErrorString, nvrtcGetNumSupportedArchs, nvrtcGetSupportedArchs;
     private final MethodHandle nvrtcCreateProgram, nvrtcCompileProgram, nvrtcDestroyProgram;
     private final MethodHandle nvrtcGetProgramLogSize, nvrtcGetProgramLog, nvrtcGetPTXSize, nvrtcGetPTX;
+    private final MethodHandle nvrtcGetCUBINSize, nvrtcGetCUBIN;
 
     private Nvrtc(NativeLibrary lib) {
         this.lib = lib;
@@ -46,6 +48,8 @@ final class Nvrtc {
         nvrtcGetProgramLog = lib.function(intOfTwoAddresses, "nvrtcGetProgramLog");
         nvrtcGetPTXSize = lib.function(intOfTwoAddresses, "nvrtcGetPTXSize");
         nvrtcGetPTX = lib.function(intOfTwoAddresses, "nvrtcGetPTX");
+        nvrtcGetCUBINSize = lib.function(intOfTwoAddresses, "nvrtcGetCUBINSize");
+        nvrtcGetCUBIN = lib.function(intOfTwoAddresses, "nvrtcGetCUBIN");
     }
 
     /** Loads NVRTC; throws {@link NativeLibrary.LinkFailure} naming what was tried when none loads. */
@@ -95,19 +99,24 @@ final class Nvrtc {
         }
     }
 
-    /** What one compilation produced: PTX (NUL-terminated) on success, else null, and the log. */
-    record Output(byte[] ptx, String log) {
+    /**
+     * What one compilation produced and the log. On success {@code image} is what
+     * {@code cuModuleLoadData} takes: the CUBIN when one was asked for, else the PTX; {@code ptx} is
+     * the PTX (NUL-terminated) where NVRTC gives it, else null. A failed compilation has neither.
+     */
+    record Output(byte[] image, byte[] ptx, String log) {
         boolean succeeded() {
-            return ptx != null;
+            return image != null;
         }
     }
 
     /**
-     * Compiles {@code source} (named {@code fileName} in messages) with {@code options}. A source
-     * that does not compile gives an {@link Output} without PTX and with NVRTC's log; any other
+     * Compiles {@code source} (named {@code fileName} in messages) with {@code options}, for a CUBIN
+     * if {@code cubin} (the options must then name a real architecture), else for PTX. A source that
+     * does not compile gives an {@link Output} without an image and with NVRTC's log; any other
      * NVRTC failure throws a {@link CudaException} naming {@code device}.
      */
-    Output compile(String source, String fileName, List<String> options, String device) {
+    Output compile(String source, String fileName, List<String> options, boolean cubin, String device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment programOut = a.allocate(ADDRESS);
             check("nvrtcCreateProgram", (int) nvrtcCreateProgram.invokeExact(programOut, a.allocateFrom(source),
@@ -121,11 +130,16 @@ final class Nvrtc {
                 int result = (int) nvrtcCompileProgram.invokeExact(program, options.size(), opts);
                 String log = text(program, nvrtcGetProgramLogSize, nvrtcGetProgramLog, "nvrtcGetProgramLog", device, a);
                 if (result == NVRTC_ERROR_COMPILATION) {
-                    return new Output(null, log);
+                    return new Output(null, null, log);
                 }
                 check("nvrtcCompileProgram", result, device);
-                MemorySegment ptx = bytes(program, nvrtcGetPTXSize, nvrtcGetPTX, "nvrtcGetPTX", device, a);
-                return new Output(ptx.toArray(JAVA_BYTE), log);
+                if (!cubin) {
+                    byte[] ptx = bytes(program, nvrtcGetPTXSize, nvrtcGetPTX, "nvrtcGetPTX", device, a).toArray(JAVA_BYTE);
+                    return new Output(ptx, ptx, log);
+                }
+                byte[] image = bytes(program, nvrtcGetCUBINSize, nvrtcGetCUBIN, "nvrtcGetCUBIN", device, a)
+                        .toArray(JAVA_BYTE);
+                return new Output(image, ptxIfKept(program, a), log);
             } finally {
                 check("nvrtcDestroyProgram", (int) nvrtcDestroyProgram.invokeExact(programOut), device);
             }
@@ -136,12 +150,22 @@ final class Nvrtc {
         }
     }
 
+    /** The PTX behind a CUBIN, for {@code -Delattn.dumpKernels}; null where this NVRTC keeps none. */
+    private byte[] ptxIfKept(MemorySegment program, Arena a) throws Throwable {
+        MemorySegment n = a.allocate(JAVA_LONG);
+        if ((int) nvrtcGetPTXSize.invokeExact(program, n) != NVRTC_SUCCESS || n.get(JAVA_LONG, 0) <= 1) {
+            return null;
+        }
+        MemorySegment out = a.allocate(n.get(JAVA_LONG, 0));
+        return (int) nvrtcGetPTX.invokeExact(program, out) == NVRTC_SUCCESS ? out.toArray(JAVA_BYTE) : null;
+    }
+
     private String text(MemorySegment program, MethodHandle size, MethodHandle get, String call, String device,
             Arena a) throws Throwable {
         return bytes(program, size, get, call, device, a).getString(0).strip();
     }
 
-    /** A NUL-terminated result of the program (log or PTX) read with its size and get calls. */
+    /** A result of the program (log, PTX or CUBIN) read with its size and get calls. */
     private MemorySegment bytes(MemorySegment program, MethodHandle size, MethodHandle get, String call,
             String device, Arena a) throws Throwable {
         MemorySegment n = a.allocate(JAVA_LONG);

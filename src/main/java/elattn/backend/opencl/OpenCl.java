@@ -23,6 +23,7 @@ final class OpenCl {
     // Parameter names of the info queries and flags used by the backend (values from CL/cl.h).
     static final long CL_DEVICE_TYPE_GPU = 1L << 2;
     static final long CL_DEVICE_TYPE_ALL = 0xFFFFFFFFL;
+    static final int CL_PLATFORM_VERSION = 0x0901;
     static final int CL_PLATFORM_NAME = 0x0902;
     static final int CL_DEVICE_TYPE = 0x1000;
     static final int CL_DEVICE_MAX_COMPUTE_UNITS = 0x1002;
@@ -31,9 +32,12 @@ final class OpenCl {
     static final int CL_DEVICE_MAX_MEM_ALLOC_SIZE = 0x1010;
     static final int CL_DEVICE_GLOBAL_MEM_SIZE = 0x101F;
     static final int CL_DEVICE_NAME = 0x102B;
+    static final int CL_DRIVER_VERSION = 0x102D;
     static final int CL_DEVICE_VERSION = 0x102F;
     static final long CL_QUEUE_PROFILING_ENABLE = 1L << 1;
     static final long CL_MEM_READ_WRITE = 1L << 0;
+    static final int CL_PROGRAM_BINARY_SIZES = 0x1165;
+    static final int CL_PROGRAM_BINARIES = 0x1166;
     static final int CL_PROGRAM_BUILD_LOG = 0x1183;
     static final int CL_KERNEL_WORK_GROUP_SIZE = 0x11B0;
     static final int CL_PROFILING_COMMAND_START = 0x1282;
@@ -63,6 +67,8 @@ final class OpenCl {
     private final MethodHandle enqueueReadBuffer;
     private final MethodHandle enqueueFillBuffer;
     private final MethodHandle createProgramWithSource;
+    private final MethodHandle createProgramWithBinary;
+    private final MethodHandle getProgramInfo;
     private final MethodHandle buildProgram;
     private final MethodHandle getProgramBuildInfo;
     private final MethodHandle createKernel;
@@ -98,6 +104,9 @@ final class OpenCl {
                 ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
         createProgramWithSource = bind(lib, "clCreateProgramWithSource",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        createProgramWithBinary = bind(lib, "clCreateProgramWithBinary",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        getProgramInfo = bind(lib, "clGetProgramInfo", INFO);
         buildProgram = bind(lib, "clBuildProgram",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         getProgramBuildInfo = bind(lib, "clGetProgramBuildInfo", INFO_FOR_DEVICE);
@@ -281,6 +290,34 @@ final class OpenCl {
             return (MemorySegment) createProgramWithSource.invokeExact(context, 1, strings, MemorySegment.NULL, errcode);
         } catch (Throwable t) {
             throw broken("clCreateProgramWithSource", t);
+        }
+    }
+
+    /**
+     * A program for one device from a binary that {@link #getProgramInfo} gave
+     * ({@code CL_PROGRAM_BINARIES}); it still needs {@link #buildProgram}. {@code binaryStatus}
+     * receives the device's {@code cl_int} verdict on the binary.
+     */
+    MemorySegment createProgramWithBinary(MemorySegment context, MemorySegment device, byte[] binary,
+            MemorySegment binaryStatus, MemorySegment errcode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment devices = arena.allocateFrom(ADDRESS, device);
+            MemorySegment lengths = arena.allocateFrom(JAVA_LONG, binary.length);
+            MemorySegment image = arena.allocate(Math.max(1, binary.length));
+            image.copyFrom(MemorySegment.ofArray(binary));
+            MemorySegment binaries = arena.allocateFrom(ADDRESS, image);
+            return (MemorySegment) createProgramWithBinary.invokeExact(context, 1, devices, lengths, binaries,
+                    binaryStatus, errcode);
+        } catch (Throwable t) {
+            throw broken("clCreateProgramWithBinary", t);
+        }
+    }
+
+    int getProgramInfo(MemorySegment program, int param, long size, MemorySegment value, MemorySegment sizeRet) {
+        try {
+            return (int) getProgramInfo.invokeExact(program, param, size, value, sizeRet);
+        } catch (Throwable t) {
+            throw broken("clGetProgramInfo", t);
         }
     }
 

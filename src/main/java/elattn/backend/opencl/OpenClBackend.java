@@ -103,12 +103,11 @@ public final class OpenClBackend implements Backend {
             List<String> platformNames = new ArrayList<>();
             for (int p = 0; p < platformCount; p++) {
                 MemorySegment platform = platforms.getAtIndex(ADDRESS, p);
-                String platformName = OpenCl.infoString((size, value, ret) ->
-                        cl.getPlatformInfo(platform, OpenCl.CL_PLATFORM_NAME, size, value, ret),
-                        "clGetPlatformInfo(CL_PLATFORM_NAME)", "platform " + p);
+                String platformName = platformInfo(cl, platform, OpenCl.CL_PLATFORM_NAME, "CL_PLATFORM_NAME", p);
+                String platformVersion = platformInfo(cl, platform, OpenCl.CL_PLATFORM_VERSION, "CL_PLATFORM_VERSION", p);
                 platformNames.add(platformName);
                 for (MemorySegment handle : platformDevices(cl, platform, platformName, arena)) {
-                    devices.add(new OpenClDevice(cl, handle, devices.size(), platformName));
+                    devices.add(new OpenClDevice(cl, handle, devices.size(), platformName, platformVersion));
                 }
             }
             warnIfSignalHandlersUnchained(platformNames);
@@ -134,6 +133,11 @@ public final class OpenClBackend implements Backend {
             LOG.warn("NVIDIA OpenCL replaces the JVM's signal handlers and can crash it; start java with "
                     + "LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (the elattn launcher does this)");
         }
+    }
+
+    private static String platformInfo(OpenCl cl, MemorySegment platform, int param, String paramName, int index) {
+        return OpenCl.infoString((size, value, ret) -> cl.getPlatformInfo(platform, param, size, value, ret),
+                "clGetPlatformInfo(" + paramName + ")", "platform " + index);
     }
 
     private static List<MemorySegment> platformDevices(OpenCl cl, MemorySegment platform, String platformName, Arena arena) {

@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * A kernel built for one session: its program and {@code cl_kernel}, with what a launch needs to
+ * A kernel made for one session: its {@code cl_kernel} (of a program of the device's
+ * {@link OpenClPrograms}), with what a launch needs to
  * set arguments (the Java parameter types without the {@code KernelContext}) and to size
  * work-groups ({@code CL_KERNEL_WORK_GROUP_SIZE}).
  *
@@ -16,7 +17,7 @@ import java.util.List;
  *     session's fault record and their number after the ABI's arguments
  */
 record OpenClKernel(Kernel kernel, String name, OpenClSession session, List<Class<?>> parameterTypes,
-        boolean usesContext, boolean checked, MemorySegment program, MemorySegment handle, long maxWorkGroupSize)
+        boolean usesContext, boolean checked, MemorySegment handle, long maxWorkGroupSize)
         implements DeviceSession.CompiledKernel {
     @Override
     public String toString() {

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import elattn.compiler.IndexChecks;
 import elattn.kernel.NativeArray;
 import elattn.runtime.CheckedLaunches;
 import elattn.runtime.DeviceBuffer;
@@ -13,7 +12,6 @@ import elattn.runtime.DeviceOutOfMemoryException;
 import elattn.runtime.DeviceSession;
 import elattn.runtime.ElattnRuntimeException;
 import elattn.runtime.Kernel;
-import elattn.runtime.KernelBuildException;
 import elattn.runtime.LaunchArguments;
 import elattn.runtime.LaunchGrid;
 import java.io.IOException;
@@ -26,13 +24,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * An OpenCL context with one in-order, profiling command queue on one device, owning the buffers
- * and kernels built in it. Copies and launches are enqueued without waiting; {@link #finish()}
- * waits for them and reads the launches' device times from their profiling events.
+ * One in-order, profiling command queue on one device, in the device's context, owning the buffers
+ * and the {@code cl_kernel}s made in it; the programs behind the kernels are the device's, built
+ * once per process ({@link OpenClPrograms}). Copies and launches are enqueued without waiting;
+ * {@link #finish()} waits for them and reads the launches' device times from their profiling events.
  *
  * <p>Threads: OpenCL objects may be used from any thread, so the session may be opened on one
  * thread and used on another. Its methods are synchronized, because setting a kernel's arguments
@@ -43,12 +40,11 @@ final class OpenClSession implements DeviceSession {
     /** System property: a folder into which every OpenCL source the session builds is written. */
     static final String DUMP_PROPERTY = "elattn.dumpKernels";
 
-    private static final Logger LOG = LoggerFactory.getLogger(OpenClSession.class);
-
     private final OpenClDevice device;
     private final OpenCl cl;
     private final String where;
     private final MemorySegment context;
+    private final OpenClPrograms programs;
     private final MemorySegment queue;
     private final List<OpenClBuffer> buffers = new ArrayList<>();
     /** Built kernels by {@link Built} ({@link Kernel} and checks), or by source text for {@link #compileSource}. */
@@ -73,19 +69,20 @@ final class OpenClSession implements DeviceSession {
     }
 
     OpenClSession(OpenClDevice device) {
+        this(device, device.programs());
+    }
+
+    /** A session whose programs come from {@code programs} (tests give it a cache of their own). */
+    OpenClSession(OpenClDevice device, OpenClPrograms programs) {
         this.device = device;
         this.cl = device.cl();
         this.where = device.toString();
+        this.context = device.context();
+        this.programs = programs;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(JAVA_INT);
-            this.context = cl.createContext(device.handle(), err);
-            ClErrors.check(err.get(JAVA_INT, 0), "clCreateContext", where);
             this.queue = cl.createCommandQueue(context, device.handle(), OpenCl.CL_QUEUE_PROFILING_ENABLE, err);
-            int rc = err.get(JAVA_INT, 0);
-            if (rc != ClErrors.CL_SUCCESS) {
-                cl.releaseContext(context);
-                throw ClErrors.failure(rc, "clCreateCommandQueue", where);
-            }
+            ClErrors.check(err.get(JAVA_INT, 0), "clCreateCommandQueue", where);
         }
         this.faultRecord = new OpenClFaultRecord(cl, context, queue, where);
     }
@@ -177,46 +174,25 @@ final class OpenClSession implements DeviceSession {
         return built;
     }
 
+    /** The session's own {@code cl_kernel} of the device's program for {@code source} ({@link OpenClPrograms}). */
     private OpenClKernel build(Kernel kernel, String name, String dumpName, String functionName, String source,
             List<Class<?>> parameterTypes, boolean usesContext, boolean checked) {
         dump(dumpName, source);
-        long start = System.nanoTime();
+        MemorySegment program = programs.program(name, source, checked);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(JAVA_INT);
-            MemorySegment program = cl.createProgramWithSource(context, source, err);
-            ClErrors.check(err.get(JAVA_INT, 0), "clCreateProgramWithSource", where);
+            MemorySegment handle = cl.createKernel(program, functionName, err);
+            ClErrors.check(err.get(JAVA_INT, 0), "clCreateKernel(" + functionName + ") of kernel " + name, where);
             try {
-                int rc = cl.buildProgram(program, device.handle(), checked ? "-D" + IndexChecks.DEFINE : "");
-                if (rc == ClErrors.CL_BUILD_PROGRAM_FAILURE) {
-                    throw new KernelBuildException(name, where, buildLog(program));
-                }
-                ClErrors.check(rc, "clBuildProgram of kernel " + name, where);
-                MemorySegment handle = cl.createKernel(program, functionName, err);
-                ClErrors.check(err.get(JAVA_INT, 0), "clCreateKernel(" + functionName + ") of kernel " + name, where);
-                long groupSize;
-                try {
-                    groupSize = OpenCl.infoLong((size, value, ret) -> cl.getKernelWorkGroupInfo(handle, device.handle(),
-                            OpenCl.CL_KERNEL_WORK_GROUP_SIZE, size, value, ret),
-                            "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE) of kernel " + name, where);
-                } catch (RuntimeException e) {
-                    cl.releaseKernel(handle);
-                    throw e;
-                }
-                LOG.debug("built OpenCL kernel {}{} on {} ({}) in {} ms, work-groups up to {}", name,
-                        checked ? " with index checks" : "", where, device.version(),
-                        (System.nanoTime() - start) / 1_000_000, groupSize);
-                return new OpenClKernel(kernel, name, this, parameterTypes, usesContext, checked, program, handle,
-                        groupSize);
+                long groupSize = OpenCl.infoLong((size, value, ret) -> cl.getKernelWorkGroupInfo(handle,
+                        device.handle(), OpenCl.CL_KERNEL_WORK_GROUP_SIZE, size, value, ret),
+                        "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE) of kernel " + name, where);
+                return new OpenClKernel(kernel, name, this, parameterTypes, usesContext, checked, handle, groupSize);
             } catch (RuntimeException e) {
-                cl.releaseProgram(program);
+                cl.releaseKernel(handle);
                 throw e;
             }
         }
-    }
-
-    private String buildLog(MemorySegment program) {
-        return OpenCl.infoString((size, value, ret) -> cl.getProgramBuildInfo(program, device.handle(),
-                OpenCl.CL_PROGRAM_BUILD_LOG, size, value, ret), "clGetProgramBuildInfo(CL_PROGRAM_BUILD_LOG)", where);
     }
 
     private static void dump(String name, String source) {
@@ -351,7 +327,6 @@ final class OpenClSession implements DeviceSession {
         releaseEvents();
         for (OpenClKernel kernel : kernels.values()) {
             release(cl.releaseKernel(kernel.handle()), "clReleaseKernel", failures);
-            release(cl.releaseProgram(kernel.program()), "clReleaseProgram", failures);
         }
         kernels.clear();
         for (OpenClBuffer buffer : buffers) {
@@ -360,7 +335,6 @@ final class OpenClSession implements DeviceSession {
         buffers.clear();
         release(faultRecord.release(), "clReleaseMemObject (fault record)", failures);
         release(cl.releaseCommandQueue(queue), "clReleaseCommandQueue", failures);
-        release(cl.releaseContext(context), "clReleaseContext", failures);
         if (!failures.isEmpty()) {
             throw new ElattnRuntimeException("closing the OpenCL session on " + where + " failed: " + failures);
         }

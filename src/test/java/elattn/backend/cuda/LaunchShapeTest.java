@@ -70,14 +70,4 @@ class LaunchShapeTest {
                 () -> LaunchShape.of(new LaunchGrid(new long[] {1 << 20, 1 << 20}, new long[] {1, 1}), "k"));
         assertTrue(e.getMessage().contains("65535"), e.getMessage());
     }
-
-    @Test
-    void theArchitectureIsTheDevicesOrTheNewestBelowIt() {
-        int[] nvrtc13 = {75, 80, 86, 87, 89, 90, 100, 103, 110, 120, 121};
-        assertTrue(CudaSession.architecture(90, nvrtc13) == 90);
-        assertTrue(CudaSession.architecture(130, nvrtc13) == 121);
-        assertTrue(CudaSession.architecture(91, nvrtc13) == 90);
-        var e = assertThrows(ElattnRuntimeException.class, () -> CudaSession.architecture(70, nvrtc13));
-        assertTrue(e.getMessage().contains("compute capability 7.0"), e.getMessage());
-    }
 }

@@ -30,7 +30,16 @@ final class OpenClTestDevices {
 
     /** The first GPU, else the first device (on CI: PoCL's CPU device). */
     static OpenClDevice testDevice() {
-        List<Device> devices = all();
+        return pick(all());
+    }
+
+    /** {@link #testDevice()} as a new backend finds it: another object, nothing built on it yet. */
+    static OpenClDevice rediscovered() {
+        all();
+        return pick(new OpenClBackend().devices());
+    }
+
+    private static OpenClDevice pick(List<Device> devices) {
         return (OpenClDevice) devices.stream().filter(Device::isGpu).findFirst().orElse(devices.getFirst());
     }
 

@@ -67,6 +67,11 @@ public final class DeviceModel implements StepModel {
      * asks 2 per beam (one more per EOS id past the first), so num_beams is at most 32.
      */
     public static final int MAX_TOP_K = Logits.MAX_K;
+    /**
+     * The name of the task graph a decoder step executes ({@code ExecutionResult.getGraphNames()}):
+     * profilers that observe the plans ({@code ExecutionPlan.observe}) count decode steps by it.
+     */
+    public static final String STEP_GRAPH = DecoderGraph.NAME;
 
     private final ModelConfig config;
     private final DeviceWeights<?> weights;

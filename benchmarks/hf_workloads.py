@@ -101,8 +101,12 @@ class Job:
         self.inputs = spec["inputs"]
         self.batch = spec["batch_size"]
         self.texts = "checkpoint" in spec["model"]
-        # a checkpoint uses its own generation_config.json, as model.generate does for a user
-        self.kwargs = {} if self.texts else dict(spec["generation"])
+        # A checkpoint uses its own generation_config.json, as model.generate does for a user; for the
+        # others, what differs from HF's defaults (a beam-search flag at its default would only draw
+        # a warning in greedy search).
+        defaults = transformers.GenerationConfig()
+        self.kwargs = {} if self.texts else {k: v for k, v in spec["generation"].items()
+                                             if getattr(defaults, k, None) != v}
         self.batches = [self.inputs[i:i + self.batch] for i in range(0, len(self.inputs), self.batch)]
 
     def generate(self, model, tokenizer, state, rows, clock=None):
@@ -266,7 +270,8 @@ def main():
     report = {"benchmark": "hf workload", "workload": spec["workload"], "transformers": transformers.__version__,
               "torch": torch.__version__, "device": torch.cuda.get_device_name(0),
               "device_bytes": torch.cuda.get_device_properties(0).total_memory,
-              "settings": {k: spec[k] for k in ("records", "batch_size", "exact_new_tokens", "generation")},
+              "settings": {k: spec[k] for k in ("records", "batch_size", "default_batch_size", "exact_new_tokens",
+                                                "generation")},
               "runs": []}
     if job.texts:
         report["input_ids_match"] = check_tokenizer(job)

@@ -70,7 +70,7 @@ class Row:
 
 
 def rows(reports):
-    """The rows, in ORDER, and each workload's default batch (the HF side's, else the first seen)."""
+    """The rows, in ORDER, and each workload's own batch size (its reports say it; else the first seen)."""
     table, default = {}, {}
     for rep in reports:
         if rep.get("benchmark") not in ("elattn workload", "hf workload"):
@@ -78,6 +78,8 @@ def rows(reports):
         w = rep["workload"]
         batch = rep["settings"]["batch_size"]
         row = table.setdefault((w, batch), Row(w, batch))
+        if "default_batch_size" in rep["settings"]:
+            default[w] = rep["settings"]["default_batch_size"]
         if rep["benchmark"] == "elattn workload":
             default.setdefault(w, batch)
             row.device = row.device or rep["device_name"]
@@ -86,7 +88,7 @@ def rows(reports):
                 r["batch_list"] = r.get("batch_list", [])
                 row.ours[(rep["arithmetic"], r["mode"])] = r
         else:
-            default[w] = batch
+            default.setdefault(w, batch)
             row.hf_report = rep
             for r in rep["runs"]:
                 row.hf[(r["variant"], r["dtype"])] = r

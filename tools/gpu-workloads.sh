@@ -16,7 +16,8 @@
 # ARITHMETICS (ours; default "fp32 fp16-tc"; fp16 also possible), MODES (default el,mha; bart-large runs
 # el at batch 256 and MODES at batch 128), HF_DTYPES (default float32,float16), RUN_LIMIT_S (40),
 # TOTAL_S (510), RECORDS (only the first N inputs of each workload), DATA (the Debian descriptions;
-# default .gpu/data/debian-test.jsonl.gz, which gpu-pack.sh writes), SKIP_JAVA=1, SKIP_HF=1, SKIP_COMMAND=1.
+# default .gpu/data/debian-test.jsonl.gz, which gpu-pack.sh writes), DEVICE (ours; default cuda:0),
+# SKIP_JAVA=1, SKIP_HF=1, SKIP_COMMAND=1.
 set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
 log="$out/workloads.log"
@@ -65,7 +66,7 @@ for w in $workloads; do
         fp16-tc) flags=(--dtype fp16 --tensor-cores) ;;
         *) echo "unknown arithmetic $a (fp32, fp16, fp16-tc)"; exit 2 ;;
       esac
-      ours=("${bench[@]}" --workload "$w" "${records[@]}" --device cuda:0 "${flags[@]}" --time-limit-s "$limit")
+      ours=("${bench[@]}" --workload "$w" "${records[@]}" --device "${DEVICE:-cuda:0}" "${flags[@]}" --time-limit-s "$limit")
       if [ "$w" = bart-large ]; then
         # batch 256 in el (mha's batch-256 arrays pass 32-bit indexing), then el against mha at batch 128
         step "${ours[@]}" --attention el --json "$raw/ours-$w-$a.json"
@@ -82,12 +83,13 @@ for w in $workloads; do
   if [ "$w" = debian-bart ] && [ "${SKIP_COMMAND:-}" != 1 ]; then
     step python3 benchmarks/command_timing.py --out "$raw/command-input.json" --workload "$w" \
       --label "summarize --input (test split) --batch-size 64" -- "${user[@]}" summarize --model models/debian-bart \
-      --input "$raw/debian-test.jsonl.gz" --input-field description --batch-size 64 --truncate
+      ${DEVICE:+--device "$DEVICE"} --input "$raw/debian-test.jsonl.gz" --input-field description --batch-size 64 --truncate
     text=$(python3 -c 'import gzip, json, sys; print(json.loads(gzip.open(sys.argv[1], "rt").readline())["description"])' \
       "$raw/debian-test.jsonl.gz")
     for run in 1 2; do
       step python3 benchmarks/command_timing.py --out "$raw/command-text-$run.json" --workload "$w" \
-        --label "summarize TEXT (one record), run $run" -- "${user[@]}" summarize --model models/debian-bart --truncate "$text"
+        --label "summarize TEXT (one record), run $run" -- "${user[@]}" summarize --model models/debian-bart \
+        ${DEVICE:+--device "$DEVICE"} --truncate "$text"
     done
   fi
 done

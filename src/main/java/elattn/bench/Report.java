@@ -209,7 +209,8 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
         }
     }
 
-    private static JsonElement number(double v) {
+    /** A JSON number, or null for NaN and infinities (which JSON has not). */
+    static JsonElement number(double v) {
         return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 

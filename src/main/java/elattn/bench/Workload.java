@@ -73,6 +73,7 @@ public record Workload(String name, String description, String checkpoint, JsonO
         if (batchSize < 1) {
             throw new IllegalArgumentException(name + ": batch size must be positive, not " + batchSize);
         }
+        hfConfig = hfConfig == null ? null : hfConfig.deepCopy();
         generation = generation.deepCopy();
     }
 

@@ -2,7 +2,6 @@ package elattn.bench;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
@@ -83,11 +82,11 @@ public record WorkloadReport(String workload, String device, String deviceName, 
                 return o;
             }
             o.addProperty("batches", profile.batches().size());
-            o.add("seconds", number(seconds));
-            o.add("samples_per_s", number(samplesPerSecond()));
-            o.add("tokens_per_s", number(tokensPerSecond()));
+            o.add("seconds", Report.number(seconds));
+            o.add("samples_per_s", Report.number(samplesPerSecond()));
+            o.add("tokens_per_s", Report.number(tokensPerSecond()));
             o.addProperty("generated_tokens", generatedTokens);
-            o.add("warmup_s", number(warmUpSeconds));
+            o.add("warmup_s", Report.number(warmUpSeconds));
             o.addProperty("encode_s", profile.encodeSeconds());
             o.addProperty("peak_device_bytes", peakDeviceBytes);
             o.addProperty("outputs_sha256", outputsSha256);
@@ -119,10 +118,6 @@ public record WorkloadReport(String workload, String device, String deviceName, 
             sha.update(line.append('\n').toString().getBytes(StandardCharsets.US_ASCII));
         }
         return HexFormat.of().formatHex(sha.digest());
-    }
-
-    private static JsonElement number(double v) {
-        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
     /** The report as one JSON document. */

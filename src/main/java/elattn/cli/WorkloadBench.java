@@ -159,6 +159,7 @@ final class WorkloadBench {
         }
         o.addProperty("records", ids.size());
         o.addProperty("batch_size", job.batch());
+        o.addProperty("default_batch_size", w.batchSize());
         o.add("time_limit_s", job.timeLimit() == null ? null : new JsonPrimitive(job.timeLimit().toSeconds()));
         JsonObject kwargs = new JsonObject();
         for (Entry<String, JsonElement> e : g.toJson().entrySet()) {

@@ -69,7 +69,9 @@ public final class PassProfile implements ExecutionListener {
         int decodeSteps;
     }
 
-    private final long deadlineNanos;
+    /** The pass's time limit in nanoseconds; its deadline is set when it starts. */
+    private final long limitNanos;
+    private long deadlineNanos = Long.MAX_VALUE;
     private final List<BatchProfile> batches = new ArrayList<>();
     private final Phases pass = new Phases();
     private Phases batch = new Phases();
@@ -84,8 +86,8 @@ public final class PassProfile implements ExecutionListener {
     /** End of the previous step execute while in the decode steps, or -1 before them. */
     private long lastStepEnd = -1;
 
-    private PassProfile(long deadlineNanos) {
-        this.deadlineNanos = deadlineNanos;
+    private PassProfile(long limitNanos) {
+        this.limitNanos = limitNanos;
     }
 
     /** A profile whose pass runs to its end. */
@@ -93,16 +95,15 @@ public final class PassProfile implements ExecutionListener {
         return new PassProfile(Long.MAX_VALUE);
     }
 
-    /** A profile whose pass stops after the batch during which {@code limit} passed, counted from now. */
+    /** A profile whose pass stops after the batch during which {@code limit} passed, counted from its {@link #start}. */
     public static PassProfile limitedTo(Duration limit) {
-        long now = System.nanoTime();
-        long nanos = limit.toNanos();
-        return new PassProfile(nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
+        return new PassProfile(limit.toNanos());
     }
 
-    /** The pass starts (before its inputs are tokenized). */
+    /** The pass starts (before its inputs are tokenized); its time limit counts from now. */
     public void start() {
         passStart = System.nanoTime();
+        deadlineNanos = limitNanos > Long.MAX_VALUE - passStart ? Long.MAX_VALUE : passStart + limitNanos;
     }
 
     /** The inputs are tokenized; the first batch starts. */
@@ -164,7 +165,7 @@ public final class PassProfile implements ExecutionListener {
 
     /** Whether the time limit has passed. */
     public boolean pastDeadline() {
-        return System.nanoTime() > deadlineNanos;
+        return System.nanoTime() >= deadlineNanos;
     }
 
     /** The batches done, in order. */

@@ -1,6 +1,7 @@
 package elattn.bench;
 
 import elattn.runtime.ExecutionResult;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,9 +32,9 @@ final class PhaseTotals {
         });
     }
 
-    /** The totals as a report's phase of {@code steps} steps that took {@code wallNanos}. */
+    /** The totals as a report's phase of {@code steps} steps that took {@code wallNanos}; tasks in run order. */
     Report.Phase toPhase(int steps, long wallNanos) {
         return new Report.Phase(steps, wallNanos / 1e9, kernelNanos / 1e9, executeNanos / 1e9, buildNanos / 1e9,
-                launches, Map.copyOf(taskNanos));
+                launches, Collections.unmodifiableMap(new LinkedHashMap<>(taskNanos)));
     }
 }

@@ -67,24 +67,41 @@ final class WorkloadBench {
         this.debianBart = model.folder(EmbeddedModels.BART);
     }
 
+    /** The job's inputs in order, their token ids, and the settings of its report. */
+    private record Prepared(List<InputRecord> records, List<int[]> ids, JsonObject settings) {
+    }
+
+    /**
+     * Reads the inputs; for the checkpoint opens it on {@code device} (nothing runs) to tokenize
+     * them as the pass will and to read its generation config.
+     */
+    private Prepared prepare(Device device) {
+        List<InputRecord> records = inputs();
+        Workload w = job.workload();
+        if (!w.fromCheckpoint()) {
+            List<int[]> ids = records.stream().map(InputRecord::inputIds).toList();
+            return new Prepared(records, ids, settings(w.generationConfig(), ids));
+        }
+        try (ModelSession session = open(device, AttentionMode.EL, null)) {
+            List<int[]> ids = session.encodeAll(records).stream().map(e -> e[0]).toList();
+            return new Prepared(records, ids, settings(session.generation(), ids));
+        }
+    }
+
     /** Runs the job in each of {@code modes} on {@code device}. */
     WorkloadReport run(List<AttentionMode> modes, Device device) {
-        List<InputRecord> records = inputs();
+        Prepared prepared = prepare(device);
         Workload w = job.workload();
         ModelWeights<? extends NativeArray> weights = w.fromCheckpoint() ? null
                 : RandomWeights.of(w.config(), w.seed(), Workload.INIT_STD, model.precision());
         List<ModeResult> runs = new ArrayList<>();
-        JsonObject settings = null;
         for (AttentionMode mode : modes) {
             try (ModelSession session = open(device, mode, weights)) {
-                if (settings == null) {
-                    settings = settings(session.generation(), ids(session.encodeAll(records)));
-                }
-                runs.add(timed(session, records));
+                runs.add(timed(session, prepared.records()));
             }
         }
         return new WorkloadReport(w.name(), device.id(), device.name(), device.globalMemoryBytes(), arithmetic(),
-                settings, runs);
+                prepared.settings(), runs);
     }
 
     private ModeResult timed(ModelSession session, List<InputRecord> records) {
@@ -112,27 +129,17 @@ final class WorkloadBench {
      * nothing runs.
      */
     void export(Device device, Path file) {
-        List<InputRecord> records = inputs();
-        Workload w = job.workload();
-        JsonObject o;
-        List<int[]> ids;
-        if (w.fromCheckpoint()) {
-            try (ModelSession session = open(device, AttentionMode.EL, null)) {
-                ids = ids(session.encodeAll(records));
-                o = settings(session.generation(), ids);
-            }
-        } else {
-            ids = records.stream().map(InputRecord::inputIds).toList();
-            o = settings(w.generationConfig(), ids);
-        }
+        Prepared prepared = prepare(device);
+        JsonObject o = prepared.settings();
         JsonArray inputs = new JsonArray();
-        for (int i = 0; i < records.size(); i++) {
+        for (int i = 0; i < prepared.records().size(); i++) {
             JsonObject r = new JsonObject();
-            if (records.get(i).text() != null) {
-                r.addProperty("text", records.get(i).text());
+            String text = prepared.records().get(i).text();
+            if (text != null) {
+                r.addProperty("text", text);
             }
             JsonArray a = new JsonArray();
-            for (int id : ids.get(i)) {
+            for (int id : prepared.ids().get(i)) {
                 a.add(id);
             }
             r.add("input_ids", a);
@@ -140,10 +147,6 @@ final class WorkloadBench {
         }
         o.add("inputs", inputs);
         write(file, new GsonBuilder().serializeNulls().create().toJson(o) + "\n");
-    }
-
-    private static List<int[]> ids(List<int[][]> encoded) {
-        return encoded.stream().map(e -> e[0]).toList();
     }
 
     /**

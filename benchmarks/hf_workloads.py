@@ -101,25 +101,27 @@ class Job:
         self.inputs = spec["inputs"]
         self.batch = spec["batch_size"]
         self.texts = "checkpoint" in spec["model"]
-        # A checkpoint uses its own generation_config.json, as model.generate does for a user; for the
-        # others, what differs from HF's defaults (a beam-search flag at its default would only draw
-        # a warning in greedy search).
-        defaults = transformers.GenerationConfig()
-        self.kwargs = {} if self.texts else {k: v for k, v in spec["generation"].items()
-                                             if getattr(defaults, k, None) != v}
         self.batches = [self.inputs[i:i + self.batch] for i in range(0, len(self.inputs), self.batch)]
+
+    def kwargs(self, model):
+        """The generate keyword arguments: none for a checkpoint, whose generation_config.json decides as
+        it does for a user; else the settings where they differ from the model's generation config (a
+        beam-search flag at its default would only draw a warning in greedy search)."""
+        if self.texts:
+            return {}
+        return {k: v for k, v in self.spec["generation"].items() if getattr(model.generation_config, k, None) != v}
 
     def generate(self, model, tokenizer, state, rows, clock=None):
         """Generates one batch; returns the generated tokens of each row (up to and including EOS) and its width."""
         config = model.config
+        kw = self.kwargs(model)
         if self.texts:
             enc = tokenizer([r["text"] for r in rows], padding=True, truncation=True,
                             max_length=config.max_position_embeddings, return_tensors="pt").to("cuda")
             ids, mask = enc["input_ids"], enc["attention_mask"]
         else:
-            pad = self.kwargs.get("pad_token_id", config.pad_token_id)
+            pad = kw.get("pad_token_id", model.generation_config.pad_token_id)
             ids, mask = padded([r["input_ids"] for r in rows], pad, not config.is_encoder_decoder)
-        kw = dict(self.kwargs)
         if clock is not None:
             kw["stopping_criteria"] = StoppingCriteriaList([clock])
         if state is not None:
@@ -130,7 +132,7 @@ class Job:
         if self.texts:
             tokenizer.batch_decode(out, skip_special_tokens=True)  # ours decodes its outputs too
         start = 1 if config.is_encoder_decoder else ids.shape[1]
-        eos = self.kwargs.get("eos_token_id", model.generation_config.eos_token_id)
+        eos = kw.get("eos_token_id", model.generation_config.eos_token_id)
         eos = set(eos if isinstance(eos, list) else [eos])
         generated = []
         for s in sequences:

@@ -24,4 +24,8 @@ zip -q -d .gpu/app/elattn-*[0-9T].jar 'elattn/models/*' >/dev/null || true
 # Likewise the test resources (oracle checkpoints, GPT-2 vocabulary): gpu-suite.sh puts
 # src/test/resources of the travelling tree on the class path instead.
 rm -rf .gpu/app/test-classes/oracle .gpu/app/test-classes/gpt2-bpe
+# The Debian test split for tools/gpu-workloads.sh: ../shared does not travel to the GPU machine.
+mkdir -p .gpu/data
+python3 benchmarks/debian_split.py ../shared/data/debian-descriptions.jsonl.gz .gpu/data/debian-test.jsonl.gz \
+  || echo "no Debian test split in .gpu/data: tools/gpu-workloads.sh needs DATA=FILE there" >&2
 du -sh .gpu | awk '{print "packed .gpu without the models inside the jar: " $1}'

@@ -295,8 +295,8 @@ public final class GenerationBenchmark {
             model.release();
         }
         CacheBytes cache = status == Status.OK || status == Status.TIMEOUT ? model.cacheBytes() : new CacheBytes(0, 0);
-        Phase prefill = phase(profiled.prefill, profiled.prefill.executes, profiled.prefillNanos);
-        Phase decode = phase(profiled.decode, profiled.decodeSteps, profiled.decodeNanos());
+        Phase prefill = profiled.prefill.toPhase(profiled.prefill.executes, profiled.prefillNanos);
+        Phase decode = profiled.decode.toPhase(profiled.decodeSteps, profiled.decodeNanos());
         double builds = prefill.buildSeconds() + decode.buildSeconds();
         double seconds = switch (status) {
             case OK -> (end - start) / 1e9 - builds;
@@ -310,11 +310,6 @@ public final class GenerationBenchmark {
                 batch / seconds, (double) batch * tokens / seconds, profiled.peakAllocatedBytes, cache.cross(),
                 cache.self(), prefill, decode, result == null ? 0 : checksum(result.generated()),
                 settings.keepTokens() && result != null ? result.generated() : null);
-    }
-
-    private static Phase phase(ProfiledModel.Phase p, int steps, long wallNanos) {
-        return new Phase(steps, wallNanos / 1e9, p.kernelNanos / 1e9, p.executeNanos / 1e9, p.buildNanos / 1e9,
-                Map.copyOf(p.taskNanos));
     }
 
     /** FNV-1a over the tokens, row by row. */

@@ -6,15 +6,12 @@ import elattn.generate.StepModel;
 import elattn.generate.StepRequest;
 import elattn.runtime.ExecutionListener;
 import elattn.runtime.ExecutionResult;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A {@link StepModel} in front of the benchmarked one that splits a generation into its prefill
  * ({@link #start}: the encoder, or the prompt steps, and the first scored step) and its decode
  * steps ({@link #next}), and, as the {@link ExecutionListener} of the run, adds up per phase what
- * the device plans report: kernel time per task, time inside executes, kernel build time and the
- * device bytes allocated. A {@link #next} past the deadline throws {@link TimeLimitExceeded}.
+ * the device plans report ({@link PhaseTotals}) and the device bytes allocated. A {@link #next} past the deadline throws {@link TimeLimitExceeded}.
  */
 final class ProfiledModel implements StepModel, ExecutionListener {
     /** A generation ran past its time limit; the phases hold what was measured until then. */
@@ -24,28 +21,11 @@ final class ProfiledModel implements StepModel, ExecutionListener {
         }
     }
 
-    /** What the executes of one phase added up to. */
-    static final class Phase {
-        int executes;
-        long executeNanos;
-        long kernelNanos;
-        long buildNanos;
-        final Map<String, Long> taskNanos = new LinkedHashMap<>();
-
-        void add(ExecutionResult r) {
-            executes++;
-            executeNanos += r.getWallNanos();
-            kernelNanos += r.getKernelNanos();
-            buildNanos += r.getBuildNanos();
-            r.getTaskNanos().forEach((task, nanos) -> taskNanos.merge(task, nanos, Long::sum));
-        }
-    }
-
     private final StepModel delegate;
     private final long deadlineNanos;
-    final Phase prefill = new Phase();
-    final Phase decode = new Phase();
-    private Phase current = prefill;
+    final PhaseTotals prefill = new PhaseTotals();
+    final PhaseTotals decode = new PhaseTotals();
+    private PhaseTotals current = prefill;
     long peakAllocatedBytes;
     /** Wall time of {@link #start}. */
     long prefillNanos;

@@ -53,11 +53,12 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
      * @param kernelSeconds  sum of the kernels' device times
      * @param executeSeconds time inside the plans' executes (enqueue to device finished)
      * @param buildSeconds   kernel builds inside the executes (once per plan)
+     * @param launches       kernels launched (tasks whose range was not empty), summed over the phase
      * @param taskNanos      kernel nanoseconds per task ({@code graph.task}), summed over the phase
      */
     public record Phase(int steps, double wallSeconds, double kernelSeconds, double executeSeconds,
-            double buildSeconds, Map<String, Long> taskNanos) {
-        static final Phase NONE = new Phase(0, 0, 0, 0, 0, Map.of());
+            double buildSeconds, long launches, Map<String, Long> taskNanos) {
+        static final Phase NONE = new Phase(0, 0, 0, 0, 0, 0, Map.of());
 
         /** Mean wall time of one step without builds, in milliseconds. */
         public double stepMillis() {
@@ -72,6 +73,11 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
         /** Mean host time of one step (wall minus kernels), in milliseconds. */
         public double hostMillis() {
             return stepMillis() - kernelMillis();
+        }
+
+        /** Mean kernels launched per step. */
+        public double launchesPerStep() {
+            return steps == 0 ? 0 : launches / (double) steps;
         }
 
         /**
@@ -92,7 +98,17 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
             return out;
         }
 
+        /** {@link #summaryJson()} with the kernel time of every task. */
         JsonObject toJson() {
+            JsonObject o = summaryJson();
+            JsonObject tasks = new JsonObject();
+            taskNanos.forEach(tasks::addProperty);
+            o.add("task_ns", tasks);
+            return o;
+        }
+
+        /** Steps, times, per-step means and launches, without the per-task times. */
+        JsonObject summaryJson() {
             JsonObject o = new JsonObject();
             o.addProperty("steps", steps);
             o.addProperty("wall_s", wallSeconds);
@@ -103,9 +119,8 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
             o.addProperty("kernel_ms_per_step", kernelMillis());
             o.addProperty("host_ms_per_step", hostMillis());
             o.addProperty("search_ms_per_step", searchMillis());
-            JsonObject tasks = new JsonObject();
-            taskNanos.forEach(tasks::addProperty);
-            o.add("task_ns", tasks);
+            o.addProperty("launches", launches);
+            o.addProperty("launches_per_step", launchesPerStep());
             return o;
         }
     }
@@ -194,7 +209,8 @@ public record Report(String device, String deviceName, long deviceBytes, JsonObj
         }
     }
 
-    private static JsonElement number(double v) {
+    /** A JSON number, or null for NaN and infinities (which JSON has not). */
+    static JsonElement number(double v) {
         return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 

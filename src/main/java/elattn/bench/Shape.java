@@ -5,6 +5,7 @@ import elattn.generate.GenerationConfig;
 import elattn.model.Activation;
 import elattn.model.ModelConfig;
 import elattn.model.ModelFamily;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -45,14 +46,13 @@ public record Shape(String name, ModelConfig config, int inputWidth, int beams, 
     }
 
     /**
-     * BART-large as HF's {@code BartConfig()} defaults describe it: d_model 1024, 12 + 12 layers,
-     * 16 heads, FFN 4096, vocab 50265, 1024 positions, GELU; 1024 source tokens, beam 4, 128 new
-     * tokens; batches 32, 128 and 256, and the largest that fits.
+     * BART-large as HF's {@code BartConfig()} defaults describe it (the config of
+     * {@link Workloads#bartLarge()}): d_model 1024, 12 + 12 layers, 16 heads, FFN 4096, vocab 50265,
+     * 1024 positions, GELU; 1024 source tokens, beam 4, 128 new tokens; batches 32, 128 and 256, and
+     * the largest that fits.
      */
     public static Shape bartLarge() {
-        ModelConfig c = new ModelConfig(ModelFamily.BART, 50265, 1024, 12, 12, 16, 16, 4096, 4096, 1024,
-                Activation.GELU, 1e-5, false, true, 1, 0, 2, 2, -1, 2);
-        return new Shape("bart-large", c, 1024, 4, 128, List.of(32, 128, 256), true);
+        return new Shape("bart-large", Workloads.bartLarge().config(), 1024, 4, 128, List.of(32, 128, 256), true);
     }
 
     /**
@@ -115,16 +115,23 @@ public record Shape(String name, ModelConfig config, int inputWidth, int beams, 
      */
     public Batch batch(int sentences, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        int[][] ids = new int[sentences][inputWidth];
+        int[][] ids = new int[sentences][];
         int[][] mask = new int[sentences][inputWidth];
-        int lowest = 4;
         for (int s = 0; s < sentences; s++) {
-            for (int j = 0; j < inputWidth; j++) {
-                int t = random.nextInt(lowest, config.vocabSize());
-                ids[s][j] = t == config.eosTokenId() || t == config.padTokenId() || t == config.bosTokenId() ? lowest : t;
-                mask[s][j] = 1;
-            }
+            ids[s] = randomTokens(random, config, inputWidth);
+            Arrays.fill(mask[s], 1);
         }
         return new Batch(ids, mask);
+    }
+
+    /** {@code length} random token ids of {@code config}'s vocabulary, none of them 0 to 3 or a special id. */
+    static int[] randomTokens(SplittableRandom random, ModelConfig config, int length) {
+        int lowest = 4;
+        int[] ids = new int[length];
+        for (int j = 0; j < length; j++) {
+            int t = random.nextInt(lowest, config.vocabSize());
+            ids[j] = t == config.eosTokenId() || t == config.padTokenId() || t == config.bosTokenId() ? lowest : t;
+        }
+        return ids;
     }
 }

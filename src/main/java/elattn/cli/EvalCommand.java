@@ -151,8 +151,8 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Fails before the run, not after it, when {@code file} cannot be written. */
-    private static void checkWritable(Path file) {
+    /** Fails before the run, not after it, when {@code file} cannot be written (for bench's too). */
+    static void checkWritable(Path file) {
         Path folder = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(folder)) {
             throw new CliException("--json " + file + ": no such folder " + folder);

@@ -1,8 +1,10 @@
 package elattn.cli;
 
+import elattn.bench.PassProfile;
 import elattn.model.device.AttentionMode;
 import elattn.model.device.CacheBytes;
 import elattn.runtime.Device;
+import elattn.runtime.ExecutionPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,34 +12,67 @@ import java.util.function.Function;
 
 /**
  * The outputs of all records in one attention mode, with what eval and bench report about the run:
- * wall time of the generation calls, the peak device memory of the model's buffers and the
- * attention state the last batch held.
+ * wall time of the timed pass and of the warm-up before it, the peak device memory of the model's
+ * buffers, the attention state the last batch held, and the pass's profile.
  */
-record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos, long peakDeviceBytes,
-        CacheBytes cacheBytes, long generatedTokens) {
+record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos, long warmUpNanos,
+        long peakDeviceBytes, CacheBytes cacheBytes, long generatedTokens, PassProfile profile) {
+
+    /** Stops a pass whose time limit has passed, after a batch. */
+    private static final class TimeLimitReached extends RuntimeException {
+        TimeLimitReached() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** {@link #of(ModelSession, List, int, Progress, PassProfile)} without a time limit. */
+    static ModeRun of(ModelSession session, List<InputRecord> records, int batchSize, Progress progress) {
+        return of(session, records, batchSize, progress, PassProfile.unlimited());
+    }
 
     /**
-     * Generates {@code records} with {@code session} (whose mode it reports), timing only the
-     * generation calls after one untimed warm-up batch (the first one: kernels built, weights
-     * uploaded, the JVM's JIT warm); {@code progress} may be null.
+     * Generates {@code records} with {@code session} (whose mode it reports) as the commands do:
+     * one untimed warm-up batch (the first one: kernels built, weights uploaded, the JVM's JIT warm),
+     * then the timed pass: tokenizing every record, then the batches in order, seen by
+     * {@code profile}, which stops the pass after the batch during which its time limit passed (the
+     * outputs then are those of the batches done). {@code progress} may be null.
      */
-    static ModeRun of(ModelSession session, List<InputRecord> records, int batchSize, Progress progress) {
+    static ModeRun of(ModelSession session, List<InputRecord> records, int batchSize, Progress progress,
+            PassProfile profile) {
+        long warmUpStart = System.nanoTime();
         session.generate(records.subList(0, Math.min(batchSize, records.size())), batchSize, warmUp -> { });
+        long warmUp = System.nanoTime() - warmUpStart;
         List<ModelSession.Output> outputs = new ArrayList<>(records.size());
         long start = System.nanoTime();
-        session.generate(records, batchSize, batch -> {
-            outputs.addAll(batch);
-            if (progress != null) {
-                progress.advance(batch.size());
-            }
-        });
+        profile.start();
+        List<int[][]> encoded = session.encodeAll(records);
+        profile.encoded();
+        try {
+            ExecutionPlan.observe(profile, () -> {
+                session.generate(records, encoded, batchSize, batch -> {
+                    int from = outputs.size();
+                    outputs.addAll(batch);
+                    if (progress != null) {
+                        progress.advance(batch.size());
+                    }
+                    profile.batchDone(batch.size(), encoded.subList(from, outputs.size()).stream()
+                            .mapToInt(e -> e[0].length).max().orElse(0));
+                    if (outputs.size() < records.size() && profile.pastDeadline()) {
+                        throw new TimeLimitReached();
+                    }
+                });
+                return null;
+            });
+        } catch (TimeLimitReached e) {
+            // the outputs of the batches done are the pass
+        }
         long nanos = System.nanoTime() - start;
         if (progress != null) {
             progress.finish();
         }
         long tokens = outputs.stream().mapToLong(o -> o.outputIds()[0].length).sum();
-        return new ModeRun(session.pipeline().mode(), outputs, nanos, session.pipeline().peakDeviceBytes(),
-                session.pipeline().cacheBytes(), tokens);
+        return new ModeRun(session.pipeline().mode(), outputs, nanos, warmUp, session.pipeline().peakDeviceBytes(),
+                session.pipeline().cacheBytes(), tokens, profile);
     }
 
     /**

@@ -30,7 +30,8 @@ final class ModelSession implements AutoCloseable {
     record Output(InputRecord input, int[][] outputIds, String[] texts) {
     }
 
-    private final Path folder;
+    /** How messages name the model: its folder, or what built it. */
+    private final String source;
     private final Pipeline pipeline;
     private final BpeTokenizer tokenizer;
     private final GenerationConfig generation;
@@ -40,9 +41,9 @@ final class ModelSession implements AutoCloseable {
     /** The largest batch known to fit the device: lowered when a batch does not fit, for this and later calls. */
     private int fittingBatch = Integer.MAX_VALUE;
 
-    private ModelSession(Path folder, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
+    private ModelSession(String source, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
             boolean truncate, PrintWriter err) {
-        this.folder = folder;
+        this.source = source;
         this.pipeline = pipeline;
         this.tokenizer = tokenizer;
         this.generation = generation;
@@ -62,11 +63,19 @@ final class ModelSession implements AutoCloseable {
         try {
             pipeline.tensorCores(model.tensorCores);
             GenerationConfig generation = overrides.applyTo(pipeline, folder);
-            return new ModelSession(folder, pipeline, tokenizer, generation, truncate, model.err());
+            return new ModelSession(folder.toString(), pipeline, tokenizer, generation, truncate, model.err());
         } catch (RuntimeException e) {
             pipeline.close();
             throw e;
         }
+    }
+
+    /**
+     * A session over a model built in code ({@link Pipeline#of}; {@code source} names it in
+     * messages), generating with the pipeline's own generation config; token ids only (no tokenizer).
+     */
+    static ModelSession of(String source, Pipeline pipeline, PrintWriter err) {
+        return new ModelSession(source, pipeline, null, pipeline.validate(pipeline.generationConfig()), false, err);
     }
 
     private static boolean hasTokenizer(Path folder) {
@@ -92,7 +101,7 @@ final class ModelSession implements AutoCloseable {
     /** Fails with a clear line unless the model is encoder-decoder ({@code true}) or decoder-only. */
     void requireEncoderDecoder(boolean wanted, String command, String other) {
         if (config().encoderDecoder() != wanted) {
-            throw new CliException(folder + " holds " + (wanted ? "a decoder-only" : "an encoder-decoder") + " model ("
+            throw new CliException(source + " holds " + (wanted ? "a decoder-only" : "an encoder-decoder") + " model ("
                     + config().family() + "); `elattn " + command + "` needs " + (wanted ? "an encoder-decoder"
                     : "a decoder-only") + " model: use `elattn " + other + "` for it");
         }
@@ -135,7 +144,7 @@ final class ModelSession implements AutoCloseable {
             }
         } else {
             if (tokenizer == null) {
-                throw new CliException(r.where() + ": the input is text but " + folder + " has no tokenizer"
+                throw new CliException(r.where() + ": the input is text but " + source + " has no tokenizer"
                         + " (tokenizer.json, or vocab.json + merges.txt); give input_ids in a JSONL --input");
             }
             ids = tokenizer.encode(r.text(), true);

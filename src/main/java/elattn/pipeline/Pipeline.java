@@ -37,6 +37,7 @@ import java.util.Objects;
  * arithmetic; see docs/models.md, "Precision"); the three-argument form stores them in fp32.
  */
 public final class Pipeline implements AutoCloseable {
+    /** The memory-mapped checkpoint, or null for a model built in code ({@link #of}). */
     private final Checkpoint checkpoint;
     private final ModelConfig config;
     private final ModelWeights<? extends NativeArray> weights;
@@ -49,15 +50,12 @@ public final class Pipeline implements AutoCloseable {
     private int modelBeams;
     private long peakDeviceBytes;
 
-    private Pipeline(Checkpoint checkpoint, Device device, AttentionMode mode, Precision<?> precision,
-            boolean checkWeights) {
+    private Pipeline(Checkpoint checkpoint, ModelConfig config, ModelWeights<? extends NativeArray> weights,
+            GenerationConfig generationConfig, Device device, AttentionMode mode) {
         this.checkpoint = checkpoint;
-        this.config = ModelConfig.of(checkpoint);
-        if (checkWeights) {
-            FiniteWeights.require(checkpoint);
-        }
-        this.weights = ModelWeights.load(checkpoint, config, precision);
-        this.generationConfig = GenerationConfig.fromCheckpoint(checkpoint.dir());
+        this.config = config;
+        this.weights = weights;
+        this.generationConfig = generationConfig;
         this.device = device;
         this.mode = mode;
     }
@@ -86,11 +84,27 @@ public final class Pipeline implements AutoCloseable {
         Objects.requireNonNull(precision, "precision");
         Checkpoint checkpoint = Checkpoint.open(dir);
         try {
-            return new Pipeline(checkpoint, device, mode, precision, checkWeights);
+            ModelConfig config = ModelConfig.of(checkpoint);
+            if (checkWeights) {
+                FiniteWeights.require(checkpoint);
+            }
+            return new Pipeline(checkpoint, config, ModelWeights.load(checkpoint, config, precision),
+                    GenerationConfig.fromCheckpoint(checkpoint.dir()), device, mode);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
         }
+    }
+
+    /**
+     * A model built in code rather than read from a folder (a benchmark's seeded random weights,
+     * {@code elattn.bench.RandomWeights}), with {@code generationConfig} as its defaults: it then
+     * generates exactly as an opened checkpoint of the same config and weights would.
+     */
+    public static Pipeline of(ModelConfig config, ModelWeights<? extends NativeArray> weights,
+            GenerationConfig generationConfig, Device device, AttentionMode mode) {
+        return new Pipeline(null, Objects.requireNonNull(config, "config"), Objects.requireNonNull(weights, "weights"),
+                Objects.requireNonNull(generationConfig, "generationConfig"), device, mode);
     }
 
     public ModelConfig config() {
@@ -216,10 +230,12 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Frees the device memory and unmaps the checkpoint. */
+    /** Frees the device memory and unmaps the checkpoint (if it was opened from one). */
     @Override
     public void close() {
         releaseModel();
-        checkpoint.close();
+        if (checkpoint != null) {
+            checkpoint.close();
+        }
     }
 }

@@ -64,6 +64,8 @@ class GenerationBenchmarkTest {
             assertTrue(r.decode().taskNanos().keySet().stream().allMatch(t -> t.startsWith("decode.")), what);
             assertTrue(r.decode().taskNanos().containsKey("decode.lmHead"), what);
             assertTrue(r.decode().kernelSeconds() <= r.decode().executeSeconds(), what);
+            assertEquals(r.decode().taskNanos().values().stream().filter(n -> n > 0).count(), r.decode().launches(),
+                    what + ": one launch per task that ran in the one decode step");
         }
         for (int i = 0; i < report.runs().size(); i += 2) {
             Run el = report.runs().get(i);
@@ -94,6 +96,7 @@ class GenerationBenchmarkTest {
         }
         assertEquals("el", first.get("mode").getAsString());
         assertTrue(first.getAsJsonObject("decode").has("task_ns"));
+        assertTrue(first.getAsJsonObject("decode").get("launches_per_step").getAsDouble() > 0);
         assertEquals(2, json.getAsJsonArray("largest_batch").size());
         String md = report.toMarkdown();
         assertTrue(md.contains("| batch | mode | samples/s |"), md);

@@ -74,6 +74,11 @@ public final class DeviceModel implements StepModel {
      * {@code -Delattn.cudaGraphs=false} launches kernel by kernel (to compare).
      */
     private static final boolean CUDA_GRAPHS = !"false".equals(System.getProperty("elattn.cudaGraphs"));
+    /**
+     * The name of the task graph a decoder step executes ({@code ExecutionResult.getGraphNames()}):
+     * profilers that observe the plans ({@code ExecutionPlan.observe}) count decode steps by it.
+     */
+    public static final String STEP_GRAPH = DecoderGraph.NAME;
 
     private final ModelConfig config;
     private final DeviceWeights<?> weights;

@@ -90,6 +90,23 @@ public final class PassProfile implements ExecutionListener {
         this.limitNanos = limitNanos;
     }
 
+    /** Whether the pass's launches are timed ({@link #timesKernels}); on unless {@link #withoutKernelTimes}. */
+    private boolean kernelTimes = true;
+
+    /**
+     * Profiles the pass as it runs unobserved: no launch is timed (so CUDA graphs replay), and the
+     * decode steps report wall and launches but no kernel times. Returns this profile.
+     */
+    public PassProfile withoutKernelTimes() {
+        kernelTimes = false;
+        return this;
+    }
+
+    @Override
+    public boolean timesKernels() {
+        return kernelTimes;
+    }
+
     /** A profile whose pass runs to its end. */
     public static PassProfile unlimited() {
         return new PassProfile(Long.MAX_VALUE);

@@ -15,21 +15,19 @@ final class PhaseTotals {
     long executeNanos;
     long kernelNanos;
     long buildNanos;
-    /** Kernels launched: tasks whose range was not empty (a task with an empty range reports 0 ns). */
+    /** Kernels launched: tasks whose range was not empty. */
     long launches;
     final Map<String, Long> taskNanos = new LinkedHashMap<>();
 
     void add(ExecutionResult r) {
         executes++;
         executeNanos += r.getWallNanos();
-        kernelNanos += r.getKernelNanos();
         buildNanos += r.getBuildNanos();
-        r.getTaskNanos().forEach((task, nanos) -> {
-            taskNanos.merge(task, nanos, Long::sum);
-            if (nanos > 0) {
-                launches++;
-            }
-        });
+        launches += r.getLaunchCount();
+        if (r.isProfiled()) {
+            kernelNanos += r.getKernelNanos();
+            r.getTaskNanos().forEach((task, nanos) -> taskNanos.merge(task, nanos, Long::sum));
+        }
     }
 
     /** The totals as a report's phase of {@code steps} steps that took {@code wallNanos}; tasks in run order. */

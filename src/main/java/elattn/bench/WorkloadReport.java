@@ -53,15 +53,19 @@ public record WorkloadReport(String workload, String device, String deviceName, 
      * @param warmUpSeconds   the untimed warm-up: the first batch, generated once before the pass
      * @param peakDeviceBytes most device memory the model's buffers held (weights, caches, scratch)
      * @param outputsSha256   SHA-256 of the generated tokens ({@link #sha256}), equal where outputs are
-     * @param profile         the pass's profile, or null when it failed
+     * @param profile         the pass's profile, or null when it failed: run as unobserved (no launch
+     *                        timed, CUDA graphs replayed), so its decode steps have wall times and
+     *                        launches but no kernel times
+     * @param kernelProfile   a second, profiled pass over the first batch (each launch timed, one by
+     *                        one): the kernel time of a decode step; or null
      */
     public record ModeResult(AttentionMode mode, Status status, String message, int records, double seconds,
             long generatedTokens, double warmUpSeconds, long peakDeviceBytes, String outputsSha256,
-            PassProfile profile) {
+            PassProfile profile, PassProfile kernelProfile) {
 
         /** A mode that failed before or during its pass. */
         public static ModeResult failed(AttentionMode mode, String message) {
-            return new ModeResult(mode, Status.FAILED, message, 0, Double.NaN, 0, Double.NaN, 0, null, null);
+            return new ModeResult(mode, Status.FAILED, message, 0, Double.NaN, 0, Double.NaN, 0, null, null, null);
         }
 
         public double samplesPerSecond() {
@@ -94,7 +98,20 @@ public record WorkloadReport(String workload, String device, String deviceName, 
             o.add("prefill", profile.prefill().toJson());
             o.add("decode", profile.decode().toJson());
             o.add("batch_list", profile.batchesJson());
+            if (kernelProfile != null) {
+                o.add("kernel_profile", kernelProfile.decode().toJson());
+            }
             return o;
+        }
+
+        /** Kernel milliseconds of a decode step, from the {@link #kernelProfile}; NaN without one. */
+        public double stepKernelMillis() {
+            return kernelProfile == null ? Double.NaN : kernelProfile.decode().kernelMillis();
+        }
+
+        /** Host milliseconds of a decode step: the timed pass's step less {@link #stepKernelMillis}. */
+        public double stepHostMillis() {
+            return profile.decode().stepMillis() - stepKernelMillis();
         }
     }
 
@@ -151,8 +168,8 @@ public record WorkloadReport(String workload, String device, String deviceName, 
             JsonObject plan = r.profile().planJson();
             t.append(String.format(Locale.ROOT, "%-4s %-8s %8d %10.2f %10.1f %9.1f %8.3f %10.3f %8.3f %9.1f %8.2f %8.2f%n",
                     name(r.mode()), r.status().name().toLowerCase(Locale.ROOT), r.records(), r.samplesPerSecond(),
-                    r.tokensPerSecond(), r.peakDeviceBytes() / (double) (1 << 20), d.stepMillis(), d.kernelMillis(),
-                    d.hostMillis(), d.launchesPerStep(), plan.get("setup_s").getAsDouble(),
+                    r.tokensPerSecond(), r.peakDeviceBytes() / (double) (1 << 20), d.stepMillis(), r.stepKernelMillis(),
+                    r.stepHostMillis(), d.launchesPerStep(), plan.get("setup_s").getAsDouble(),
                     plan.get("build_s").getAsDouble()));
         }
         return t.toString();

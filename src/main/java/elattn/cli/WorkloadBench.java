@@ -106,10 +106,14 @@ final class WorkloadBench {
 
     private ModeResult timed(ModelSession session, List<InputRecord> records) {
         AttentionMode mode = session.pipeline().mode();
-        PassProfile profile = job.timeLimit() == null ? PassProfile.unlimited() : PassProfile.limitedTo(job.timeLimit());
+        PassProfile profile = (job.timeLimit() == null ? PassProfile.unlimited()
+                : PassProfile.limitedTo(job.timeLimit())).withoutKernelTimes();
+        PassProfile kernelProfile = PassProfile.unlimited();
         ModeRun run;
         try {
             run = ModeRun.of(session, records, job.batch(), null, profile);
+            ModeRun.of(session, records.subList(0, Math.min(job.batch(), records.size())), job.batch(), null,
+                    kernelProfile);
         } catch (RuntimeException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             err.println("elattn: bench --workload " + job.workload().name() + ": " + Modes.name(mode) + " failed: "
@@ -120,7 +124,7 @@ final class WorkloadBench {
         List<int[]> best = run.outputs().stream().map(o -> o.outputIds()[0]).toList();
         return new ModeResult(mode, best.size() < records.size() ? Status.PARTIAL : Status.OK, null, best.size(),
                 run.nanos() / 1e9, run.generatedTokens(), run.warmUpNanos() / 1e9, run.peakDeviceBytes(),
-                WorkloadReport.sha256(best), profile);
+                WorkloadReport.sha256(best), profile, kernelProfile);
     }
 
     /**

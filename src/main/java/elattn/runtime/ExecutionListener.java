@@ -8,4 +8,14 @@ package elattn.runtime;
 @FunctionalInterface
 public interface ExecutionListener {
     void executed(ExecutionResult result);
+
+    /**
+     * Whether the plans it observes time each launch ({@link ExecutionPlan#withProfiler()}, unless a
+     * plan says otherwise): yes by default, for per-task kernel times; a listener that measures what
+     * an unobserved run costs (wall time, launches) says no, and the plans then run as they do
+     * unobserved (no events, CUDA graphs replayed).
+     */
+    default boolean timesKernels() {
+        return true;
+    }
 }

@@ -155,7 +155,7 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     private boolean profiled() {
-        return profiler != null ? profiler : LISTENER.isBound() || LOG.isDebugEnabled();
+        return profiler != null ? profiler : LISTENER.isBound() && LISTENER.get().timesKernels() || LOG.isDebugEnabled();
     }
 
     /** The device this plan runs on (the default device unless {@link #withDevice} chose one). */
@@ -273,8 +273,12 @@ public final class ExecutionPlan implements AutoCloseable {
                     toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
                     bytes[1], times);
         }
+        int launched = 0;
+        for (TaskLaunch l : launches) {
+            launched += l.launch() == null ? 0 : 1;
+        }
         ExecutionResult result = new ExecutionResult(this, toRun.stream().map(ImmutableTaskGraph::getName).toList(),
-                times, bytes[0], bytes[1], wall, buildNanos, allocatedBytes);
+                times, launched, bytes[0], bytes[1], wall, buildNanos, allocatedBytes);
         if (LISTENER.isBound()) {
             LISTENER.get().executed(result);
         }

@@ -13,14 +13,16 @@ public final class ExecutionResult {
     private final ExecutionPlan plan;
     private final List<String> graphNames;
     private final Map<String, Long> taskNanos;
+    private final int launches;
     private final long bytesToDevice;
     private long bytesToHost;
     private final long wallNanos;
     private final long buildNanos;
     private final long allocatedBytes;
 
-    ExecutionResult(ExecutionPlan plan, List<String> graphNames, Map<String, Long> taskNanos, long bytesToDevice,
-            long bytesToHost, long wallNanos, long buildNanos, long allocatedBytes) {
+    ExecutionResult(ExecutionPlan plan, List<String> graphNames, Map<String, Long> taskNanos, int launches,
+            long bytesToDevice, long bytesToHost, long wallNanos, long buildNanos, long allocatedBytes) {
+        this.launches = launches;
         this.plan = plan;
         this.graphNames = List.copyOf(graphNames);
         this.taskNanos = taskNanos == null ? null : Collections.unmodifiableMap(taskNanos);
@@ -51,6 +53,11 @@ public final class ExecutionResult {
      */
     public long getAllocatedBytes() {
         return allocatedBytes;
+    }
+
+    /** Kernels this execute launched (its tasks whose range was not empty), profiled or not. */
+    public int getLaunchCount() {
+        return launches;
     }
 
     /** Whether the launches were timed ({@link ExecutionPlan#withProfiler()}), so that kernel times are known. */

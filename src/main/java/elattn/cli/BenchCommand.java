@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
         Path folder = model.folder(decoderOnly ? EmbeddedModels.GPT2 : EmbeddedModels.BART);
         List<ModeRun> runs = ModeRun.inEachMode(modes, folder, device, model, generation, records, session -> null);
         out.printf("%d records, batch size %d, on %s (%s); wall clock of one timed pass after a warm-up batch%n",
-                records.size(), model.batchSize, device.id(), device.name());
+                records.size(), model.batchSize(device), device.id(), device.name());
         out.printf("%-5s %10s %10s %16s %20s%n", "mode", "records/s", "tokens/s", "peak device MiB", "attention cache MiB");
         for (ModeRun run : runs) {
             out.printf("%-5s %10.2f %10.1f %16s %20s%n", Modes.name(run.mode()), run.recordsPerSecond(),

@@ -99,7 +99,7 @@ abstract class GenerationCommand implements Callable<Integer> {
             start.run();
             PrintWriter err = spec.commandLine().getErr();
             Progress progress = io.input != null ? new Progress(err, main.terminal, spec.name(), records.size()) : null;
-            session.generate(records, encoded, model.batchSize, outputs -> {
+            session.generate(records, encoded, model.batchSize(device), outputs -> {
                 outputs.forEach(o -> write.accept(lines(o)));
                 if (progress != null) {
                     progress.advance(outputs.size());

@@ -86,7 +86,7 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
         for (AttentionMode mode : modes) {
             try (ModelSession session = ModelSession.open(folder, device, mode, model, generation,
                     model.truncate)) {
-                runs.add(of(session, records, model.batchSize, prepare.apply(session)));
+                runs.add(of(session, records, model.batchSize(device), prepare.apply(session)));
             }
         }
         return runs;

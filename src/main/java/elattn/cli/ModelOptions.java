@@ -1,6 +1,7 @@
 package elattn.cli;
 
 import elattn.model.Precision;
+import elattn.runtime.Device;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +31,7 @@ final class ModelOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    /** The --batch-size given, or 0 for the device's default ({@link #batchSize(Device)}). */
     int batchSize;
 
     @Option(names = "--no-check-weights",
@@ -42,14 +44,24 @@ final class ModelOptions {
                     + "--max-new-tokens).")
     boolean truncate;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
-            description = "Inputs generated together (default: ${DEFAULT-VALUE}); a batch that does not fit the"
-                    + " device is split.")
+    /** --batch-size's default on a GPU: a decode step of a small model is mostly fixed cost, so more rows are nearly free. */
+    static final int GPU_BATCH_SIZE = 64;
+    /** --batch-size's default on a CPU device (the JVM, a CPU OpenCL driver): rows cost their arithmetic there. */
+    static final int CPU_BATCH_SIZE = 8;
+
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Inputs generated together (default: " + GPU_BATCH_SIZE + " on a GPU, " + CPU_BATCH_SIZE
+                    + " on the CPU); a batch that does not fit the device is split.")
     void batchSize(int n) {
         if (n < 1) {
             throw new ParameterException(command.commandLine(), "--batch-size must be at least 1, not " + n);
         }
         batchSize = n;
+    }
+
+    /** The batch size to run on {@code device}: --batch-size, else the device's default. */
+    int batchSize(Device device) {
+        return batchSize > 0 ? batchSize : device.isGpu() ? GPU_BATCH_SIZE : CPU_BATCH_SIZE;
     }
 
     /** The command's stderr, for notices. */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonPrimitive;
 import elattn.model.device.AttentionMode;
+import elattn.runtime.Device;
+import elattn.runtime.DeviceSession;
 import elattn.runtime.Devices;
 import elattn.testing.LimitedDevice;
 import java.io.IOException;
@@ -97,6 +99,46 @@ class BatchSplitTest {
         // Once: the second pass of the same session starts at the batch that fits.
         assertEquals("elattn: a batch of 4 records does not fit on jvm (out of memory); going on with batches of 2"
                 + " (pass --batch-size 2 to start there)", notices.toString().strip());
+    }
+
+    @Test
+    void theDefaultBatchSizeFollowsTheDevice() {
+        Options o = new Options();
+        new CommandLine(o).parseArgs();
+        Device jvm = Devices.byId("jvm");
+        Device gpu = new Device() {
+            public String id() {
+                return "gpu:0";
+            }
+
+            public String name() {
+                return "a GPU";
+            }
+
+            public String backendName() {
+                return "test";
+            }
+
+            public long globalMemoryBytes() {
+                return 1L << 34;
+            }
+
+            public int computeUnits() {
+                return 100;
+            }
+
+            public boolean isGpu() {
+                return true;
+            }
+
+            public DeviceSession open() {
+                throw new UnsupportedOperationException("not run");
+            }
+        };
+        assertEquals(ModelOptions.CPU_BATCH_SIZE, o.model.batchSize(jvm));
+        assertEquals(ModelOptions.GPU_BATCH_SIZE, o.model.batchSize(gpu));
+        new CommandLine(o).parseArgs("--batch-size", "5");
+        assertEquals(5, o.model.batchSize(gpu));
     }
 
     @Test

@@ -57,6 +57,11 @@ public final class IntArray extends NativeArray {
         return getSegment().toArray(LAYOUT);
     }
 
+    /** The first {@code length} elements in a new Java array (a step reads back only its live rows). */
+    public int[] toHeapArray(int length) {
+        return getSegment().asSlice(0, (long) length * LAYOUT.byteSize()).toArray(LAYOUT);
+    }
+
     @Override
     public int elementBytes() {
         return Integer.BYTES;

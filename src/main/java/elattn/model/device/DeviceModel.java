@@ -505,10 +505,10 @@ public final class DeviceModel implements StepModel {
             float[] logits = null;
             if (request.keepLogits()) {
                 result.transferToHost(b.logits);
-                logits = Arrays.copyOf(b.logits.toHeapArray(), n * config.vocabSize());
+                logits = b.logits.toHeapArray(n * config.vocabSize());
             }
-            int[] topTokens = Arrays.copyOf(b.topTokens.toHeapArray(), n * k);
-            float[] topScores = Arrays.copyOf(b.topScores.toHeapArray(), n * k);
+            int[] topTokens = b.topTokens.toHeapArray(n * k);
+            float[] topScores = b.topScores.toHeapArray(n * k);
             return new Candidates(k, topTokens, topScores, logits);
         }
 

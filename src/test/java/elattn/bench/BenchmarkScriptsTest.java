@@ -72,7 +72,8 @@ class BenchmarkScriptsTest {
         return """
                 {"mode": "%s", "status": "ok", "records": 128, "samples_per_s": %s, "outputs_sha256": "%s",
                  "peak_device_bytes": 1073741824, "plan": {"setup_s": 0.5, "build_s": 0.25, "first_execute_s": 0.125},
-                 "decode": {"step_ms": 2.0, "kernel_ms_per_step": 1.5, "host_ms_per_step": 0.5, "launches_per_step": 330},
+                 "decode": {"step_ms": 2.0, "kernel_ms_per_step": 0.0, "host_ms_per_step": 2.0, "launches_per_step": 330},
+                 "kernel_profile": {"step_ms": 3.0, "kernel_ms_per_step": 1.5, "host_ms_per_step": 1.5},
                  "batch_list": [{"records": 64, "seconds": %s}, {"records": 64, "seconds": %s}]}"""
                 .formatted(mode, speed, sha, s, s);
     }

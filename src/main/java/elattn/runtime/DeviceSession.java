@@ -2,7 +2,6 @@ package elattn.runtime;
 
 import elattn.kernel.NativeArray;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -66,19 +65,20 @@ public interface DeviceSession extends AutoCloseable {
     record LaunchRequest(CompiledKernel kernel, LaunchGrid grid, Object[] args) {
     }
 
+    /** Whether this session can record a sequence of launches and replay it as one unit ({@link #launchSequence}). */
+    default boolean recordsSequences() {
+        return false;
+    }
+
     /**
-     * Enqueues these launches, untimed, in order. A caller that enqueues the same kernels in the
-     * same order again and again under one {@code sequence} key (a task graph run every decode
-     * step) lets the session record them once and replay them as one unit (the CUDA backend: a
-     * CUDA graph, whose nodes take each call's grids and arguments); by default, they are launched
-     * one by one. Returns one launch per request.
+     * Enqueues these launches, untimed, in order, as one unit, for a session that
+     * {@link #recordsSequences}: a caller that enqueues the same kernels in the same order again
+     * and again under one {@code sequence} key (a task graph run every decode step) has them
+     * recorded once and replayed (the CUDA backend: a CUDA graph, whose nodes take each call's
+     * grids and arguments). Returns one launch per request.
      */
     default List<Launch> launchSequence(Object sequence, List<LaunchRequest> launches) {
-        List<Launch> out = new ArrayList<>(launches.size());
-        for (LaunchRequest r : launches) {
-            out.add(launch(r.kernel(), r.grid(), r.args(), false));
-        }
-        return out;
+        throw new UnsupportedOperationException(device().id() + " does not record launch sequences");
     }
 
     /**

@@ -334,7 +334,7 @@ public final class ExecutionPlan implements AutoCloseable {
                 bytes[0] += copyToDevice(graph, t.array());
             }
         }
-        if (recordLaunches && !timed) {
+        if (recordLaunches && !timed && session.recordsSequences()) {
             launchRecorded(g, launches);
         } else {
             for (TaskSpec t : g.tasks()) {

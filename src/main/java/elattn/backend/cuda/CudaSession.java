@@ -256,6 +256,11 @@ final class CudaSession implements DeviceSession {
         return launch;
     }
 
+    @Override
+    public boolean recordsSequences() {
+        return true;
+    }
+
     /**
      * Replays the CUDA graph recorded for this sequence key and these kernels, its nodes updated
      * where a grid or an argument changed; records it first if there is none ({@link CudaGraph}).

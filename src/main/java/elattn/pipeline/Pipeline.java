@@ -160,6 +160,7 @@ public final class Pipeline implements AutoCloseable {
         generation.checkFits(inputLength, config.maxPositions());
         int steps = Math.max(generation.lengths(inputLength).max(), inputLength + 1);
         DeviceModel m = modelFor(steps, generation.numBeams());
+        m.generationSteps(steps - inputLength);
         GenerationResult result;
         try {
             result = Generator.generate(m, batch, generation);
@@ -210,17 +211,33 @@ public final class Pipeline implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The model for generations of {@code steps} decoder steps: the one kept if it has as many beams
+     * and enough steps. A decoder-only model's steps include the prompt, whose width varies from
+     * batch to batch: it gets steps rounded up to a multiple of {@link #STEP_QUANTUM}, and is kept
+     * while a generation needs at least two thirds of them, so that batches of nearby prompt widths
+     * share its plan (DeviceModel pads their prompts into it).
+     */
     private DeviceModel modelFor(int steps, int beams) {
-        if (model == null || modelSteps != steps || modelBeams != beams) {
+        boolean fits = model != null && modelBeams == beams && (config.encoderDecoder() ? modelSteps == steps
+                : modelSteps >= steps && 2 * modelSteps <= 3 * roundedSteps(steps));
+        if (!fits) {
             if (model != null) {
                 model.release();
             }
-            model = new DeviceModel(config, weights, device, mode, steps, beams).retainDeviceMemory(true)
+            modelSteps = config.encoderDecoder() ? steps : roundedSteps(steps);
+            model = new DeviceModel(config, weights, device, mode, modelSteps, beams).retainDeviceMemory(true)
                     .tensorCores(tensorCores);
-            modelSteps = steps;
             modelBeams = beams;
         }
         return model;
+    }
+
+    /** Steps a decoder-only model's caches are rounded up to a multiple of. */
+    static final int STEP_QUANTUM = 32;
+
+    private int roundedSteps(int steps) {
+        return Math.min(config.maxPositions(), (steps + STEP_QUANTUM - 1) / STEP_QUANTUM * STEP_QUANTUM);
     }
 
     private void releaseModel() {

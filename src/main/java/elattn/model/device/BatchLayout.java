@@ -2,6 +2,7 @@ package elattn.model.device;
 
 import elattn.generate.Batch;
 import elattn.model.ModelConfig;
+import java.util.Arrays;
 
 /**
  * The shapes of one generation on the device, fixed when a batch starts: how many rows each step
@@ -19,27 +20,56 @@ import elattn.model.ModelConfig;
  * ancestry table; in MHA mode every prompt step runs the rows the search started with (HF expands
  * the input to {@code batch * beams} before reading the prompt when it starts that way).
  *
- * <p>Capacity: an encoder-decoder layout may be larger than its batch ({@link Capacity}): its
- * arrays, graphs and built kernels are sized for {@code sentences} sentences of {@code srcWidth}
- * source tokens, and a batch of at most that many sentences of at most that width runs in them,
- * its inputs padded with masked positions (which change no real row's result: a masked key adds
- * nothing to any sum) and the sentences past its own left idle. So batches of real inputs, whose
- * lengths vary, reuse one plan instead of building one per shape ({@link #canHost}).
+ * <p>Capacity: a layout may be larger than its batch ({@link Capacity}): its arrays, graphs and
+ * built kernels are sized for {@code sentences} sentences of a width of input tokens, and a batch
+ * of at most that width (and, for an encoder-decoder, at most that many sentences) runs in them,
+ * its inputs padded with masked positions ({@link Capacity#pad}: on the right of a source, on the
+ * left of a prompt), which change no real row's result (a masked key adds nothing to any sum, and
+ * a prompt's positions count its real tokens only), and the sentences past its own left idle. So
+ * batches of real inputs, whose lengths vary, reuse one plan instead of building one per shape
+ * ({@link #canHost}). A prompt's padding takes decoder steps: it is bounded by the steps the
+ * generation leaves free ({@code room}).
  */
 final class BatchLayout {
-    /**
-     * The sentences and source width a layout's arrays are sized for. A decoder-only model's
-     * capacity is its batch's shape exactly (its prompt width sets the decoder steps).
-     */
+    /** The sentences and input width (source or prompt) a layout's arrays are sized for. */
     record Capacity(int sentences, int width) {
         /**
-         * The capacity a new plan for {@code batch} gets: its sentences, and for an encoder-decoder
-         * its width rounded up ({@link #roundedWidth}) so that batches of nearby widths share it.
+         * The capacity a new plan for {@code batch} gets: its sentences and its width rounded up
+         * ({@link #roundedWidth}) so that batches of nearby widths share it; a prompt is rounded only
+         * as far as {@code room} allows.
+         *
+         * @param room decoder steps a decoder-only model's plan has beyond the prompt's own
+         *             ({@code maxSteps} less the prompt width and the generation's steps), or a
+         *             negative number when not known (no padding then)
          */
-        static Capacity of(ModelConfig config, Batch batch) {
-            int width = config.encoderDecoder() ? Math.min(roundedWidth(batch.width()), config.maxPositions())
-                    : batch.width();
-            return new Capacity(batch.sentences(), Math.max(width, batch.width()));
+        static Capacity of(ModelConfig config, Batch batch, int room) {
+            int width = batch.width();
+            int rounded = roundedWidth(width);
+            if (config.encoderDecoder()) {
+                width = Math.max(width, Math.min(rounded, config.maxPositions()));
+            } else if (room >= rounded - width) {
+                width = rounded;
+            }
+            return new Capacity(batch.sentences(), width);
+        }
+
+        /**
+         * {@code batch} padded to this width with masked positions: a source on the right, a
+         * prompt on the left (as HF pads each), with {@code pad} as the token.
+         */
+        Batch pad(Batch batch, boolean left, int pad) {
+            if (batch.width() == width) {
+                return batch;
+            }
+            int[][] ids = new int[batch.sentences()][width];
+            int[][] mask = new int[batch.sentences()][width];
+            int offset = left ? width - batch.width() : 0;
+            for (int s = 0; s < ids.length; s++) {
+                Arrays.fill(ids[s], pad);
+                System.arraycopy(batch.inputIds()[s], 0, ids[s], offset, batch.width());
+                System.arraycopy(batch.attentionMask()[s], 0, mask[s], offset, batch.width());
+            }
+            return new Batch(ids, mask);
         }
 
         /** A width rounded up to a multiple of 8 up to 64 tokens, 16 up to 128, then 32: at most 1/4 padding past 32. */
@@ -119,16 +149,16 @@ final class BatchLayout {
     /**
      * @param chunkLimit the most sentences per encoder run, or 0 for the budget's choice
      *                   ({@link DeviceModel#encoderChunkSentences})
-     * @param capacity   what the arrays are sized for: at least the batch's sentences and width, and
-     *                   for a decoder-only model exactly its width and sentences
+     * @param capacity   what the arrays are sized for: the batch's width ({@link Capacity#pad padded}
+     *                   to it), at least its sentences, and for a decoder-only model exactly them
      */
     BatchLayout(ModelConfig config, AttentionMode mode, Batch batch, int startRowsPerSentence, int beams,
             int maxSteps, int chunkLimit, Capacity capacity) {
         this.config = config;
         this.mode = mode;
         boolean encoderDecoder = config.encoderDecoder();
-        if (capacity.sentences() < batch.sentences() || capacity.width() < batch.width()
-                || !encoderDecoder && !capacity.equals(new Capacity(batch.sentences(), batch.width()))) {
+        if (capacity.sentences() < batch.sentences() || capacity.width() != batch.width()
+                || !encoderDecoder && capacity.sentences() != batch.sentences()) {
             throw new IllegalArgumentException("a batch of " + batch.sentences() + " x " + batch.width()
                     + " does not fit a layout of " + capacity);
         }
@@ -188,10 +218,9 @@ final class BatchLayout {
         for (int s = 0; s < batchSentences && encoderDecoder; s++) {
             for (int j = 0; j < srcWidth; j++) {
                 int i = s * srcWidth + j;
-                boolean inBatch = j < batch.width();
-                srcTokens[i] = inBatch ? batch.inputIds()[s][j] : 0;
+                srcTokens[i] = batch.inputIds()[s][j];
                 srcPositions[i] = j + posOffset;
-                srcKeys[i] = inBatch && batch.attentionMask()[s][j] != 0 ? i : -1;
+                srcKeys[i] = batch.attentionMask()[s][j] != 0 ? i : -1;
             }
         }
         prefillSteps = !encoderDecoder && config.preNorm() ? promptWidth - 1 : 0;
@@ -218,8 +247,7 @@ final class BatchLayout {
         for (int copy = 0; copy < batchSentences * beams && crossKeys.length > 0; copy++) {
             int s = copy / beams;
             for (int j = 0; j < srcWidth; j++) {
-                crossKeys[copy * srcWidth + j] = j < batch.width() && batch.attentionMask()[s][j] != 0
-                        ? copy * srcWidth + j : -1;
+                crossKeys[copy * srcWidth + j] = batch.attentionMask()[s][j] != 0 ? copy * srcWidth + j : -1;
             }
         }
     }
@@ -231,21 +259,25 @@ final class BatchLayout {
 
     /**
      * Whether a batch can run in this layout's device arrays, graphs and built kernels: the same
-     * rows per sentence and steps, at most its sentences, and for an encoder-decoder a width that
-     * fits and does not leave more than half of a {@linkplain Capacity#roundedWidth rounded} width
-     * as padding again (a plan sized for a long batch is not kept for short ones); for a
-     * decoder-only model the same shape.
+     * rows per sentence and steps, at most its sentences (a decoder-only model: as many), and a
+     * width that fits and does not leave more than half of a {@linkplain Capacity#roundedWidth
+     * rounded} width as padding again (a plan sized for a long batch is not kept for short ones); a
+     * prompt's padding must also fit the {@code room} the generation leaves ({@link Capacity#of}).
      */
-    boolean canHost(Batch batch, int startRowsPerSentence, int maxBeams, int steps) {
+    boolean canHost(Batch batch, int startRowsPerSentence, int maxBeams, int steps, int room) {
         if (startRowsPerSentence != this.startRowsPerSentence || Math.max(maxBeams, startRowsPerSentence) != beams
                 || steps != maxSteps || batch.sentences() > sentences) {
             return false;
         }
-        if (!config.encoderDecoder()) {
-            return batch.sentences() == sentences && batch.width() == promptWidth;
-        }
         int width = batch.width();
-        return width <= srcWidth && 2 * srcWidth <= 3 * Capacity.roundedWidth(width);
+        int capacityWidth = capacity().width();
+        if (!config.encoderDecoder() && batch.sentences() != sentences) {
+            return false;
+        }
+        if (!config.encoderDecoder() && capacityWidth != width && room < capacityWidth - width) {
+            return false;
+        }
+        return width <= capacityWidth && 2 * capacityWidth <= 3 * Capacity.roundedWidth(width);
     }
 
     /** Encoder runs for the batch: {@code ceil(batchSentences / chunkSentences)} (0 for a decoder-only model). */

@@ -96,6 +96,8 @@ public final class DeviceModel implements StepModel {
     /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
     private int encoderChunkLimit;
     private boolean retain;
+    /** Decoder steps a generation takes after its prompt, or -1 when not known ({@link #generationSteps(int)}). */
+    private int generationSteps = -1;
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
     private Run idle;
@@ -260,6 +262,18 @@ public final class DeviceModel implements StepModel {
         return this;
     }
 
+    /**
+     * The most decoder steps the next generations take after their prompts (a decoder-only model:
+     * the new tokens): then a kept plan whose prompt width is larger than a batch's, by no more than
+     * the {@code maxSteps} left free, runs it with the prompt padded on the left, instead of
+     * building a plan for its width. Unknown by default (prompts are not padded); an encoder-decoder
+     * ignores it. Returns this model.
+     */
+    public DeviceModel generationSteps(int steps) {
+        this.generationSteps = steps;
+        return this;
+    }
+
     /** Frees all device memory of this model, also a plan kept by {@link #retainDeviceMemory}. */
     public void release() {
         close();
@@ -333,15 +347,23 @@ public final class DeviceModel implements StepModel {
             throw new IllegalArgumentException("rowsPerSentence must be at least 1, not " + rowsPerSentence);
         }
         close();
-        if (idle != null && idle.layout.canHost(batch, rowsPerSentence, maxBeams, maxSteps)) {
-            BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
+        // A prompt may be padded into the steps the generation leaves free; a source needs none.
+        int room = config.encoderDecoder() || generationSteps < 0 ? -1 : maxSteps - batch.width() - generationSteps;
+        boolean left = !config.encoderDecoder();
+        int padToken = Math.max(0, config.padTokenId());
+        Batch padded;
+        if (idle != null && idle.layout.canHost(batch, rowsPerSentence, maxBeams, maxSteps, room)) {
+            padded = idle.layout.capacity().pad(batch, left, padToken);
+            BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
                     encoderChunkLimit, idle.layout.capacity());
             idle.b.load(layout);
             run = new Run(layout, idle.b, idle.plan);
         } else {
             release();
-            BatchLayout layout = new BatchLayout(config, mode, batch, rowsPerSentence, maxBeams, maxSteps,
-                    encoderChunkLimit, BatchLayout.Capacity.of(config, batch));
+            BatchLayout.Capacity capacity = BatchLayout.Capacity.of(config, batch, room);
+            padded = capacity.pad(batch, left, padToken);
+            BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
+                    encoderChunkLimit, capacity);
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
@@ -367,7 +389,7 @@ public final class DeviceModel implements StepModel {
         last = layout;
         lastHalfCross = Buffers.halfCross(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.srcWidth);
         lastHalfSelf = Buffers.halfSelf(mode == AttentionMode.EL, tensorCores, config.dModel(), layout.selfKeyStride);
-        return run.start(batch, rowsPerSentence, request);
+        return run.start(padded, rowsPerSentence, request);
     }
 
     @Override

@@ -49,7 +49,7 @@ class CacheBytesTest {
         long layers = config.decoderLayers();
         long rows = s * BEAMS;
         if (config.encoderDecoder()) {
-            long w = BatchLayout.Capacity.of(config, batch).width(); // the source width rounded up
+            long w = BatchLayout.Capacity.of(config, batch, -1).width(); // the source width rounded up
             assertEquals(s * w * state, el.cross(), "EL: one encoder output per sentence");
             assertEquals(2 * layers * rows * w * state, mha.cross(), "MHA: K and V per layer and beam");
             assertTrue(el.cross() * 2 * BEAMS <= mha.cross(), "EL cross " + el.cross() + " vs MHA " + mha.cross());

@@ -22,47 +22,52 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * A retained encoder-decoder plan runs later batches that fit its capacity (fewer sentences, a
- * narrower source) padded into its arrays, without uploading the weights again, and the padding
- * changes nothing: every sequence and sequence score is bit for bit what the batch gives alone in
+ * A retained plan runs later batches that fit its capacity (a narrower source, and fewer sentences;
+ * a narrower prompt, within the steps the generation leaves free) padded into its arrays, without
+ * uploading the weights again, and the padding changes nothing: every sequence and sequence score is bit for bit what the batch gives alone in
  * a model of its own, whose plan is sized for it. In both modes, on every test device; the HF
  * oracle cases (DeviceModelGenerationTest) run through retained models of the same kind.
  */
 class DeviceModelCapacityTest {
     private static final long SEED = 41;
+    private static final int NEW_TOKENS = 6;
 
     @TestFactory
     Stream<DynamicTest> paddedBatchesGiveWhatTheyGiveAlone() {
         List<DynamicTest> tests = new ArrayList<>();
-        TestDevices.devices().forEach(device -> OracleCases.FAMILIES.stream()
-                .filter(f -> OracleModels.get(f).config().encoderDecoder())
-                .forEach(family -> {
-                    for (AttentionMode mode : AttentionMode.values()) {
-                        tests.add(DynamicTest.dynamicTest(family + " " + mode + " on " + device,
-                                () -> check(family, mode, device)));
-                    }
-                }));
+        TestDevices.devices().forEach(device -> OracleCases.FAMILIES.forEach(family -> {
+            for (AttentionMode mode : AttentionMode.values()) {
+                tests.add(DynamicTest.dynamicTest(family + " " + mode + " on " + device,
+                        () -> check(family, mode, device)));
+            }
+        }));
         return tests.stream();
     }
 
     private static void check(String family, AttentionMode mode, TestDevice device) {
         ModelConfig config = OracleModels.get(family).config();
-        GenerationConfig generation = GenerationConfig.defaults(true).toBuilder().numBeams(2).maxLength(8).decoderStartTokenId(config.decoderStartTokenId()).eosTokenIds(config.eosTokenId())
-                .padTokenId(config.padTokenId()).build();
+        boolean encoderDecoder = config.encoderDecoder();
+        int pad = config.padTokenId() >= 0 ? config.padTokenId() : config.eosTokenId();
+        GenerationConfig.Builder builder = GenerationConfig.defaults(encoderDecoder).toBuilder().numBeams(2)
+                .maxNewTokens(NEW_TOKENS).eosTokenIds(config.eosTokenId()).padTokenId(pad);
+        GenerationConfig generation = (encoderDecoder ? builder.decoderStartTokenId(config.decoderStartTokenId())
+                : builder).build();
         Random random = new Random(SEED);
-        // 3 sentences of 20 tokens make a plan of width 24; 2 sentences of 11 (rounded: 16) fit it.
-        Batch wide = batch(random, config, 3, 20);
-        Batch narrow = batch(random, config, 2, 11);
+        // 20 tokens make a plan 24 wide; 11 (rounded: 16) fit it. A source batch may have fewer sentences
+        // than its plan, a prompt batch as many (and the prompt's padding takes decoder steps).
+        Batch wide = batch(random, config, encoderDecoder ? 3 : 2, 20, pad);
+        Batch narrow = batch(random, config, 2, 11, pad);
 
         GenerationResult alone;
-        DeviceModel own = OracleModels.model(family, device.get(), mode, 2);
+        DeviceModel own = OracleModels.model(family, device.get(), mode, 2).generationSteps(NEW_TOKENS);
         try {
             alone = Generator.generate(own, narrow, generation);
         } finally {
             own.release();
         }
 
-        DeviceModel shared = OracleModels.model(family, device.get(), mode, 2).retainDeviceMemory(true);
+        DeviceModel shared = OracleModels.model(family, device.get(), mode, 2).generationSteps(NEW_TOKENS)
+                .retainDeviceMemory(true);
         try {
             Generator.generate(shared, wide, generation);
             long bytes = shared.deviceBytes();
@@ -75,7 +80,7 @@ class DeviceModelCapacityTest {
             assertTrue(uploaded < shared.weightBytes(), uploaded + " bytes sent: the weights went again");
             assertEquals(state, shared.cacheBytes(), "the narrow batch ran in the wide one's layout");
             for (int s = 0; s < alone.sequences().length; s++) {
-                assertArrayEquals(alone.sequences()[s], padded.sequences()[s], "sequence " + s);
+                assertArrayEquals(alone.generated(s, 0), padded.generated(s, 0), "sentence " + s);
             }
             assertArrayEquals(alone.sequenceScores(), padded.sequenceScores(), "sequence scores");
         } finally {
@@ -83,15 +88,19 @@ class DeviceModelCapacityTest {
         }
     }
 
-    /** Random in-vocabulary tokens, each sentence a different length up to {@code width}, ending in EOS. */
-    private static Batch batch(Random random, ModelConfig config, int sentences, int width) {
+    /**
+     * Random in-vocabulary tokens, each sentence a different length up to {@code width}, ending in
+     * EOS, padded with {@code pad} as HF pads: a source on the right, a prompt on the left.
+     */
+    private static Batch batch(Random random, ModelConfig config, int sentences, int width, int pad) {
         int[][] ids = new int[sentences][width];
         int[][] mask = new int[sentences][width];
         for (int s = 0; s < sentences; s++) {
             int length = width - 3 * s;
+            int first = config.encoderDecoder() ? 0 : width - length;
             for (int j = 0; j < width; j++) {
-                boolean real = j < length;
-                ids[s][j] = !real ? config.padTokenId() : j == length - 1 ? config.eosTokenId()
+                boolean real = j >= first && j < first + length;
+                ids[s][j] = !real ? pad : j == first + length - 1 ? config.eosTokenId()
                         : 4 + random.nextInt(config.vocabSize() - 4);
                 mask[s][j] = real ? 1 : 0;
             }

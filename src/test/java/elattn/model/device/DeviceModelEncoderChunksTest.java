@@ -95,7 +95,7 @@ class DeviceModelEncoderChunksTest {
             expected.add(DecoderGraph.NAME);
             assertEquals(expected, graphs, "chunks of " + chunk);
         }
-        long w = BatchLayout.Capacity.of(config, batch).width(); // the source width rounded up
+        long w = BatchLayout.Capacity.of(config, batch, -1).width(); // the source width rounded up
         long perSentence = w * (6L * config.dModel() + config.encoderFfn() + (long) config.encoderHeads() * w)
                 * Float.BYTES + 4 * w * Integer.BYTES;
         // A chunk of 3 keeps one chunk offset, a chunk of 1 three (one per chunk).

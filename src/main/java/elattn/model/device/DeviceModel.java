@@ -70,10 +70,12 @@ public final class DeviceModel implements StepModel {
      */
     public static final int MAX_TOP_K = Logits.MAX_K;
     /**
-     * Whether plans launch each graph as one CUDA graph on CUDA devices ({@link ExecutionPlan#withCudaGraph});
-     * {@code -Delattn.cudaGraphs=false} launches kernel by kernel (to compare).
+     * Whether plans launch each graph as one CUDA graph on CUDA devices ({@link ExecutionPlan#withCudaGraph}):
+     * off unless {@code -Delattn.cudaGraphs=true}. Measured on an H100 (docs/benchmarks.md), a step's
+     * kernels take longer than launching them, so kernel-by-kernel launches overlap the device's work,
+     * while a replay first updates the nodes whose step number or rows changed: 2 to 15% slower.
      */
-    private static final boolean CUDA_GRAPHS = !"false".equals(System.getProperty("elattn.cudaGraphs"));
+    private static final boolean CUDA_GRAPHS = Boolean.getBoolean("elattn.cudaGraphs");
     /**
      * The name of the task graph a decoder step executes ({@code ExecutionResult.getGraphNames()}):
      * profilers that observe the plans ({@code ExecutionPlan.observe}) count decode steps by it.

@@ -94,7 +94,7 @@ public final class DeviceModel implements StepModel {
     /** See {@link KernelLaunches#TILED_MIN_BLOCKS}; lowered by tests to run the tiled linear on small models. */
     private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
-    private long blockedMinBlocks = KernelLaunches.BLOCKED_MIN_BLOCKS;
+    private long blockedMinBlocks = Long.getLong("elattn.blockedMinBlocks", KernelLaunches.BLOCKED_MIN_BLOCKS);
     /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
     private int encoderChunkLimit;
     private boolean retain;

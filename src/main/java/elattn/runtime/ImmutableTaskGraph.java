@@ -23,6 +23,8 @@ public final class ImmutableTaskGraph {
     private final List<Transfer> toHost;
     private final Set<NativeArray> persisted;
     private final Set<NativeArray> consumed;
+    /** {@link #arrays()}, made once: the graph does not change. */
+    private final List<NativeArray> arrays;
 
     ImmutableTaskGraph(String name, List<Transfer> toDevice, List<TaskSpec> tasks, List<Transfer> toHost,
             Set<NativeArray> persisted, Set<NativeArray> consumed) {
@@ -32,6 +34,7 @@ public final class ImmutableTaskGraph {
         this.toHost = List.copyOf(toHost);
         this.persisted = identitySet(persisted);
         this.consumed = identitySet(consumed);
+        this.arrays = collectArrays();
     }
 
     private static Set<NativeArray> identitySet(Collection<NativeArray> arrays) {
@@ -71,12 +74,16 @@ public final class ImmutableTaskGraph {
 
     /** Every array the graph touches (transfers and task arguments), each once, in first-use order. */
     List<NativeArray> arrays() {
+        return arrays;
+    }
+
+    private List<NativeArray> collectArrays() {
         Set<NativeArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<NativeArray> arrays = new ArrayList<>();
         toDevice.forEach(t -> addOnce(t.array(), seen, arrays));
         tasks.forEach(t -> t.arrays().forEach(a -> addOnce(a, seen, arrays)));
         toHost.forEach(t -> addOnce(t.array(), seen, arrays));
-        return arrays;
+        return List.copyOf(arrays);
     }
 
     private static void addOnce(NativeArray a, Set<NativeArray> seen, List<NativeArray> arrays) {

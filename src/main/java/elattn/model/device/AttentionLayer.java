@@ -136,7 +136,7 @@ final class AttentionLayer {
         // The tensor-core pair reads EL's H in fp16 (halfKeys, kept so only where it can run: see
         // Buffers.halfCross); it has the blocked pair's blocks and grids.
         boolean tensorCorePair = sentences && el && keys.halfKeys() != null;
-        boolean blocked = tensorCorePair || el && keys.sharedByRows();
+        boolean blocked = tensorCorePair || el && keys.sharedByRows() && !launches.rowAttentionForSharedKeys();
         if (blocked) {
             if (tensorCorePair) {
                 g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.halfKeys(),

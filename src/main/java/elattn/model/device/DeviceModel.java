@@ -95,6 +95,11 @@ public final class DeviceModel implements StepModel {
     private long tiledMinBlocks = KernelLaunches.TILED_MIN_BLOCKS;
     /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
     private long blockedMinBlocks = Long.getLong("elattn.blockedMinBlocks", KernelLaunches.BLOCKED_MIN_BLOCKS);
+    /**
+     * EL's fp32 cross-attention in the row forms ({@link KernelLaunches#rowAttentionForSharedKeys});
+     * {@code -Delattn.crossAttentionRows=true}, or tests. Off: the blocked forms.
+     */
+    private boolean rowAttentionForSharedKeys = Boolean.getBoolean("elattn.crossAttentionRows");
     /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
     private int encoderChunkLimit;
     private boolean retain;
@@ -222,6 +227,13 @@ public final class DeviceModel implements StepModel {
     DeviceModel blockedMinBlocks(long blocks) {
         release();
         blockedMinBlocks = blocks;
+        return this;
+    }
+
+    /** EL's fp32 attention over shared key tables in the row forms (tests; {@code -Delattn.crossAttentionRows}). */
+    DeviceModel rowAttentionForSharedKeys(boolean on) {
+        release();
+        rowAttentionForSharedKeys = on;
         return this;
     }
 
@@ -366,7 +378,8 @@ public final class DeviceModel implements StepModel {
             padded = capacity.pad(batch, left, padToken);
             BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
                     encoderChunkLimit, capacity);
-            Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks));
+            Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks,
+                    rowAttentionForSharedKeys));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
                 graphs.add(EncoderGraph.build(layout,

@@ -81,6 +81,7 @@ final class KernelLaunches {
     private final boolean tensorCores;
     private final long tiledMinBlocks;
     private final long blockedMinBlocks;
+    private final boolean rowAttentionForSharedKeys;
     private final List<Launch> launches = new ArrayList<>();
 
     /**
@@ -90,6 +91,18 @@ final class KernelLaunches {
      * @param blockedMinBlocks see {@link #BLOCKED_MIN_BLOCKS} (tests lower both to run every form on small models)
      */
     KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks) {
+        this(forms, tensorCores, tiledMinBlocks, blockedMinBlocks, false);
+    }
+
+    /**
+     * @param rowAttentionForSharedKeys run EL's fp32 attention over key tables a sentence's rows share
+     *                                  (cross-attention) in the row forms ({@code Attention.scoresRows}
+     *                                  / {@code contextRows}: a work-group per row, H staged per row)
+     *                                  instead of the blocked ones (a block of lanes stages H once):
+     *                                  more work-groups where few rows give the blocked forms few
+     */
+    KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks,
+            boolean rowAttentionForSharedKeys) {
         if (tensorCores && forms != KernelForms.GROUP) {
             throw new IllegalArgumentException("tensor-core kernels are work-group forms: use KernelForms.GROUP");
         }
@@ -97,6 +110,12 @@ final class KernelLaunches {
         this.tensorCores = tensorCores;
         this.tiledMinBlocks = tiledMinBlocks;
         this.blockedMinBlocks = blockedMinBlocks;
+        this.rowAttentionForSharedKeys = rowAttentionForSharedKeys;
+    }
+
+    /** Whether EL's fp32 attention over shared key tables takes the row forms (see the constructor). */
+    boolean rowAttentionForSharedKeys() {
+        return rowAttentionForSharedKeys;
     }
 
     /** Whether the graphs use the work-group forms. */

@@ -50,6 +50,21 @@ class DeviceModelGroupFormsTest {
     }
 
     /**
+     * EL's cross-attention in the row forms ({@link DeviceModel#rowAttentionForSharedKeys}) instead of
+     * the blocked ones: the encoder-decoder families' cases stay HF's, token for token, beside MHA.
+     */
+    @TestFactory
+    Stream<DynamicNode> oracleCasesWithCrossAttentionInRowForms() {
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                        OracleCases.FAMILIES.stream().filter(f -> OracleModels.get(f).config().encoderDecoder())
+                                .map(family -> OracleModels.twinCases(family, cases(family),
+                                        (mode, beams) -> groupForms(family, device, mode, beams)
+                                                .rowAttentionForSharedKeys(true),
+                                        "(group forms, cross-attention in row forms) on " + device))));
+    }
+
+    /**
      * fp16 weights: the work-group forms (every form, {@link #forEveryForm}) give the loop forms'
      * logits within 1e-4 over six greedy steps of a padded batch, in both attention modes.
      */
@@ -86,10 +101,12 @@ class DeviceModelGroupFormsTest {
     }
 
     private static DynamicNode familyCases(TestDevice device, String family) {
-        List<OracleCases.Case> cases = OracleCases.cases(family).stream().filter(c -> CASES.contains(c.name()))
-                .toList();
-        return OracleModels.twinCases(family, cases, (mode, beams) -> groupForms(family, device, mode, beams),
+        return OracleModels.twinCases(family, cases(family), (mode, beams) -> groupForms(family, device, mode, beams),
                 "(group forms) on " + device);
+    }
+
+    private static List<OracleCases.Case> cases(String family) {
+        return OracleCases.cases(family).stream().filter(c -> CASES.contains(c.name())).toList();
     }
 
     /** EL with every product form ({@link #forEveryForm}), MHA with the per-output form of the decode step. */

@@ -155,7 +155,10 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     private boolean profiled() {
-        return profiler != null ? profiler : LISTENER.isBound() && LISTENER.get().timesKernels() || LOG.isDebugEnabled();
+        if (profiler != null) {
+            return profiler;
+        }
+        return LISTENER.isBound() && LISTENER.get().timesKernels() || LOG.isDebugEnabled();
     }
 
     /** The device this plan runs on (the default device unless {@link #withDevice} chose one). */
@@ -246,7 +249,8 @@ public final class ExecutionPlan implements AutoCloseable {
         for (ImmutableTaskGraph g : toRun) {
             enqueue(g, bytes, launches, timed);
         }
-        Supplier<String> finishing = () -> "finishing graphs " + toRun.stream().map(ImmutableTaskGraph::getName).toList();
+        Supplier<String> finishing = () -> "finishing graphs "
+                + toRun.stream().map(ImmutableTaskGraph::getName).toList();
         try {
             onDevice(finishing, () -> {
                 session.finish();
@@ -261,10 +265,11 @@ public final class ExecutionPlan implements AutoCloseable {
         for (ImmutableTaskGraph g : toRun) {
             executedGraphs.add(g.getName());
         }
-        Map<String, Long> times = null;
-        if (timed) {
-            times = new LinkedHashMap<>();
-            for (TaskLaunch l : launches) {
+        Map<String, Long> times = timed ? new LinkedHashMap<>() : null;
+        int launched = 0;
+        for (TaskLaunch l : launches) {
+            launched += l.launch() == null ? 0 : 1;
+            if (timed) {
                 times.put(l.task(), l.launch() == null ? 0L : l.launch().elapsedNanos());
             }
         }
@@ -272,10 +277,6 @@ public final class ExecutionPlan implements AutoCloseable {
             LOG.debug("executed {} on {}: {} us wall, {} B to device, {} B to host, task ns {}",
                     toRun.stream().map(ImmutableTaskGraph::getName).toList(), device.id(), wall / 1000, bytes[0],
                     bytes[1], times);
-        }
-        int launched = 0;
-        for (TaskLaunch l : launches) {
-            launched += l.launch() == null ? 0 : 1;
         }
         ExecutionResult result = new ExecutionResult(this, toRun.stream().map(ImmutableTaskGraph::getName).toList(),
                 times, launched, bytes[0], bytes[1], wall, buildNanos, allocatedBytes);
@@ -298,11 +299,10 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     private void enqueue(ImmutableTaskGraph g, long[] bytes, List<TaskLaunch> launches, boolean timed) {
-        String graph = "graph " + g.getName();
         for (TaskSpec t : g.tasks()) {
             if (!compiled.containsKey(t.kernel())) {
                 long buildStart = System.nanoTime();
-                compiled.put(t.kernel(), onDevice(where(t) + ": building the kernel",
+                compiled.put(t.kernel(), onDevice(() -> where(t) + ": building the kernel",
                         () -> session.compile(t.kernel(), kernelChecks)));
                 buildNanos += System.nanoTime() - buildStart;
             }
@@ -313,25 +313,26 @@ public final class ExecutionPlan implements AutoCloseable {
                 continue;
             }
             if (g.consumed().contains(a)) {
-                throw new ElattnRuntimeException(graph + " consumes " + a + " from the device, but it is not there yet:"
-                        + " execute the graph that persists it first");
+                throw new ElattnRuntimeException("graph " + g.getName() + " consumes " + a + " from the device, but"
+                        + " it is not there yet: execute the graph that persists it first");
             }
-            DeviceBuffer buffer = onDevice(graph + ": allocating " + a, () -> session.allocate(a));
+            DeviceBuffer buffer = onDevice(() -> "graph " + g.getName() + ": allocating " + a,
+                    () -> session.allocate(a));
             buffers.put(a, buffer);
             allocatedBytes += buffer.byteSize();
             if (a.isDeviceResident() && !sentToDevice.contains(a)) {
-                onDevice(graph + ": zero-filling " + a, () -> {
+                onDevice(() -> "graph " + g.getName() + ": zero-filling " + a, () -> {
                     session.fillZero(buffer);
                     return null;
                 });
             } else {
-                bytes[0] += copyToDevice(graph, a);
+                bytes[0] += copyToDevice(g, a);
             }
             placedNow.add(a);
         }
         for (ImmutableTaskGraph.Transfer t : g.toDevice()) {
             if (t.mode() == DataTransferMode.EVERY_EXECUTION && !placedNow.contains(t.array())) {
-                bytes[0] += copyToDevice(graph, t.array());
+                bytes[0] += copyToDevice(g, t.array());
             }
         }
         if (recordLaunches && !timed && session.recordsSequences()) {
@@ -346,7 +347,7 @@ public final class ExecutionPlan implements AutoCloseable {
             if (t.mode() == DataTransferMode.EVERY_EXECUTION || (t.mode() == DataTransferMode.FIRST_EXECUTION && first)) {
                 NativeArray a = t.array();
                 DeviceBuffer buffer = buffers.get(a);
-                onDevice(graph + ": copying " + a + " to the host", () -> {
+                onDevice(() -> "graph " + g.getName() + ": copying " + a + " to the host", () -> {
                     session.copyToHost(buffer, a.getSegment());
                     return null;
                 });
@@ -355,9 +356,9 @@ public final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    private long copyToDevice(String graph, NativeArray a) {
+    private long copyToDevice(ImmutableTaskGraph g, NativeArray a) {
         DeviceBuffer buffer = buffers.get(a);
-        onDevice(graph + ": copying " + a + " to the device", () -> {
+        onDevice(() -> "graph " + g.getName() + ": copying " + a + " to the device", () -> {
             session.copyToDevice(a.getSegment(), buffer);
             return null;
         });
@@ -381,7 +382,10 @@ public final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    /** Enqueues the graph's launches as one {@link DeviceSession#launchSequence sequence} (tasks with empty ranges left out). */
+    /**
+     * Enqueues the graph's launches as one {@link DeviceSession#launchSequence sequence} (tasks with
+     * empty ranges left out).
+     */
     private void launchRecorded(ImmutableTaskGraph g, List<TaskLaunch> launches) {
         List<DeviceSession.LaunchRequest> requests = new ArrayList<>(g.tasks().size());
         List<TaskSpec> launched = new ArrayList<>(g.tasks().size());
@@ -423,7 +427,8 @@ public final class ExecutionPlan implements AutoCloseable {
             try {
                 range = task.kernel().jvm().range(current);
             } catch (RuntimeException e) {
-                throw new ElattnRuntimeException(where(task) + ": cannot evaluate the range of its @Parallel loops: " + e, e);
+                throw new ElattnRuntimeException(where(task) + ": cannot evaluate the range of its @Parallel loops: "
+                        + e, e);
             }
             return new LaunchGrid(range, null);
         }
@@ -493,7 +498,8 @@ public final class ExecutionPlan implements AutoCloseable {
         } catch (KernelBuildException e) {
             throw new KernelBuildException(what.get() + " on device " + getDevice().id(), e);
         } catch (RuntimeException e) {
-            throw new ElattnRuntimeException(what.get() + " on device " + getDevice().id() + " failed: " + e.getMessage(), e);
+            throw new ElattnRuntimeException(what.get() + " on device " + getDevice().id() + " failed: "
+                    + e.getMessage(), e);
         }
     }
 }

@@ -132,7 +132,7 @@ class BatchSplitTest {
             }
 
             public DeviceSession open() {
-                throw new UnsupportedOperationException("not run");
+                throw new UnsupportedOperationException("the default batch size reads only isGpu()");
             }
         };
         assertEquals(ModelOptions.CPU_BATCH_SIZE, o.model.batchSize(jvm));

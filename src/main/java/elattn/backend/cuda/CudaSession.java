@@ -223,15 +223,8 @@ final class CudaSession implements DeviceSession {
     @Override
     public synchronized Launch launch(CompiledKernel compiled, LaunchGrid grid, Object[] args, boolean timed) {
         makeCurrent();
-        if (!(compiled instanceof CudaKernel k) || k.session != this) {
-            throw new IllegalArgumentException("kernel " + compiled.kernel() + " was not compiled by this session on "
-                    + where);
-        }
-        if (k.usesContext && grid.local() == null) {
-            throw new ElattnRuntimeException("kernel " + k.name + " takes a KernelContext and needs a launch grid"
-                    + " with local (work-group) sizes; give the task a WorkerGrid");
-        }
-        LaunchShape shape = LaunchShape.of(grid, k.name);
+        CudaKernel k = own(compiled);
+        LaunchShape shape = shape(k, grid);
         CudaLaunch launch = new CudaLaunch(k.name, timed);
         if (shape.isEmpty()) {
             launch.elapsedNanos = 0;
@@ -270,11 +263,7 @@ final class CudaSession implements DeviceSession {
         makeCurrent();
         List<CudaKernel> sequenceKernels = new ArrayList<>(requests.size());
         for (LaunchRequest r : requests) {
-            if (!(r.kernel() instanceof CudaKernel k) || k.session != this) {
-                throw new IllegalArgumentException("kernel " + r.kernel().kernel() + " was not compiled by this session"
-                        + " on " + where);
-            }
-            sequenceKernels.add(k);
+            sequenceKernels.add(own(r.kernel()));
         }
         if (requests.isEmpty()) {
             return List.of();
@@ -292,11 +281,7 @@ final class CudaSession implements DeviceSession {
         for (int i = 0; i < requests.size(); i++) {
             CudaKernel k = sequenceKernels.get(i);
             LaunchGrid grid = requests.get(i).grid();
-            if (k.usesContext && grid.local() == null) {
-                throw new ElattnRuntimeException("kernel " + k.name + " takes a KernelContext and needs a launch grid"
-                        + " with local (work-group) sizes; give the task a WorkerGrid");
-            }
-            LaunchShape shape = LaunchShape.of(grid, k.name);
+            LaunchShape shape = shape(k, grid);
             if (shape.isEmpty()) {
                 throw new IllegalArgumentException("kernel " + k.name + ": a launch sequence takes no empty grid ("
                         + grid + ")");
@@ -322,6 +307,23 @@ final class CudaSession implements DeviceSession {
         lastKernel = "the recorded sequence of " + requests.size() + " launches ending with "
                 + sequenceKernels.getLast().name;
         return launches;
+    }
+
+    private CudaKernel own(CompiledKernel compiled) {
+        if (!(compiled instanceof CudaKernel k) || k.session != this) {
+            throw new IllegalArgumentException("kernel " + compiled.kernel() + " was not compiled by this session on "
+                    + where);
+        }
+        return k;
+    }
+
+    /** The blocks and threads of a launch of {@code k} over {@code grid}. */
+    private static LaunchShape shape(CudaKernel k, LaunchGrid grid) {
+        if (k.usesContext && grid.local() == null) {
+            throw new ElattnRuntimeException("kernel " + k.name + " takes a KernelContext and needs a launch grid"
+                    + " with local (work-group) sizes; give the task a WorkerGrid");
+        }
+        return LaunchShape.of(grid, k.name);
     }
 
     /** A recorded sequence: the caller's key and the kernels in order. */

@@ -33,9 +33,10 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
     /**
      * Generates {@code records} with {@code session} (whose mode it reports) as the commands do:
      * one untimed warm-up batch (the first one: kernels built, weights uploaded, the JVM's JIT warm),
-     * then the timed pass: tokenizing every record, then the batches in order, seen by
-     * {@code profile}, which stops the pass after the batch during which its time limit passed (the
-     * outputs then are those of the batches done). {@code progress} may be null.
+     * then the timed pass: tokenizing every record, then the batches as the commands form them,
+     * each reported to {@code profile}, which stops the pass at the first hand-over of outputs after
+     * its time limit passed (the outputs then are those handed over: the records, in input order,
+     * up to the first one not yet generated). {@code progress} may be null.
      */
     static ModeRun of(ModelSession session, List<InputRecord> records, int batchSize, Progress progress,
             PassProfile profile) {
@@ -49,18 +50,15 @@ record ModeRun(AttentionMode mode, List<ModelSession.Output> outputs, long nanos
         profile.encoded();
         try {
             ExecutionPlan.observe(profile, () -> {
-                session.generate(records, encoded, batchSize, batch -> {
-                    int from = outputs.size();
-                    outputs.addAll(batch);
+                session.generate(records, encoded, batchSize, handedOver -> {
+                    outputs.addAll(handedOver);
                     if (progress != null) {
-                        progress.advance(batch.size());
+                        progress.advance(handedOver.size());
                     }
-                    profile.batchDone(batch.size(), encoded.subList(from, outputs.size()).stream()
-                            .mapToInt(e -> e[0].length).max().orElse(0));
                     if (outputs.size() < records.size() && profile.pastDeadline()) {
                         throw new TimeLimitReached();
                     }
-                });
+                }, profile::batchDone);
                 return null;
             });
         } catch (TimeLimitReached e) {

@@ -212,10 +212,22 @@ final class ModelSession implements AutoCloseable {
      * and generated again, with the same outputs.
      */
     void generate(List<InputRecord> records, List<int[][]> encoded, int batchSize, Consumer<List<Output>> sink) {
+        generate(records, encoded, batchSize, sink, (batchRecords, width) -> { });
+    }
+
+    /** Told of each batch as it is generated, before its outputs go to the sink (a profiler's batch boundaries). */
+    interface BatchListener {
+        /** A batch of {@code records} inputs, the longest {@code width} tokens, is generated. */
+        void batchDone(int records, int width);
+    }
+
+    /** {@link #generate(List, List, int, Consumer)}, telling {@code listener} of each batch generated. */
+    void generate(List<InputRecord> records, List<int[][]> encoded, int batchSize, Consumer<List<Output>> sink,
+            BatchListener listener) {
         int window = (int) Math.min(records.size(), (long) batchSize * SORT_WINDOW_BATCHES);
         for (int from = 0; from < records.size(); from += window) {
             int to = Math.min(records.size(), from + window);
-            generateWindow(records.subList(from, to), encoded.subList(from, to), batchSize, sink);
+            generateWindow(records.subList(from, to), encoded.subList(from, to), batchSize, sink, listener);
         }
     }
 
@@ -223,7 +235,7 @@ final class ModelSession implements AutoCloseable {
     static final int SORT_WINDOW_BATCHES = 8;
 
     private void generateWindow(List<InputRecord> records, List<int[][]> encoded, int batchSize,
-            Consumer<List<Output>> sink) {
+            Consumer<List<Output>> sink, BatchListener listener) {
         int n = records.size();
         List<Integer> order = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -246,6 +258,7 @@ final class ModelSession implements AutoCloseable {
             for (int k = 0; k < outputs.size(); k++) {
                 done[batch.get(k)] = outputs.get(k);
             }
+            listener.batchDone(batch.size(), batch.stream().mapToInt(i -> encoded.get(i)[0].length).max().orElse(0));
             from = to;
             int ready = emitted;
             while (ready < n && done[ready] != null) {

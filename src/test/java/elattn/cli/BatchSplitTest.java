@@ -156,9 +156,14 @@ class BatchSplitTest {
             session.generate(shuffled, 1, alone::addAll);
             List<ModelSession.Output> sorted = new ArrayList<>();
             List<Integer> handedOver = new ArrayList<>();
-            session.generate(shuffled, 2, outputs -> {
+            List<Integer> batches = new ArrayList<>();
+            List<Integer> widths = new ArrayList<>();
+            session.generate(shuffled, session.encodeAll(shuffled), 2, outputs -> {
                 handedOver.add(outputs.size());
                 sorted.addAll(outputs);
+            }, (records, width) -> {
+                batches.add(records);
+                widths.add(width);
             });
             assertEquals(shuffled, sorted.stream().map(ModelSession.Output::input).toList(), "input order");
             for (int i = 0; i < shuffled.size(); i++) {
@@ -167,6 +172,9 @@ class BatchSplitTest {
             // By length the batches are {r1, r2}, {r3, r4}, {r5}: r5 (first in input order) comes last, so
             // everything is handed over at once after the third batch.
             assertEquals(List.of(5), handedOver);
+            // ... while each batch is reported as it is generated, the shortest first.
+            assertEquals(List.of(2, 2, 1), batches);
+            assertEquals(widths.stream().sorted().toList(), widths, "widths " + widths);
         }
     }
 

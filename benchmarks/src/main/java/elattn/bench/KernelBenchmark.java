@@ -216,11 +216,17 @@ public class KernelBenchmark {
         public String form;
         @Param({"fp32"})
         public String weights;
+        /** Parts along {@code in} of the {@code blocked} form ({@link Gemm#sumSplits} adds them); other forms: 1 only. */
+        @Param({"1"})
+        public int splits;
 
         ExecutionPlan plan;
 
         @Setup(Level.Trial)
         public void setUp() {
+            if (splits != 1 && !form.equals("blocked")) {
+                throw new IllegalArgumentException("only the blocked form splits, not " + form);
+            }
             String[] inOut = shape.split("x");
             int in = Integer.parseInt(inOut[0]);
             int out = Integer.parseInt(inOut[1]);
@@ -260,14 +266,18 @@ public class KernelBenchmark {
                     grid = Linear.tiledGrid(rows, out);
                 }
                 case "blocked" -> {
+                    FloatArray parts = splits == 1 ? y : FloatArray.deviceResident(rows * out * splits);
                     if (half) {
-                        graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wh, in, 1, b, 1, y, out,
-                                rows, out, in);
+                        graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wh, in, 1, b, 1, parts,
+                                out, rows, out, in, splits);
                     } else {
-                        graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, y, out,
-                                rows, out, in);
+                        graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, parts, out,
+                                rows, out, in, splits);
                     }
-                    grid = Gemm.weightsGrid(rows, out, 1);
+                    if (splits > 1) {
+                        graph.task("sum", Gemm::sumSplits, parts, y, splits, rows, out);
+                    }
+                    grid = Gemm.weightsGrid(rows, out, splits);
                 }
                 default -> throw new IllegalArgumentException("form must be loop, group, tiled or blocked, not " + form);
             }
@@ -330,10 +340,10 @@ public class KernelBenchmark {
                 case "expand-blocked" -> {
                     if (half) {
                         graph.task("p", Gemm::weightsBlockedHalf, new KernelContext(), q, d, wh, d, 0, q, 0, expanded,
-                                heads * d, rows, d, dh);
+                                heads * d, rows, d, dh, 1);
                     } else {
                         graph.task("p", Gemm::weightsBlocked, new KernelContext(), q, d, w, d, 0, q, 0, expanded,
-                                heads * d, rows, d, dh);
+                                heads * d, rows, d, dh, 1);
                     }
                     grid = Gemm.weightsGrid(rows, d, heads);
                 }
@@ -358,10 +368,10 @@ public class KernelBenchmark {
                 case "project-blocked" -> {
                     if (half) {
                         graph.task("p", Gemm::weightsBlockedHalf, new KernelContext(), ctx, heads * d, wh, d, 1, bv, 1,
-                                out, d, rows, dh, d);
+                                out, d, rows, dh, d, 1);
                     } else {
                         graph.task("p", Gemm::weightsBlocked, new KernelContext(), ctx, heads * d, w, d, 1, bv, 1, out,
-                                d, rows, dh, d);
+                                d, rows, dh, d, 1);
                     }
                     grid = Gemm.weightsGrid(rows, dh, heads);
                 }

@@ -100,6 +100,8 @@ public final class DeviceModel implements StepModel {
      * {@code -Delattn.crossAttentionRows=true}, or tests. Off: the blocked forms.
      */
     private boolean rowAttentionForSharedKeys = Boolean.getBoolean("elattn.crossAttentionRows");
+    /** How blocked products split along their depth ({@link KernelLaunches.Split}); tests split small models. */
+    private KernelLaunches.Split split = KernelLaunches.Split.DEFAULT;
     /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
     private int encoderChunkLimit;
     private boolean retain;
@@ -227,6 +229,13 @@ public final class DeviceModel implements StepModel {
     DeviceModel blockedMinBlocks(long blocks) {
         release();
         blockedMinBlocks = blocks;
+        return this;
+    }
+
+    /** How blocked products split along their depth (tests: parts a few steps deep, to split small models). */
+    DeviceModel split(KernelLaunches.Split how) {
+        release();
+        split = how;
         return this;
     }
 
@@ -379,7 +388,7 @@ public final class DeviceModel implements StepModel {
             BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
                     encoderChunkLimit, capacity);
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks,
-                    rowAttentionForSharedKeys));
+                    rowAttentionForSharedKeys, split));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
                 graphs.add(EncoderGraph.build(layout,

@@ -136,7 +136,7 @@ final class DeviceWeights<A extends NativeArray> {
      */
     void expandQuery(TaskGraph g, String name, FloatArray q, A wk, FloatArray qt, Object rows, int heads, int headDim,
             int d) {
-        KernelLaunches.ProductForm form = productForm(d, heads, false);
+        KernelLaunches.ProductForm form = productForm(d, heads, headDim, false);
         if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED) {
             weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
         } else {
@@ -151,7 +151,7 @@ final class DeviceWeights<A extends NativeArray> {
      */
     void projectHeads(TaskGraph g, String name, FloatArray context, ModelWeights.Linear<A> v, FloatArray out,
             Object rows, int heads, int headDim, int d) {
-        KernelLaunches.ProductForm form = productForm(headDim, heads, false);
+        KernelLaunches.ProductForm form = productForm(headDim, heads, d, false);
         switch (form) {
             case BLOCKED, TENSOR_CORE_BLOCKED -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
                     vector(v.bias()), out, d, rows, headDim, d, heads);
@@ -167,15 +167,17 @@ final class DeviceWeights<A extends NativeArray> {
     }
 
     /** The form of this graph's {@code batch} products of up to {@code maxRows x cols} outputs (LOOP without a view). */
-    private KernelLaunches.ProductForm productForm(int cols, int batch, boolean tiledForm) {
-        return group ? launches().productForm(maxRows, cols, batch, tiledForm) : KernelLaunches.ProductForm.LOOP;
+    private KernelLaunches.ProductForm productForm(int cols, int batch, int depth, boolean tiledForm) {
+        return group ? launches().productForm(maxRows, cols, batch, depth, tiledForm) : KernelLaunches.ProductForm.LOOP;
     }
 
     /**
      * Adds the precision's {@link Gemm#weightsBlocked}, or with {@code form} TENSOR_CORE_BLOCKED
      * {@link Gemm#weightsTensorCore} (where it takes the strides; else the blocked kernel), over
      * {@code rows} live rows with its grid; the arguments are the kernels' (see there), {@code bias}
-     * null for none, {@code batch} the number of products.
+     * null for none, {@code batch} the number of products. A blocked product that
+     * {@link KernelLaunches#splits} splits along k writes its parts to the plan's scratch and a
+     * second task ({@link Gemm#sumSplits}) adds them into {@code c}.
      */
     private void weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda, A w,
             int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
@@ -185,13 +187,25 @@ final class DeviceWeights<A extends NativeArray> {
             throw new IllegalStateException("tensor cores multiply fp16 weights; these are " + weights.precision());
         }
         // Without a bias, a stands in for the array the kernel does not read.
-        g.task(name, tensorCore ? kernels.weightsTensorCore() : kernels.weightsBlocked(), new KernelContext(), a, lda,
-                w, ldw, byOutput ? 1 : 0, bias == null ? a : bias, bias == null ? 0 : 1, c, ldc, rows, n, k);
+        FloatArray biasOrA = bias == null ? a : bias;
+        int biased = bias == null ? 0 : 1;
+        int splits = tensorCore ? 1 : launches().splits(maxRows, n, batch, k);
+        if (tensorCore) {
+            g.task(name, kernels.weightsTensorCore(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0, biasOrA,
+                    biased, c, ldc, rows, n, k);
+        } else {
+            FloatArray out = splits == 1 ? c : launches().splitParts(maxRows * ldc * splits);
+            g.task(name, kernels.weightsBlocked(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0, biasOrA,
+                    biased, out, ldc, rows, n, k, splits);
+        }
         launches().add(g, name, () -> {
             int live = Math.max(1, KernelLaunches.value(rows));
-            return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch) : Gemm.weightsGrid(live, n, batch))
+            return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch) : Gemm.weightsGrid(live, n, batch * splits))
                     .getGlobalWork();
         }, (tensorCore ? Gemm.weightsTensorCoreGrid(1, 1, 1) : Gemm.weightsGrid(1, 1, 1)).getLocalWork());
+        if (splits > 1) {
+            g.task(name + "Sum", Gemm::sumSplits, launches().splitParts(maxRows * ldc * splits), c, splits, rows, ldc);
+        }
     }
 
     /**

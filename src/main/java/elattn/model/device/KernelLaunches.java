@@ -11,7 +11,9 @@ import elattn.runtime.WorkerGrid1D;
 import elattn.runtime.WorkerGrid2D;
 import elattn.runtime.WorkerGrid3D;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import elattn.tasks.Gemm;
 import elattn.tasks.LayerNorm;
@@ -77,12 +79,38 @@ final class KernelLaunches {
      */
     static final long BLOCKED_MIN_BLOCKS = 32;
 
+    /**
+     * Work-groups a {@link ProductForm#BLOCKED} product is split up to along its depth
+     * ({@link Gemm#weightsBlocked}'s {@code splits}, summed by {@link Gemm#sumSplits}): about one per
+     * multiprocessor of a large GPU. A decode step's linears over a few dozen rows have a dozen
+     * 64 x 64 blocks (GPT-2's fc2 at 64 rows: 12), so unsplit most of the GPU idles while each
+     * busy multiprocessor walks the whole depth.
+     */
+    static final long SPLIT_TARGET_BLOCKS = 128;
+
+    /** Shallowest part of a split product: below it the parts' sum costs more than the split saves. */
+    static final int SPLIT_MIN_DEPTH = 128;
+
+    /**
+     * How products are split along their depth: up to {@code targetBlocks} work-groups, parts at
+     * least {@code minDepth} deep ({@link #SPLIT_TARGET_BLOCKS}, {@link #SPLIT_MIN_DEPTH}; tests
+     * lower the depth to split small models; a target of 0 splits nothing).
+     */
+    record Split(long targetBlocks, int minDepth) {
+        static final Split DEFAULT = new Split(Long.getLong("elattn.splitTargetBlocks", SPLIT_TARGET_BLOCKS),
+                SPLIT_MIN_DEPTH);
+        static final Split NONE = new Split(0, SPLIT_MIN_DEPTH);
+    }
+
     private final KernelForms forms;
     private final boolean tensorCores;
     private final long tiledMinBlocks;
     private final long blockedMinBlocks;
     private final boolean rowAttentionForSharedKeys;
+    private final Split split;
     private final List<Launch> launches = new ArrayList<>();
+    /** Scratch for the parts of split products, by length: products of one shape share one array. */
+    private final Map<Integer, FloatArray> splitParts = new HashMap<>();
 
     /**
      * @param tensorCores      whether the big products and EL's cross-attention run on tensor cores
@@ -91,7 +119,7 @@ final class KernelLaunches {
      * @param blockedMinBlocks see {@link #BLOCKED_MIN_BLOCKS} (tests lower both to run every form on small models)
      */
     KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks) {
-        this(forms, tensorCores, tiledMinBlocks, blockedMinBlocks, false);
+        this(forms, tensorCores, tiledMinBlocks, blockedMinBlocks, false, Split.NONE);
     }
 
     /**
@@ -100,9 +128,10 @@ final class KernelLaunches {
      *                                  / {@code contextRows}: a work-group per row, H staged per row)
      *                                  instead of the blocked ones (a block of lanes stages H once):
      *                                  more work-groups where few rows give the blocked forms few
+     * @param split                     how {@link ProductForm#BLOCKED} products split along their depth
      */
     KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks,
-            boolean rowAttentionForSharedKeys) {
+            boolean rowAttentionForSharedKeys, Split split) {
         if (tensorCores && forms != KernelForms.GROUP) {
             throw new IllegalArgumentException("tensor-core kernels are work-group forms: use KernelForms.GROUP");
         }
@@ -111,6 +140,7 @@ final class KernelLaunches {
         this.tiledMinBlocks = tiledMinBlocks;
         this.blockedMinBlocks = blockedMinBlocks;
         this.rowAttentionForSharedKeys = rowAttentionForSharedKeys;
+        this.split = split;
     }
 
     /** Whether EL's fp32 attention over shared key tables takes the row forms (see the constructor). */
@@ -134,25 +164,51 @@ final class KernelLaunches {
      * precision): in the loop forms {@link ProductForm#LOOP}; else the largest register blocks
      * that still give the GPU enough work-groups: {@link ProductForm#TILED} (where the product has
      * a tiled form, {@code tiledForm}) from {@link #TILED_MIN_BLOCKS} blocks of 128 x 128, then
-     * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, else
-     * {@link ProductForm#PER_OUTPUT}. With {@link #tensorCores}, a product that would be TILED is
-     * {@link ProductForm#TENSOR_CORE} and one that would be BLOCKED {@link ProductForm#TENSOR_CORE_BLOCKED}:
-     * the same blocks, on tensor cores.
+     * {@link ProductForm#BLOCKED} from {@link #BLOCKED_MIN_BLOCKS} blocks of 64 x 64, also where
+     * splitting its {@code depth} ({@link #splits}) reaches that many for more than
+     * {@link Linear#ROW_BLOCK} rows, else {@link ProductForm#PER_OUTPUT} (a few rows: each
+     * work-group of the per-output form reads its weights once for all of them). With
+     * {@link #tensorCores}, a product that would be TILED is {@link ProductForm#TENSOR_CORE} and one
+     * that would be BLOCKED without a split {@link ProductForm#TENSOR_CORE_BLOCKED}: the same blocks,
+     * on tensor cores.
      */
-    ProductForm productForm(int rows, int cols, int batch, boolean tiledForm) {
+    ProductForm productForm(int rows, int cols, int batch, int depth, boolean tiledForm) {
         if (!group()) {
             return ProductForm.LOOP;
         }
         ProductForm form = ProductForm.PER_OUTPUT;
+        long blocks = blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch;
         if (tiledForm && blocks(rows, Gemm.BLOCK) * blocks(cols, Gemm.BLOCK) * batch >= tiledMinBlocks) {
             form = ProductForm.TILED;
-        } else if (blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch >= blockedMinBlocks) {
+        } else if (blocks >= blockedMinBlocks) {
             form = ProductForm.BLOCKED;
+        } else if (rows > Linear.ROW_BLOCK && blocks * splits(rows, cols, batch, depth) >= blockedMinBlocks) {
+            return ProductForm.BLOCKED; // split along the depth; on fp32 arithmetic even with tensor cores
         }
         if (tensorCores && form == ProductForm.TILED) {
             return ProductForm.TENSOR_CORE;
         }
         return tensorCores && form == ProductForm.BLOCKED ? ProductForm.TENSOR_CORE_BLOCKED : form;
+    }
+
+    /**
+     * How many parts along its {@code depth} a {@link ProductForm#BLOCKED} product of {@code batch}
+     * products of up to {@code rows x cols} outputs is split into ({@link Split}): 1 where its 64 x 64
+     * blocks already reach the target, else as many as reach it without parts shallower than the
+     * minimum. Depends on the plan's capacity only, so every batch a plan hosts sums in the same order.
+     */
+    int splits(int rows, int cols, int batch, int depth) {
+        long blocks = blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch;
+        if (blocks >= split.targetBlocks()) {
+            return 1;
+        }
+        long wanted = (split.targetBlocks() + blocks - 1) / blocks;
+        return (int) Math.max(1, Math.min(wanted, depth / split.minDepth()));
+    }
+
+    /** The scratch for {@code length} floats of split products' parts (one array per length and plan). */
+    FloatArray splitParts(int length) {
+        return splitParts.computeIfAbsent(length, FloatArray::deviceResident);
     }
 
     /**
@@ -162,7 +218,7 @@ final class KernelLaunches {
      * {@link ProductForm#BLOCKED} instead (the widths of real models all are).
      */
     ProductForm linearForm(int rows, int in, int out) {
-        ProductForm form = productForm(rows, out, 1, true);
+        ProductForm form = productForm(rows, out, 1, in, true);
         boolean tensorCore = form == ProductForm.TENSOR_CORE || form == ProductForm.TENSOR_CORE_BLOCKED;
         return tensorCore && in % Gemm.TC_K_MULTIPLE != 0 ? ProductForm.BLOCKED : form;
     }

@@ -7,6 +7,7 @@ import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.Precision;
 import elattn.runtime.TaskFunctions.Task13;
+import elattn.runtime.TaskFunctions.Task14;
 import elattn.runtime.TaskFunctions.Task7;
 import elattn.runtime.TaskFunctions.Task8;
 import elattn.runtime.TaskFunctions.Task9;
@@ -49,8 +50,8 @@ record PrecisionKernels<A extends NativeArray>(
         Task7<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linear,
         Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearTiled,
         Task8<KernelContext, FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer> linearGroup,
-        Task13<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
-                Integer, Integer, Integer> weightsBlocked,
+        Task14<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
+                Integer, Integer, Integer, Integer> weightsBlocked,
         Task8<IntArray, IntArray, A, A, FloatArray, Integer, Integer, Float> embed,
         Task7<FloatArray, A, FloatArray, Integer, Integer, Integer, Integer> expandQuery,
         Task8<FloatArray, A, FloatArray, FloatArray, Integer, Integer, Integer, Integer> projectHeads,

@@ -65,6 +65,22 @@ class DeviceModelGroupFormsTest {
     }
 
     /**
+     * Products split along their depth ({@link KernelLaunches#splits}, parts 16 deep so that the tiny
+     * models split: fc2 into 6 or 8 parts, d-deep products into 3 or 4) with every form, in both
+     * modes: the cases stay HF's, token for token.
+     */
+    @TestFactory
+    Stream<DynamicNode> oracleCasesWithSplitProducts() {
+        KernelLaunches.Split deep16 = new KernelLaunches.Split(KernelLaunches.SPLIT_TARGET_BLOCKS, 16);
+        return TestDevices.devices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
+                .map(device -> DynamicContainer.dynamicContainer(device.toString(),
+                        OracleCases.FAMILIES.stream().map(family -> OracleModels.twinCases(family, cases(family),
+                                (mode, beams) -> forEveryForm(OracleModels.model(family, device.get(), mode, beams))
+                                        .split(deep16),
+                                "(split products) on " + device))));
+    }
+
+    /**
      * fp16 weights: the work-group forms (every form, {@link #forEveryForm}) give the loop forms'
      * logits within 1e-4 over six greedy steps of a padded batch, in both attention modes.
      */

@@ -69,13 +69,13 @@ class DeviceModelTensorCoreTest {
     void formsFollowTheSwitch() {
         KernelLaunches plain = new KernelLaunches(KernelForms.GROUP, false, 128, 32);
         KernelLaunches cores = new KernelLaunches(KernelForms.GROUP, true, 128, 32);
-        assertEquals(KernelLaunches.ProductForm.TILED, plain.productForm(1024, 50265, 1, true));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 50265, 1, true));
-        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(512, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(512, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.PER_OUTPUT, cores.productForm(4, 1024, 1, true));
-        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(1024, 1024, 16, false));
-        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(1024, 1024, 16, false));
+        assertEquals(KernelLaunches.ProductForm.TILED, plain.productForm(1024, 50265, 1, 1024, true));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.productForm(1024, 50265, 1, 1024, true));
+        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(512, 1024, 1, 1024, true));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(512, 1024, 1, 1024, true));
+        assertEquals(KernelLaunches.ProductForm.PER_OUTPUT, cores.productForm(4, 1024, 1, 1024, true));
+        assertEquals(KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED, cores.productForm(1024, 1024, 16, 64, false));
+        assertEquals(KernelLaunches.ProductForm.BLOCKED, plain.productForm(1024, 1024, 16, 64, false));
         assertEquals(KernelLaunches.ProductForm.TENSOR_CORE, cores.linearForm(512, 1024, 4096));
         assertEquals(KernelLaunches.ProductForm.BLOCKED, cores.linearForm(512, 1020, 4096));
         assertEquals(KernelLaunches.ProductForm.TILED, plain.linearForm(1024, 1020, 50265));

@@ -116,10 +116,10 @@ class ElAttentionTest {
         // No bias: q stands in for the unread array, as the model does.
         if (half) {
             graph.task("expand", Gemm::weightsBlockedHalf, new KernelContext(), q, B_D, wHalf, B_D, 0, q, 0, qt,
-                    B_HEADS * B_D, B_ROWS, B_D, B_HEAD_DIM);
+                    B_HEADS * B_D, B_ROWS, B_D, B_HEAD_DIM, 1);
         } else {
             graph.task("expand", Gemm::weightsBlocked, new KernelContext(), q, B_D, wk, B_D, 0, q, 0, qt,
-                    B_HEADS * B_D, B_ROWS, B_D, B_HEAD_DIM);
+                    B_HEADS * B_D, B_ROWS, B_D, B_HEAD_DIM, 1);
         }
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, qt);
         executeOnce(device, graph, "el.expand", Gemm.weightsGrid(B_BUFFER_ROWS, B_D, B_HEADS));
@@ -140,10 +140,10 @@ class ElAttentionTest {
                 out);
         if (half) {
             graph.task("value", Gemm::weightsBlockedHalf, new KernelContext(), ctx, B_HEADS * B_D, wHalf, B_D, 1, bv,
-                    1, out, B_D, B_ROWS, B_HEAD_DIM, B_D);
+                    1, out, B_D, B_ROWS, B_HEAD_DIM, B_D, 1);
         } else {
             graph.task("value", Gemm::weightsBlocked, new KernelContext(), ctx, B_HEADS * B_D, wv, B_D, 1, bv, 1, out,
-                    B_D, B_ROWS, B_HEAD_DIM, B_D);
+                    B_D, B_ROWS, B_HEAD_DIM, B_D, 1);
         }
         graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         executeOnce(device, graph, "el.value", Gemm.weightsGrid(B_BUFFER_ROWS, B_HEAD_DIM, B_HEADS));

@@ -273,8 +273,16 @@ public final class Gemm {
      * so {@code Linear}: one product, {@code lda = k, ldw = k, ldc = n}; EL's expandQuery: product
      * h = head h, m = rows, n = d, k = headDim; projectHeads: m = rows, n = headDim, k = d (see
      * {@code ElAttention}). {@code bias} is read only when {@code biased != 0} (pass any array
-     * otherwise). Launch the grid of {@link #weightsGrid}: work-group {@code (gx, gy, z)} computes the
-     * block of product z at rows {@code gy * MID}, columns {@code gx * MID}; any m, n, k are correct.
+     * otherwise). Launch the grid of {@link #weightsGrid} over {@code batch * splits} products:
+     * work-group {@code (gx, gy, z * splits + s)} computes the block of product z at rows
+     * {@code gy * MID}, columns {@code gx * MID}, over part {@code s} of the depth ({@link #splitDepth}
+     * values from {@code s * splitDepth}); any m, n, k are correct.
+     *
+     * <p>With {@code splits == 1} each C element is written as above. With more, the depth is split
+     * so that a product of few blocks (a decode step's linear over a few dozen rows: a 64-row,
+     * 768-output product has 12 blocks) still gives every multiprocessor work: part s of element i
+     * (the index above) goes to {@code c[i * splits + s]}, the bias into part 0 only, and
+     * {@link #sumSplits} adds the parts in order into the result.
      *
      * <p>As {@link #sgemmBlocked}: per step of {@value #BLOCK_K} along k the 256 items copy an A and a
      * B tile (read into registers during the previous step's arithmetic) into local memory, both
@@ -285,13 +293,17 @@ public final class Gemm {
      * stores of C are 4 consecutive columns.
      */
     public static void weightsBlocked(KernelContext ctx, FloatArray a, int lda, FloatArray w, int ldw, int byOutput,
-            FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+            FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k,
+            int splits) {
         float[] tileA = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
         float[] tileB = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
         int id = ty * MID_THREADS + tx;
-        int z = ctx.groupIdz;
+        int z = ctx.groupIdz / splits;
+        int s = ctx.groupIdz - z * splits;
+        int k0 = s * splitDepth(k, splits);
+        int k1 = Math.min(k, k0 + splitDepth(k, splits));
         int row0 = ctx.groupIdy * MID;
         int col0 = ctx.groupIdx * MID;
         int aBase = z * k;
@@ -313,20 +325,20 @@ public final class Gemm {
         float[] nextA = new float[MID_LOADS];
         float[] nextB = new float[MID_LOADS];
         for (int l = 0; l < MID_LOADS; l++) {
-            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, aK, k);
-            nextB[l] = weightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, bK + l * bKStep, k,
+            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, k0 + aK, k1);
+            nextB[l] = weightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, k0 + bK + l * bKStep, k1,
                     wStrideK);
         }
-        for (int t = 0; t < k; t += BLOCK_K) {
+        for (int t = k0; t < k1; t += BLOCK_K) {
             for (int l = 0; l < MID_LOADS; l++) {
                 tileA[aK * MID_STRIDE + aRow + l * MID_ROWS_PER_PASS] = nextA[l];
                 tileB[(bK + l * bKStep) * MID_STRIDE + bCol + l * bColStep] = nextB[l];
             }
             ctx.localBarrier();
             for (int l = 0; l < MID_LOADS; l++) {
-                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k);
+                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k1);
                 nextB[l] = weightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN,
-                        t + BLOCK_K + bK + l * bKStep, k, wStrideK);
+                        t + BLOCK_K + bK + l * bKStep, k1, wStrideK);
             }
             for (int p = 0; p < BLOCK_K; p++) {
                 for (int i = 0; i < MID_MICRO; i++) {
@@ -343,14 +355,14 @@ public final class Gemm {
         }
         for (int j = 0; j < MID_MICRO; j++) {
             int col = col0 + tx * MID_MICRO + j;
-            rb[j] = biased != 0 && col < n ? bias.get(z * n + col) : 0f;
+            rb[j] = biased != 0 && s == 0 && col < n ? bias.get(z * n + col) : 0f;
         }
         for (int i = 0; i < MID_MICRO; i++) {
             int row = row0 + ty * MID_MICRO + i;
             for (int j = 0; j < MID_MICRO; j++) {
                 int col = col0 + tx * MID_MICRO + j;
                 if (row < m && col < n) {
-                    c.set(z * n + row * ldc + col, acc[i * MID_MICRO + j] + rb[j]);
+                    c.set((z * n + row * ldc + col) * splits + s, acc[i * MID_MICRO + j] + rb[j]);
                 }
             }
         }
@@ -363,13 +375,17 @@ public final class Gemm {
      * shared device function.
      */
     public static void weightsBlockedHalf(KernelContext ctx, FloatArray a, int lda, HalfFloatArray w, int ldw,
-            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k,
+            int splits) {
         float[] tileA = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
         float[] tileB = ctx.allocateFloatLocalArray(BLOCK_K * MID_STRIDE);
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
         int id = ty * MID_THREADS + tx;
-        int z = ctx.groupIdz;
+        int z = ctx.groupIdz / splits;
+        int s = ctx.groupIdz - z * splits;
+        int k0 = s * splitDepth(k, splits);
+        int k1 = Math.min(k, k0 + splitDepth(k, splits));
         int row0 = ctx.groupIdy * MID;
         int col0 = ctx.groupIdx * MID;
         int aBase = z * k;
@@ -391,20 +407,20 @@ public final class Gemm {
         float[] nextA = new float[MID_LOADS];
         float[] nextB = new float[MID_LOADS];
         for (int l = 0; l < MID_LOADS; l++) {
-            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, aK, k);
-            nextB[l] = halfWeightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, bK + l * bKStep, k,
+            nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, k0 + aK, k1);
+            nextB[l] = halfWeightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN, k0 + bK + l * bKStep, k1,
                     wStrideK);
         }
-        for (int t = 0; t < k; t += BLOCK_K) {
+        for (int t = k0; t < k1; t += BLOCK_K) {
             for (int l = 0; l < MID_LOADS; l++) {
                 tileA[aK * MID_STRIDE + aRow + l * MID_ROWS_PER_PASS] = nextA[l];
                 tileB[(bK + l * bKStep) * MID_STRIDE + bCol + l * bColStep] = nextB[l];
             }
             ctx.localBarrier();
             for (int l = 0; l < MID_LOADS; l++) {
-                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k);
+                nextA[l] = stridedOrZero(a, aBase, row0 + aRow + l * MID_ROWS_PER_PASS, m, lda, t + BLOCK_K + aK, k1);
                 nextB[l] = halfWeightOrZero(w, wBase, col0 + bCol + l * bColStep, n, wStrideN,
-                        t + BLOCK_K + bK + l * bKStep, k, wStrideK);
+                        t + BLOCK_K + bK + l * bKStep, k1, wStrideK);
             }
             for (int p = 0; p < BLOCK_K; p++) {
                 for (int i = 0; i < MID_MICRO; i++) {
@@ -421,14 +437,14 @@ public final class Gemm {
         }
         for (int j = 0; j < MID_MICRO; j++) {
             int col = col0 + tx * MID_MICRO + j;
-            rb[j] = biased != 0 && col < n ? bias.get(z * n + col) : 0f;
+            rb[j] = biased != 0 && s == 0 && col < n ? bias.get(z * n + col) : 0f;
         }
         for (int i = 0; i < MID_MICRO; i++) {
             int row = row0 + ty * MID_MICRO + i;
             for (int j = 0; j < MID_MICRO; j++) {
                 int col = col0 + tx * MID_MICRO + j;
                 if (row < m && col < n) {
-                    c.set(z * n + row * ldc + col, acc[i * MID_MICRO + j] + rb[j]);
+                    c.set((z * n + row * ldc + col) * splits + s, acc[i * MID_MICRO + j] + rb[j]);
                 }
             }
         }
@@ -714,6 +730,30 @@ public final class Gemm {
                 (long) (m + MID - 1) / MID * MID_THREADS, batch);
         grid.setLocalWork(MID_THREADS, MID_THREADS, 1);
         return grid;
+    }
+
+    /**
+     * {@code c[i] = sum over s < splits of parts[i * splits + s]} for {@code i < rows * ldc}: the
+     * parts of a product that {@link #weightsBlocked} split along k, added in order (so the result
+     * is the same at every launch).
+     */
+    public static void sumSplits(FloatArray parts, FloatArray c, int splits, int rows, int ldc) {
+        for (@Parallel int i = 0; i < rows * ldc; i++) {
+            float sum = 0f;
+            for (int s = 0; s < splits; s++) {
+                sum += parts.get(i * splits + s);
+            }
+            c.set(i, sum);
+        }
+    }
+
+    /**
+     * Depth of each of the {@code splits} parts of a k-deep product in {@link #weightsBlocked}: an
+     * equal share rounded up to whole {@value #BLOCK_K}-deep steps (the last part may be shorter,
+     * or empty). Also a host-side helper.
+     */
+    public static int splitDepth(int k, int splits) {
+        return ((k + splits - 1) / splits + BLOCK_K - 1) / BLOCK_K * BLOCK_K;
     }
 
     /** Element (row, col) at {@code base + row * stride + col} of a rows x cols matrix, 0 outside it. */

@@ -236,14 +236,22 @@ class TensorCoreGemmTest {
         FloatArray da = FloatArray.fromArray(a);
         HalfFloatArray dw = HalfFloatArray.fromArray(w);
         FloatArray db = FloatArray.fromArray(bias);
-        FloatArray c = new FloatArray(m * ldc);
-        c.init(Float.NaN); // every element must be written
-        TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, da, dw, db, c)
-                .task("mm", Gemm::weightsTensorCore, new KernelContext(), da, lda, dw, ldw, byOutput ? 1 : 0, db, 1,
-                        c, ldc, m, n, k)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        executeOnce(device, graph, "g.mm", Gemm.weightsTensorCoreGrid(m, n, batch));
-        assertArrayEquals(expected, c.toHeapArray(), "weightsTensorCore byOutput=" + byOutput + " on " + device);
+        // Whole, and split along k in 3 parts (16, 16 and 8 deep) summed by Gemm.sumSplits.
+        for (int splits : new int[] {1, 3}) {
+            FloatArray c = new FloatArray(m * ldc);
+            c.init(Float.NaN); // every element must be written
+            FloatArray parts = splits == 1 ? c : new FloatArray(m * ldc * splits);
+            TaskGraph graph = new TaskGraph("g").transferToDevice(DataTransferMode.FIRST_EXECUTION, da, dw, db, c)
+                    .task("mm", Gemm::weightsTensorCore, new KernelContext(), da, lda, dw, ldw, byOutput ? 1 : 0, db,
+                            1, parts, ldc, m, n, k, splits);
+            if (splits > 1) {
+                graph.task("sum", Gemm::sumSplits, parts, c, splits, m, ldc);
+            }
+            graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+            executeOnce(device, graph, "g.mm", Gemm.weightsTensorCoreGrid(m, n, batch * splits));
+            assertArrayEquals(expected, c.toHeapArray(),
+                    "weightsTensorCore byOutput=" + byOutput + " splits=" + splits + " on " + device);
+        }
     }
 
     @ParameterizedTest(name = "{0}", allowZeroInvocations = true)

@@ -224,8 +224,8 @@ public class KernelBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            if (splits != 1 && !form.equals("blocked")) {
-                throw new IllegalArgumentException("only the blocked form splits, not " + form);
+            if (splits != 1 && !form.equals("blocked") && !form.equals("tensorCoreBlocked")) {
+                throw new IllegalArgumentException("only the blocked forms split, not " + form);
             }
             String[] inOut = shape.split("x");
             int in = Integer.parseInt(inOut[0]);
@@ -279,7 +279,20 @@ public class KernelBenchmark {
                     }
                     grid = Gemm.weightsGrid(rows, out, splits);
                 }
-                default -> throw new IllegalArgumentException("form must be loop, group, tiled or blocked, not " + form);
+                case "tensorCoreBlocked" -> {
+                    if (!half) {
+                        throw new IllegalArgumentException("tensor cores multiply fp16 weights: -p weights=fp16");
+                    }
+                    FloatArray parts = splits == 1 ? y : FloatArray.deviceResident(rows * out * splits);
+                    graph.task("fc", Gemm::weightsTensorCore, new KernelContext(), x, in, wh, in, 1, b, 1, parts, out,
+                            rows, out, in, splits);
+                    if (splits > 1) {
+                        graph.task("sum", Gemm::sumSplits, parts, y, splits, rows, out);
+                    }
+                    grid = Gemm.weightsTensorCoreGrid(rows, out, splits);
+                }
+                default -> throw new IllegalArgumentException(
+                        "form must be loop, group, tiled, blocked or tensorCoreBlocked, not " + form);
             }
             plan = plan(graph, "linear.fc", grid, device);
         }

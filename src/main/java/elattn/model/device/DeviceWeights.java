@@ -189,19 +189,14 @@ final class DeviceWeights<A extends NativeArray> {
         // Without a bias, a stands in for the array the kernel does not read.
         FloatArray biasOrA = bias == null ? a : bias;
         int biased = bias == null ? 0 : 1;
-        int splits = tensorCore ? 1 : launches().splits(maxRows, n, batch, k);
-        if (tensorCore) {
-            g.task(name, kernels.weightsTensorCore(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0, biasOrA,
-                    biased, c, ldc, rows, n, k);
-        } else {
-            FloatArray out = splits == 1 ? c : launches().splitParts(maxRows * ldc * splits);
-            g.task(name, kernels.weightsBlocked(), new KernelContext(), a, lda, w, ldw, byOutput ? 1 : 0, biasOrA,
-                    biased, out, ldc, rows, n, k, splits);
-        }
+        int splits = launches().splits(maxRows, n, batch, k);
+        FloatArray out = splits == 1 ? c : launches().splitParts(maxRows * ldc * splits);
+        g.task(name, tensorCore ? kernels.weightsTensorCore() : kernels.weightsBlocked(), new KernelContext(), a, lda,
+                w, ldw, byOutput ? 1 : 0, biasOrA, biased, out, ldc, rows, n, k, splits);
         launches().add(g, name, () -> {
             int live = Math.max(1, KernelLaunches.value(rows));
-            return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch) : Gemm.weightsGrid(live, n, batch * splits))
-                    .getGlobalWork();
+            return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch * splits)
+                    : Gemm.weightsGrid(live, n, batch * splits)).getGlobalWork();
         }, (tensorCore ? Gemm.weightsTensorCoreGrid(1, 1, 1) : Gemm.weightsGrid(1, 1, 1)).getLocalWork());
         if (splits > 1) {
             g.task(name + "Sum", Gemm::sumSplits, launches().splitParts(maxRows * ldc * splits), c, splits, rows, ldc);

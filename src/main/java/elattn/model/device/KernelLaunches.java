@@ -169,8 +169,8 @@ final class KernelLaunches {
      * {@link Linear#ROW_BLOCK} rows, else {@link ProductForm#PER_OUTPUT} (a few rows: each
      * work-group of the per-output form reads its weights once for all of them). With
      * {@link #tensorCores}, a product that would be TILED is {@link ProductForm#TENSOR_CORE} and one
-     * that would be BLOCKED without a split {@link ProductForm#TENSOR_CORE_BLOCKED}: the same blocks,
-     * on tensor cores.
+     * that would be BLOCKED {@link ProductForm#TENSOR_CORE_BLOCKED}: the same blocks (and splits), on
+     * tensor cores.
      */
     ProductForm productForm(int rows, int cols, int batch, int depth, boolean tiledForm) {
         if (!group()) {
@@ -183,7 +183,7 @@ final class KernelLaunches {
         } else if (blocks >= blockedMinBlocks) {
             form = ProductForm.BLOCKED;
         } else if (rows > Linear.ROW_BLOCK && blocks * splits(rows, cols, batch, depth) >= blockedMinBlocks) {
-            return ProductForm.BLOCKED; // split along the depth; on fp32 arithmetic even with tensor cores
+            form = ProductForm.BLOCKED; // split along the depth
         }
         if (tensorCores && form == ProductForm.TILED) {
             return ProductForm.TENSOR_CORE;

@@ -59,8 +59,8 @@ record PrecisionKernels<A extends NativeArray>(
                 projectHeadsGroup,
         Task9<KernelContext, FloatArray, A, FloatArray, Integer, FloatArray, Integer, Integer, Integer>
                 tensorCoreLinear,
-        Task13<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
-                Integer, Integer, Integer> weightsTensorCore,
+        Task14<KernelContext, FloatArray, Integer, A, Integer, Integer, FloatArray, Integer, FloatArray, Integer,
+                Integer, Integer, Integer, Integer> weightsTensorCore,
         Function<A, FloatArray> widen) {
 
     static final PrecisionKernels<FloatArray> FP32 = new PrecisionKernels<>(Linear::forward, Linear::forwardTiled,

@@ -613,14 +613,20 @@ public final class Gemm {
      * fills its blocks). Per step of {@value #TC_BLOCK_K} along k (two mma slices), as {@link #hgemmTensorCore}, A (fp32) and B (fp16) tiles
      * stream through {@value #TC_STAGES} stages by {@link KernelContext#copyAsync}: B as W stores it,
      * rows of outputs ({@code byOutput}, read by {@link KernelContext#mmaTiles}) or rows of the depth
-     * (read transposed by {@link KernelContext#mmaTilesTransposed}).
+     * (read transposed by {@link KernelContext#mmaTilesTransposed}). {@code splits} as in
+     * {@link #weightsBlocked} (the grid over {@code batch * splits} products; parts summed by
+     * {@link #sumSplits}).
      */
     public static void weightsTensorCore(KernelContext ctx, FloatArray a, int lda, HalfFloatArray w, int ldw,
-            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k) {
+            int byOutput, FloatArray bias, int biased, FloatArray c, int ldc, int m, int n, int k,
+            int splits) {
         float[] tileA = ctx.allocateFloatLocalArray(TC_STAGES * WTC_BLOCK * TC_FLOAT_STRIDE);
         int[] tileB = ctx.allocateIntLocalArray(TC_STAGES * WTC_B_TILE);
         int id = ctx.localIdx;
-        int z = ctx.groupIdz;
+        int z = ctx.groupIdz / splits;
+        int s = ctx.groupIdz - z * splits;
+        int k0 = s * splitDepth(k, splits);
+        int k1 = Math.min(k, k0 + splitDepth(k, splits));
         int row0 = ctx.groupIdy * WTC_BLOCK;
         int col0 = ctx.groupIdx * WTC_BLOCK;
         if (row0 >= m || col0 >= n) {
@@ -637,29 +643,29 @@ public final class Gemm {
         int bRowStep = byOutput != 0 ? WTC_HALF_ROWS_PER_PASS : WTC_DEPTH_ROWS_PER_PASS;
         int bStride = byOutput != 0 ? TC_STRIDE : WTC_ROW_STRIDE;
         float[] acc = new float[WTC_TILES_M * WTC_TILES_N * 4];
-        int steps = (k + TC_BLOCK_K - 1) / TC_BLOCK_K;
+        int steps = (k1 - k0 + TC_BLOCK_K - 1) / TC_BLOCK_K;
         for (int t = 1 - TC_STAGES; t < steps; t++) {
             if (t >= 0) {
                 ctx.awaitCopies(TC_STAGES - 2);
                 ctx.localBarrier();
             }
             int next = t + TC_STAGES - 1;
-            int p = next * TC_BLOCK_K;
+            int p = k0 + next * TC_BLOCK_K;
             for (int l = 0; l < WTC_FLOAT_PASSES; l++) {
                 int row = row0 + aRow + l * WTC_FLOAT_ROWS_PER_PASS;
                 int pa = p + 4 * aChunk;
                 ctx.copyAsync(tileA, (next % TC_STAGES * WTC_BLOCK + aRow + l * WTC_FLOAT_ROWS_PER_PASS)
-                        * TC_FLOAT_STRIDE + 4 * aChunk, a, z * k + row * lda + pa, row < m && pa < k);
+                        * TC_FLOAT_STRIDE + 4 * aChunk, a, z * k + row * lda + pa, row < m && pa < k1);
             }
             for (int l = 0; l < WTC_HALF_PASSES; l++) {
                 int r = bRow + l * bRowStep;
                 int at = next % TC_STAGES * WTC_B_TILE + r * bStride + 4 * bChunk;
                 if (byOutput != 0) {
                     int pb = p + 8 * bChunk;
-                    ctx.copyAsync(tileB, at, w, (z * n + col0 + r) * ldw + pb, col0 + r < n && pb < k);
+                    ctx.copyAsync(tileB, at, w, (z * n + col0 + r) * ldw + pb, col0 + r < n && pb < k1);
                 } else {
                     int col = col0 + 8 * bChunk;
-                    ctx.copyAsync(tileB, at, w, (z * k + p + r) * ldw + col, p + r < k && col < n);
+                    ctx.copyAsync(tileB, at, w, (z * k + p + r) * ldw + col, p + r < k1 && col < n);
                 }
             }
             ctx.commitCopies();
@@ -681,8 +687,8 @@ public final class Gemm {
                     int row = row0 + warpRow + i * 16 + ctx.mmaRow(e);
                     int column = col0 + warpCol + j * 8 + ctx.mmaCol(e);
                     if (row < m && column < n) {
-                        c.set(z * n + row * ldc + column, acc[(i * WTC_TILES_N + j) * 4 + e]
-                                + (biased != 0 ? bias.get(z * n + column) : 0f));
+                        c.set((z * n + row * ldc + column) * splits + s, acc[(i * WTC_TILES_N + j) * 4 + e]
+                                + (biased != 0 && s == 0 ? bias.get(z * n + column) : 0f));
                     }
                 }
             }

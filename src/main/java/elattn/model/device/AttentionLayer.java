@@ -133,10 +133,12 @@ final class AttentionLayer {
             launches.add(g, fused, () -> TensorCoreAttention.fusedGrid(rows.get(), heads), Attention.BLOCK_GROUP, 1);
             return;
         }
-        // The tensor-core pair reads EL's H in fp16 (halfKeys, kept so only where it can run: see
+        // EL over a sentence's H: the blocked pair, or the row forms where the plan says so. The
+        // tensor-core pair reads H in fp16 (halfKeys, kept so only where it can run: see
         // Buffers.halfCross); it has the blocked pair's blocks and grids.
-        boolean tensorCorePair = sentences && el && keys.halfKeys() != null;
-        boolean blocked = tensorCorePair || el && keys.sharedByRows() && !launches.rowAttentionForSharedKeys();
+        boolean rowsForSentences = keys.sharing() == KeySharing.SENTENCE && launches.rowAttentionForSharedKeys();
+        boolean tensorCorePair = sentences && el && keys.halfKeys() != null && !rowsForSentences;
+        boolean blocked = tensorCorePair || el && keys.sharedByRows() && !rowsForSentences;
         if (blocked) {
             if (tensorCorePair) {
                 g.task(scoresTask, TensorCoreAttention::scores, new KernelContext(), queries, keys.halfKeys(),

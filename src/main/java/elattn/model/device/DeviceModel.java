@@ -13,10 +13,12 @@ import elattn.runtime.ExecutionPlan;
 import elattn.runtime.ExecutionResult;
 import elattn.runtime.ImmutableTaskGraph;
 import elattn.tasks.Logits;
+import elattn.tasks.attention.Attention;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A model of any supported family (BART, GPT-2, Marian: the family is data in {@link ModelConfig})
@@ -96,10 +98,12 @@ public final class DeviceModel implements StepModel {
     /** See {@link KernelLaunches#BLOCKED_MIN_BLOCKS}; lowered by tests to run the 64 x 64 form on small models. */
     private long blockedMinBlocks = Long.getLong("elattn.blockedMinBlocks", KernelLaunches.BLOCKED_MIN_BLOCKS);
     /**
-     * EL's fp32 cross-attention in the row forms ({@link KernelLaunches#rowAttentionForSharedKeys});
-     * {@code -Delattn.crossAttentionRows=true}, or tests. Off: the blocked forms.
+     * EL's cross-attention in the row forms (true) or the blocked ones (false), or null for
+     * {@link #rowAttentionForSharedKeys(BatchLayout)}'s choice by shape; {@code -Delattn.crossAttentionRows=true|false},
+     * or tests.
      */
-    private boolean rowAttentionForSharedKeys = Boolean.getBoolean("elattn.crossAttentionRows");
+    private Boolean rowAttentionForSharedKeys = Optional.ofNullable(System.getProperty("elattn.crossAttentionRows"))
+            .map(Boolean::parseBoolean).orElse(null);
     /** How blocked products split along their depth ({@link KernelLaunches.Split}); tests split small models. */
     private KernelLaunches.Split split = KernelLaunches.Split.DEFAULT;
     /** The most sentences per encoder run, or 0 for {@link #encoderChunkSentences}'s budget; lowered by tests. */
@@ -239,11 +243,25 @@ public final class DeviceModel implements StepModel {
         return this;
     }
 
-    /** EL's fp32 attention over shared key tables in the row forms (tests; {@code -Delattn.crossAttentionRows}). */
+    /** EL's cross-attention in the row forms, or in the blocked ones (tests; {@code -Delattn.crossAttentionRows}). */
     DeviceModel rowAttentionForSharedKeys(boolean on) {
         release();
         rowAttentionForSharedKeys = on;
         return this;
+    }
+
+    /**
+     * Whether EL's cross-attention takes the row forms in a plan of this layout: as set, else where a
+     * sentence has fewer lanes (beams x heads) than a block of the blocked forms
+     * ({@link Attention#BLOCK_LANES}). The blocked forms stage a sentence's H once for a block of
+     * lanes, but a block then makes one pass per sentence it holds, and a batch has few blocks: on
+     * debian-bart (4 beams x 4 heads, 64 sentences) 16 work-groups, four passes each, against 512 of
+     * the row forms, which took the decode step's kernels from 1.64 to 1.12 ms (H100, benchmarks.md).
+     * bart-large at beam 4 (4 x 16 = 64 lanes) keeps the blocked forms.
+     */
+    private boolean rowAttentionForSharedKeys(BatchLayout layout) {
+        return rowAttentionForSharedKeys != null ? rowAttentionForSharedKeys
+                : (long) layout.beams * config.decoderHeads() < Attention.BLOCK_LANES;
     }
 
     /** Runs the encoder over at most {@code sentences} sentences at a time (tests: 1 or 2, for partial chunks); 0 restores the budget's choice. */
@@ -388,7 +406,7 @@ public final class DeviceModel implements StepModel {
             BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
                     encoderChunkLimit, capacity);
             Buffers b = new Buffers(layout, new KernelLaunches(forms, tensorCores, tiledMinBlocks, blockedMinBlocks,
-                    rowAttentionForSharedKeys, split));
+                    rowAttentionForSharedKeys(layout), split));
             List<ImmutableTaskGraph> graphs = new ArrayList<>(List.of(DecoderGraph.batchTables(layout, b)));
             if (config.encoderDecoder()) {
                 graphs.add(EncoderGraph.build(layout,

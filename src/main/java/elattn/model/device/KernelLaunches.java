@@ -123,11 +123,12 @@ final class KernelLaunches {
     }
 
     /**
-     * @param rowAttentionForSharedKeys run EL's fp32 attention over key tables a sentence's rows share
+     * @param rowAttentionForSharedKeys run EL's attention over the key table a sentence's rows share
      *                                  (cross-attention) in the row forms ({@code Attention.scoresRows}
-     *                                  / {@code contextRows}: a work-group per row, H staged per row)
-     *                                  instead of the blocked ones (a block of lanes stages H once):
-     *                                  more work-groups where few rows give the blocked forms few
+     *                                  / {@code contextRows}, or their tensor-core twins: a work-group
+     *                                  per row, H staged per row) instead of the blocked ones (a block
+     *                                  of lanes stages H once): more work-groups where a sentence has
+     *                                  few lanes (chosen by {@code DeviceModel})
      * @param split                     how {@link ProductForm#BLOCKED} products split along their depth
      */
     KernelLaunches(KernelForms forms, boolean tensorCores, long tiledMinBlocks, long blockedMinBlocks,
@@ -143,7 +144,7 @@ final class KernelLaunches {
         this.split = split;
     }
 
-    /** Whether EL's fp32 attention over shared key tables takes the row forms (see the constructor). */
+    /** Whether EL's cross-attention takes the row forms (see the constructor). */
     boolean rowAttentionForSharedKeys() {
         return rowAttentionForSharedKeys;
     }

@@ -55,8 +55,14 @@ class DeviceModelTensorCoreTest {
     Stream<DynamicNode> oracleCasesWithTensorCores() {
         return TestDevices.tensorCoreDevices().filter(d -> d.device() == null || !d.device().id().equals("jvm"))
                 .map(device -> DynamicContainer.dynamicContainer(device.toString(), Stream.of(OracleModels.FAMILIES)
-                        .flatMap(family -> Stream.of(AttentionMode.values()).map(mode -> DynamicTest.dynamicTest(
-                                family + " " + mode, () -> firstStepLogitsAndGreedySequences(device, family, mode))))));
+                        .flatMap(family -> Stream.concat(Stream.of(AttentionMode.values())
+                                .map(mode -> DynamicTest.dynamicTest(family + " " + mode,
+                                        () -> firstStepLogitsAndGreedySequences(device, family, mode, null))),
+                                // The tiny models' plans take the row forms for EL's cross-attention: the blocked pair too.
+                                Stream.of(family).filter(f -> OracleModels.get(f).config().encoderDecoder())
+                                        .map(f -> DynamicTest.dynamicTest(f + " EL, cross-attention blocked",
+                                                () -> firstStepLogitsAndGreedySequences(device, f, AttentionMode.EL,
+                                                        false)))))));
     }
 
     /**
@@ -98,10 +104,15 @@ class DeviceModelTensorCoreTest {
         return model.kernelForms(KernelForms.GROUP).tiledMinBlocks(1).blockedMinBlocks(1).tensorCores(true);
     }
 
-    private static void firstStepLogitsAndGreedySequences(TestDevice device, String family, AttentionMode mode) {
+    /** {@code crossRows}: EL's cross-attention in the row forms (true), the blocked ones (false), or the plan's choice (null). */
+    private static void firstStepLogitsAndGreedySequences(TestDevice device, String family, AttentionMode mode,
+            Boolean crossRows) {
         try (DeviceModel exact = OracleModels.halfModel(family, device.get(), mode, 1)
                 .kernelForms(KernelForms.GROUP).tiledMinBlocks(1).blockedMinBlocks(1);
                 DeviceModel tc = withTensorCores(OracleModels.halfModel(family, device.get(), mode, 1))) {
+            if (crossRows != null) {
+                tc.rowAttentionForSharedKeys(crossRows);
+            }
             float worst = 0;
             float fromExact = 0;
             int halfH = 0;

@@ -100,14 +100,19 @@ final class DecoderGraph {
                     : new AttentionLayer.Keys(b.selfKeysCache.get(l), b.selfValues.get(l), b.selfKeys, b.identity,
                             layout.selfKeyStride, b.keyCount, AttentionLayer.KeySharing.NONE);
             if (config.preNorm()) {
-                preNormLayer(g, p, io, w, layer, self, layout, b);
+                // The norm after the block: the next layer's LN_1, or the final norm after the last.
+                ModelWeights.LayerNorm<A> next = l + 1 < layers.size() ? layers.get(l + 1).selfNorm()
+                        : stack.finalNorm();
+                preNormLayer(g, p, io, w, layer, self, layout, b, l == 0, next);
             } else {
                 postNormLayer(g, p, io, w, layer, self, layout, b, l);
             }
         }
 
         FloatArray last = b.x;
-        if (stack.finalNorm() != null) {
+        if (config.preNorm() && stack.finalNorm() != null) {
+            last = b.normed; // the last block's residual add applied it
+        } else if (stack.finalNorm() != null) {
             w.launches().layerNorm(g, "finalNorm", b.x, b.normed, w.vector(stack.finalNorm().weight()),
                     w.vector(stack.finalNorm().bias()), b.rows, d, eps);
             last = b.normed;
@@ -148,18 +153,25 @@ final class DecoderGraph {
                 w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
     }
 
-    /** GPT-2 block: x += Attention(LN_1(x)); x += MLP(LN_2(x)). EL caches LN_1(x), the states k and v read. */
+    /**
+     * GPT-2 block: x += Attention(LN_1(x)); x += MLP(LN_2(x)); then {@code normed = next(x)}. EL caches
+     * LN_1(x), the states k and v read. LN_1 is this block's own task only in the {@code first} block;
+     * the others get it from the block before ({@link FeedForwardLayer#addPreNormTail}).
+     */
     private static <A extends NativeArray> void preNormLayer(TaskGraph g, String p, LayerIo io, DeviceWeights<A> w,
-            ModelWeights.Layer<A> layer, AttentionLayer.Keys self, BatchLayout layout, Buffers b) {
+            ModelWeights.Layer<A> layer, AttentionLayer.Keys self, BatchLayout layout, Buffers b, boolean first,
+            ModelWeights.LayerNorm<A> next) {
         ModelConfig config = layout.config;
         int d = config.dModel();
         float eps = (float) config.layerNormEps();
-        w.launches().layerNorm(g, p + "_ln1", io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
-                w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+        if (first) {
+            w.launches().layerNorm(g, p + "_ln1", io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
+                    w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+        }
         AttentionLayer.appendHistory(g, p + "_self", io, io.normed(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
         AttentionLayer.attend(g, p + "_self", io, io.normed(), w, layer.selfAttention(), self, layout.mode,
                 config.decoderHeads(), d);
-        FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config);
+        FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config, next);
     }
 }

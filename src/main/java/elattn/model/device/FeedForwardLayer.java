@@ -29,15 +29,24 @@ final class FeedForwardLayer {
 
     /**
      * The rest of a pre-norm (GPT-2) block once its attention output is in {@code y}, the same in the
-     * decode step and the prompt's one pass: {@code x += y; x += MLP(LN_2(x))}.
+     * decode step and the prompt's one pass: {@code x += y; x += MLP(LN_2(x))}, then {@code normed =
+     * next(x)} where {@code next} is the next layer's LN_1 (or the stack's final norm): each residual
+     * add is one kernel with the layer norm after it ({@link KernelLaunches#residualLayerNorm}); the
+     * last block of a stack without a norm after it (the prompt pass) ends with a plain add.
      */
     static <A extends NativeArray> void addPreNormTail(TaskGraph g, String p, LayerIo io, DeviceWeights<A> weights,
-            ModelWeights.Layer<A> layer, ModelConfig config) {
-        g.task(p + "_selfAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
-        weights.launches().layerNorm(g, p + "_ln2", io.x(), io.normed(), weights.vector(layer.ffnNorm().weight()),
-                weights.vector(layer.ffnNorm().bias()), io.rows(), config.dModel(), (float) config.layerNormEps());
+            ModelWeights.Layer<A> layer, ModelConfig config, ModelWeights.LayerNorm<A> next) {
+        int d = config.dModel();
+        float eps = (float) config.layerNormEps();
+        weights.launches().residualLayerNorm(g, p + "_selfAddLn2", io.x(), io.y(), io.normed(),
+                weights.vector(layer.ffnNorm().weight()), weights.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
         add(g, p + "_ffn", io, io.normed(), weights, layer, config.activation());
-        g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
+        if (next == null) {
+            g.task(p + "_ffnAdd", Residual::add, io.x(), io.y(), io.rowsTimesD());
+        } else {
+            weights.launches().residualLayerNorm(g, p + "_ffnAddNorm", io.x(), io.y(), io.normed(),
+                    weights.vector(next.weight()), weights.vector(next.bias()), io.rows(), d, eps);
+        }
     }
 
     /** The activation as a kernel, chosen once from the configuration (no per-element branch on the device). */

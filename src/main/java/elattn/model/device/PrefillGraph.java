@@ -60,8 +60,10 @@ final class PrefillGraph {
             ModelWeights.Layer<A> layer = layers.get(l);
             String p = "pre" + l;
             ModelWeights.Attention<A> self = layer.selfAttention();
-            w.launches().layerNorm(g, p + "_ln1", io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
-                    w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+            if (l == 0) { // later layers' LN_1 comes with the previous layer's last residual add
+                w.launches().layerNorm(g, p + "_ln1", io.x(), io.normed(), w.vector(layer.selfNorm().weight()),
+                        w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+            }
             w.linear(g, p + "_k", io.normed(), self.k(), io.k(), io.rows());
             w.linear(g, p + "_v", io.normed(), self.v(), io.v(), io.rows());
             if (el && b.halfSelfStates) {
@@ -78,7 +80,8 @@ final class PrefillGraph {
             }
             AttentionLayer.attend(g, p + "_self", io, io.normed(), w, self, keys, AttentionMode.MHA,
                     config.decoderHeads(), d);
-            FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config);
+            FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config,
+                    l + 1 < layers.size() ? layers.get(l + 1).selfNorm() : null);
         }
         return g.snapshot();
     }

@@ -106,7 +106,7 @@ class LayerNormTest {
         FloatArray beta = randomFloats(d, 10);
         FloatArray sum = sum(x, y);
         FloatArray out = new FloatArray(ROWS * d);
-        TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRows, x, y, out, gamma, beta, ROWS, d, EPS)
+        TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRows, x, y, 1, out, gamma, beta, ROWS, d, EPS)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         run(device, graph, out, null);
         assertClose(sum.toHeapArray(), x.toHeapArray(), 1e-6f, "residualRows sum on " + device);
@@ -124,24 +124,29 @@ class LayerNormTest {
         // two groups past the rows: they must touch nothing (x has exactly ROWS rows)
         WorkerGrid1D grid = new WorkerGrid1D((ROWS + 2) * LayerNorm.GROUP);
         grid.setLocalWork(LayerNorm.GROUP, 1, 1);
-        run(device, new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, y, x, gamma,
-                beta, ROWS, d, EPS), x, grid);
+        run(device, new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, y, 1, x,
+                gamma, beta, ROWS, d, EPS), x, grid);
         assertClose(reference(sum, gamma, beta), x.toHeapArray(), 1e-5f, "residualRowsGroup on " + device);
     }
 
     @ParameterizedTest(name = "{0}, d = {1}")
     @MethodSource("devicesAndWidths")
-    void residualWorkGroupFormKeepsTheSum(TestDevice device, int d) {
+    void residualWorkGroupFormKeepsTheSumOfAProductInParts(TestDevice device, int d) {
         FloatArray x = input(18, d);
-        FloatArray y = randomFloats(ROWS * d, 19);
+        // y as a product in 3 parts per element (Gemm.sumSplits' layout), added in order.
+        FloatArray parts = randomFloats(ROWS * d * 3, 19);
+        FloatArray y = new FloatArray(ROWS * d);
+        for (int i = 0; i < ROWS * d; i++) {
+            y.set(i, parts.get(3 * i) + parts.get(3 * i + 1) + parts.get(3 * i + 2));
+        }
         FloatArray gamma = randomFloats(d, 20);
         FloatArray beta = randomFloats(d, 21);
         FloatArray sum = sum(x, y);
         FloatArray out = new FloatArray(ROWS * d);
         WorkerGrid1D grid = new WorkerGrid1D(ROWS * LayerNorm.GROUP);
         grid.setLocalWork(LayerNorm.GROUP, 1, 1);
-        TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, y, out,
-                gamma, beta, ROWS, d, EPS).transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        TaskGraph graph = new TaskGraph("n").task("ln", LayerNorm::residualRowsGroup, new KernelContext(), x, parts, 3,
+                out, gamma, beta, ROWS, d, EPS).transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         run(device, graph, out, grid);
         assertClose(sum.toHeapArray(), x.toHeapArray(), 1e-6f, "residualRowsGroup sum on " + device);
         assertClose(reference(sum, gamma, beta), out.toHeapArray(), 1e-5f, "residualRowsGroup on " + device);

@@ -86,8 +86,11 @@ final class AttentionLayer {
         PREFIX
     }
 
-    /** Adds the tasks of {@code y = Attention(input)} over {@code keys}. */
-    static <A extends NativeArray> void attend(TaskGraph g, String name, LayerIo io, FloatArray input,
+    /**
+     * Adds the tasks of {@code y = Attention(input)} over {@code keys}; returns y, possibly in parts
+     * ({@link DeviceWeights#linearInParts}: the output projection's sum is left to the residual norm).
+     */
+    static <A extends NativeArray> DeviceWeights.Product attend(TaskGraph g, String name, LayerIo io, FloatArray input,
             DeviceWeights<A> weights, ModelWeights.Attention<A> w, Keys keys, AttentionMode mode, int heads, int d) {
         int dh = d / heads;
         float scale = (float) (1 / Math.sqrt(dh));
@@ -102,7 +105,7 @@ final class AttentionLayer {
             attention(g, name, weights.launches(), io.q(), keys, io.scores(), io.attended(), rows, heads, dh, dh, d,
                     scale);
         }
-        weights.linear(g, name + "_out", io.attended(), w.out(), io.y(), rows);
+        return weights.linearInParts(g, name + "_out", io.attended(), w.out(), io.y(), rows);
     }
 
     /**

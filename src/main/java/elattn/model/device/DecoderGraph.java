@@ -135,21 +135,23 @@ final class DecoderGraph {
         float eps = (float) config.layerNormEps();
         AttentionLayer.appendHistory(g, p + "_self", io, io.x(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
-        AttentionLayer.attend(g, p + "_self", io, io.x(), w, layer.selfAttention(), self, layout.mode, heads, d);
-        w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(), w.vector(layer.selfNorm().weight()),
-                w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
+        DeviceWeights.Product selfOut = AttentionLayer.attend(g, p + "_self", io, io.x(), w, layer.selfAttention(),
+                self, layout.mode, heads, d);
+        w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), selfOut, io.x(),
+                w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
 
         AttentionLayer.Keys cross = layout.mode == AttentionMode.EL
                 ? new AttentionLayer.Keys(b.encoderOut, b.srcKeys, b.rowSentence, layout.srcWidth, layout.srcWidth,
                         AttentionLayer.KeySharing.SENTENCE, b.halfEncoderOut ? b.encoderOutHalf : null)
                 : new AttentionLayer.Keys(b.crossKeysCache.get(l), b.crossValues.get(l), b.crossKeys, b.crossRow,
                         layout.srcWidth, layout.srcWidth, AttentionLayer.KeySharing.NONE);
-        AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(), cross, layout.mode, heads, d);
-        w.launches().residualLayerNorm(g, p + "_crossNorm", io.x(), io.y(), io.x(),
+        DeviceWeights.Product crossOut = AttentionLayer.attend(g, p + "_cross", io, io.x(), w, layer.crossAttention(),
+                cross, layout.mode, heads, d);
+        w.launches().residualLayerNorm(g, p + "_crossNorm", io.x(), crossOut, io.x(),
                 w.vector(layer.crossNorm().weight()), w.vector(layer.crossNorm().bias()), io.rows(), d, eps);
 
-        FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
-        w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), io.y(), io.x(), w.vector(layer.ffnNorm().weight()),
+        DeviceWeights.Product ffn = FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
+        w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), ffn, io.x(), w.vector(layer.ffnNorm().weight()),
                 w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
     }
 
@@ -170,8 +172,8 @@ final class DecoderGraph {
         }
         AttentionLayer.appendHistory(g, p + "_self", io, io.normed(), w, layer.selfAttention(), layout.mode, self,
                 b.stepOffsets, b.step, d);
-        AttentionLayer.attend(g, p + "_self", io, io.normed(), w, layer.selfAttention(), self, layout.mode,
-                config.decoderHeads(), d);
-        FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config, next);
+        DeviceWeights.Product attended = AttentionLayer.attend(g, p + "_self", io, io.normed(), w,
+                layer.selfAttention(), self, layout.mode, config.decoderHeads(), d);
+        FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config, attended, next);
     }
 }

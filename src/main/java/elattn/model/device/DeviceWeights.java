@@ -85,14 +85,36 @@ final class DeviceWeights<A extends NativeArray> {
         return vectors.computeIfAbsent(v, kernels.widen());
     }
 
+    /**
+     * A product's result as it lies on the device: {@code values} itself ({@code splits} 1), or
+     * {@code splits} parts of each element to be added in order ({@link Gemm#sumSplits}'s layout), for
+     * a kernel after it that reads the parts directly (the residual layer norms).
+     */
+    record Product(FloatArray values, int splits) {
+    }
+
     /** {@code y = x Wᵀ + b} over {@code rows} (an {@code Integer} or {@code IntParam}) rows. */
     void linear(TaskGraph g, String name, FloatArray x, ModelWeights.Linear<A> w, FloatArray y, Object rows) {
-        linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures());
+        linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures(), true);
+    }
+
+    /**
+     * {@code y = x Wᵀ + b} over {@code rows} rows, left in parts where the product was split along
+     * its depth ({@link Product}; else in {@code y}): the sum is the next kernel's to do.
+     */
+    Product linearInParts(TaskGraph g, String name, FloatArray x, ModelWeights.Linear<A> w, FloatArray y, Object rows) {
+        return linear(g, name, x, w.weight(), w.bias(), y, rows, w.inFeatures(), w.outFeatures(), false);
     }
 
     /** {@code y = x Wᵀ + b} with W (out, in), in the form {@link KernelLaunches#linearForm} picks. */
     void linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in, int out) {
+        linear(g, name, x, weight, bias, y, rows, in, out, true);
+    }
+
+    private Product linear(TaskGraph g, String name, FloatArray x, A weight, A bias, FloatArray y, Object rows, int in,
+            int out, boolean sum) {
         KernelLaunches.ProductForm form = group ? launches().linearForm(maxRows, in, out) : KernelLaunches.ProductForm.LOOP;
+        Product result = new Product(y, 1);
         switch (form) {
             case TILED -> {
                 g.task(name, kernels.linearTiled(), new KernelContext(), x, weight, vector(bias), y, rows, in, out);
@@ -100,8 +122,8 @@ final class DeviceWeights<A extends NativeArray> {
                         () -> Linear.tiledGrid(Math.max(1, KernelLaunches.value(rows)), out).getGlobalWork(),
                         Linear.tiledGrid(1, 1).getLocalWork());
             }
-            case BLOCKED, TENSOR_CORE_BLOCKED -> weightsProduct(g, name, form, x, in, weight, in, true, vector(bias), y,
-                    out, rows, out, in, 1);
+            case BLOCKED, TENSOR_CORE_BLOCKED -> result = weightsProduct(g, name, form, x, in, weight, in, true,
+                    vector(bias), y, out, rows, out, in, 1, sum);
             case TENSOR_CORE -> {
                 if (kernels.tensorCoreLinear() == null) {
                     throw new IllegalStateException("tensor cores multiply fp16 weights; these are "
@@ -120,6 +142,7 @@ final class DeviceWeights<A extends NativeArray> {
             }
             case LOOP -> g.task(name, kernels.linear(), x, weight, vector(bias), y, rows, in, out);
         }
+        return result;
     }
 
     /** Token and position embeddings of a stack. */
@@ -138,7 +161,7 @@ final class DeviceWeights<A extends NativeArray> {
             int d) {
         KernelLaunches.ProductForm form = productForm(d, heads, headDim, false);
         if (form == KernelLaunches.ProductForm.BLOCKED || form == KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED) {
-            weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads);
+            weightsProduct(g, name, form, q, d, wk, d, false, null, qt, heads * d, rows, d, headDim, heads, true);
         } else {
             g.task(name, kernels.expandQuery(), q, wk, qt, rows, heads, headDim, d);
         }
@@ -154,7 +177,7 @@ final class DeviceWeights<A extends NativeArray> {
         KernelLaunches.ProductForm form = productForm(headDim, heads, d, false);
         switch (form) {
             case BLOCKED, TENSOR_CORE_BLOCKED -> weightsProduct(g, name, form, context, heads * d, v.weight(), d, true,
-                    vector(v.bias()), out, d, rows, headDim, d, heads);
+                    vector(v.bias()), out, d, rows, headDim, d, heads, true);
             case PER_OUTPUT -> {
                 g.task(name, kernels.projectHeadsGroup(), new KernelContext(), context, v.weight(), vector(v.bias()),
                         out, rows, heads, headDim, d);
@@ -176,11 +199,13 @@ final class DeviceWeights<A extends NativeArray> {
      * {@link Gemm#weightsTensorCore} (where it takes the strides; else the blocked kernel), over
      * {@code rows} live rows with its grid; the arguments are the kernels' (see there), {@code bias}
      * null for none, {@code batch} the number of products. A blocked product that
-     * {@link KernelLaunches#splits} splits along k writes its parts to the plan's scratch and a
-     * second task ({@link Gemm#sumSplits}) adds them into {@code c}.
+     * {@link KernelLaunches#splits} splits along k writes its parts to the plan's scratch and, with
+     * {@code sum}, a second task ({@link Gemm#sumSplits}) adds them into {@code c}; without, the
+     * parts are the result.
      */
-    private void weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda, A w,
-            int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch) {
+    private Product weightsProduct(TaskGraph g, String name, KernelLaunches.ProductForm form, FloatArray a, int lda,
+            A w, int ldw, boolean byOutput, FloatArray bias, FloatArray c, int ldc, Object rows, int n, int k, int batch,
+            boolean sum) {
         boolean tensorCore = form == KernelLaunches.ProductForm.TENSOR_CORE_BLOCKED
                 && Gemm.weightsTensorCoreAligned(lda, ldw, k);
         if (tensorCore && kernels.weightsTensorCore() == null) {
@@ -198,9 +223,11 @@ final class DeviceWeights<A extends NativeArray> {
             return (tensorCore ? Gemm.weightsTensorCoreGrid(live, n, batch * splits)
                     : Gemm.weightsGrid(live, n, batch * splits)).getGlobalWork();
         }, (tensorCore ? Gemm.weightsTensorCoreGrid(1, 1, 1) : Gemm.weightsGrid(1, 1, 1)).getLocalWork());
-        if (splits > 1) {
-            g.task(name + "Sum", Gemm::sumSplits, launches().splitParts(maxRows * ldc * splits), c, splits, rows, ldc);
+        if (splits > 1 && sum) {
+            g.task(name + "Sum", Gemm::sumSplits, out, c, splits, rows, ldc);
+            return new Product(c, 1);
         }
+        return new Product(out, splits);
     }
 
     /**

@@ -76,12 +76,12 @@ final class EncoderGraph {
                 g.task(p + "_kHalf", Precision::toHalf, io.k(), b.encKHalf, b.chunkRowsTimesD)
                         .task(p + "_vHalf", Precision::toHalf, io.v(), b.encVHalf, b.chunkRowsTimesD);
             }
-            AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys, AttentionMode.MHA, config.encoderHeads(),
-                    d);
-            w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), io.y(), io.x(),
+            DeviceWeights.Product attended = AttentionLayer.attend(g, p + "_self", io, io.x(), w, self, keys,
+                    AttentionMode.MHA, config.encoderHeads(), d);
+            w.launches().residualLayerNorm(g, p + "_selfNorm", io.x(), attended, io.x(),
                     w.vector(layer.selfNorm().weight()), w.vector(layer.selfNorm().bias()), io.rows(), d, eps);
-            FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
-            w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), io.y(), io.x(),
+            DeviceWeights.Product ffn = FeedForwardLayer.add(g, p + "_ffn", io, io.x(), w, layer, config.activation());
+            w.launches().residualLayerNorm(g, p + "_ffnNorm", io.x(), ffn, io.x(),
                     w.vector(layer.ffnNorm().weight()), w.vector(layer.ffnNorm().bias()), io.rows(), d, eps);
         }
         // H is written chunk by chunk as the decoder history is step by step: rows at a table's offset.

@@ -285,16 +285,17 @@ final class KernelLaunches {
 
     /**
      * Post-norm residual over {@code rows} rows: {@code x += y}, then {@code out = LayerNorm(x)}
-     * ({@code x} keeps the sum): {@link LayerNorm#residualRows} or one work-group per row
-     * ({@link LayerNorm#residualRowsGroup}; groups past the live rows return).
+     * ({@code x} keeps the sum; {@code y} a product, possibly in parts): {@link LayerNorm#residualRows}
+     * or one work-group per row ({@link LayerNorm#residualRowsGroup}; groups past the live rows return).
      */
-    void residualLayerNorm(TaskGraph g, String name, FloatArray x, FloatArray y, FloatArray out, FloatArray gamma,
-            FloatArray beta, IntParam rows, int d, float eps) {
+    void residualLayerNorm(TaskGraph g, String name, FloatArray x, DeviceWeights.Product y, FloatArray out,
+            FloatArray gamma, FloatArray beta, IntParam rows, int d, float eps) {
         if (group()) {
-            g.task(name, LayerNorm::residualRowsGroup, new KernelContext(), x, y, out, gamma, beta, rows, d, eps);
+            g.task(name, LayerNorm::residualRowsGroup, new KernelContext(), x, y.values(), y.splits(), out, gamma, beta,
+                    rows, d, eps);
             add(g, name, () -> new long[] {(long) rows.get() * LayerNorm.GROUP}, LayerNorm.GROUP);
         } else {
-            g.task(name, LayerNorm::residualRows, x, y, out, gamma, beta, rows, d, eps);
+            g.task(name, LayerNorm::residualRows, x, y.values(), y.splits(), out, gamma, beta, rows, d, eps);
         }
     }
 

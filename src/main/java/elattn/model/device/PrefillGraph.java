@@ -78,9 +78,9 @@ final class PrefillGraph {
                 g.task(p + "_appendV", History::appendRows, io.v(), b.selfValues.get(l), b.prefillSlots,
                         io.rows(), d);
             }
-            AttentionLayer.attend(g, p + "_self", io, io.normed(), w, self, keys, AttentionMode.MHA,
-                    config.decoderHeads(), d);
-            FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config,
+            DeviceWeights.Product attended = AttentionLayer.attend(g, p + "_self", io, io.normed(), w, self, keys,
+                    AttentionMode.MHA, config.decoderHeads(), d);
+            FeedForwardLayer.addPreNormTail(g, p, io, w, layer, config, attended,
                     l + 1 < layers.size() ? layers.get(l + 1).selfNorm() : null);
         }
         return g.snapshot();

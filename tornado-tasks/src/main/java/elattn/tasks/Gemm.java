@@ -745,12 +745,22 @@ public final class Gemm {
      */
     public static void sumSplits(FloatArray parts, FloatArray c, int splits, int rows, int ldc) {
         for (@Parallel int i = 0; i < rows * ldc; i++) {
-            float sum = 0f;
-            for (int s = 0; s < splits; s++) {
-                sum += parts.get(i * splits + s);
-            }
-            c.set(i, sum);
+            c.set(i, partsSum(parts, i, splits));
         }
+    }
+
+    /**
+     * Element {@code i} of a product held as {@code splits} parts per element ({@link #weightsBlocked}'s
+     * layout), its parts added in order from part 0 (with one part: the element itself, bit for bit).
+     * A device function of {@link #sumSplits} (and of {@code LayerNorm}'s residual norms, which
+     * read a product in parts, as a copy).
+     */
+    public static float partsSum(FloatArray parts, int i, int splits) {
+        float sum = parts.get(i * splits);
+        for (int s = 1; s < splits; s++) {
+            sum += parts.get(i * splits + s);
+        }
+        return sum;
     }
 
     /**

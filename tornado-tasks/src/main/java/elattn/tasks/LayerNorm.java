@@ -37,14 +37,15 @@ public final class LayerNorm {
 
     /**
      * Post-norm residual: {@code x += y}, then {@code out = LayerNorm(x)} per row ({@code x} keeps
-     * the sum; {@code out == x} allowed). Loop form: any launch size.
+     * the sum; {@code out == x} allowed). {@code y} may be a product in {@code splits} parts per
+     * element ({@link #partsSum}; 1: plain). Loop form: any launch size.
      */
-    public static void residualRows(FloatArray x, FloatArray y, FloatArray out, FloatArray gamma, FloatArray beta,
-            int rows, int d, float eps) {
+    public static void residualRows(FloatArray x, FloatArray y, int splits, FloatArray out, FloatArray gamma,
+            FloatArray beta, int rows, int d, float eps) {
         for (@Parallel int r = 0; r < rows; r++) {
             int base = r * d;
             for (int j = 0; j < d; j++) {
-                x.set(base + j, x.get(base + j) + y.get(base + j));
+                x.set(base + j, x.get(base + j) + partsSum(y, base + j, splits));
             }
             normalizeRow(x, out, base, gamma, beta, d, eps);
         }
@@ -115,13 +116,14 @@ public final class LayerNorm {
 
     /**
      * Post-norm residual, one work-group per row: {@code x += y}, then {@code out = LayerNorm(x)}
-     * ({@code x} keeps the sum; {@code out == x} allowed), as {@link #residualRows}. Launch with
+     * ({@code x} keeps the sum; {@code out == x} allowed; {@code y} in {@code splits} parts), as
+     * {@link #residualRows}. Launch with
      * global size at least {@code rows * GROUP} and local size {@code GROUP} (1-D); group {@code g}
      * handles row {@code g}, groups at or past {@code rows} do nothing. Each item adds, reads and
      * writes the same elements ({@code j = l, l + GROUP, ...}), so the sum needs no barrier before
      * the reductions.
      */
-    public static void residualRowsGroup(KernelContext ctx, FloatArray x, FloatArray y, FloatArray out,
+    public static void residualRowsGroup(KernelContext ctx, FloatArray x, FloatArray y, int splits, FloatArray out,
             FloatArray gamma, FloatArray beta, int rows, int d, float eps) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int g = ctx.groupIdx;
@@ -133,7 +135,7 @@ public final class LayerNorm {
 
         float sum = 0f;
         for (int j = l; j < d; j += GROUP) {
-            float v = x.get(base + j) + y.get(base + j);
+            float v = x.get(base + j) + partsSum(y, base + j, splits);
             x.set(base + j, v);
             sum += v;
         }
@@ -165,5 +167,17 @@ public final class LayerNorm {
         for (int j = l; j < d; j += GROUP) {
             out.set(base + j, (x.get(base + j) - mean) * inverse * gamma.get(j) + beta.get(j));
         }
+    }
+
+    /**
+     * {@link Gemm#partsSum}: element {@code i} of a product in {@code splits} parts, added in order
+     * (the kernel language calls device functions of the kernel's own class only).
+     */
+    private static float partsSum(FloatArray parts, int i, int splits) {
+        float sum = parts.get(i * splits);
+        for (int s = 1; s < splits; s++) {
+            sum += parts.get(i * splits + s);
+        }
+        return sum;
     }
 }

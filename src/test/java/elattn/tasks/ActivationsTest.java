@@ -29,21 +29,30 @@ class ActivationsTest {
         return 2 / Math.sqrt(Math.PI) * sum;
     }
 
-    private static void check(TestDevice device, TaskFunctions.Task2<FloatArray, Integer> kernel,
+    /** In place, then from a product in 3 parts per element (added in order) into another array. */
+    private static void check(TestDevice device, TaskFunctions.Task4<FloatArray, Integer, FloatArray, Integer> kernel,
             DoubleUnaryOperator formula, String name) {
         FloatArray x = randomFloats(SIZE, 11);
         for (int i = 0; i < SIZE; i++) {
             x.set(i, x.get(i) * 6); // [-6, 6): both tails and the middle
         }
+        FloatArray parts = randomFloats(SIZE * 3, 12);
         float[] expected = new float[SIZE];
+        float[] fromParts = new float[SIZE];
         for (int i = 0; i < SIZE; i++) {
             expected[i] = i < N ? (float) formula.applyAsDouble(x.get(i)) : x.get(i);
+            float v = parts.get(3 * i) + parts.get(3 * i + 1) + parts.get(3 * i + 2);
+            fromParts[i] = i < N ? (float) formula.applyAsDouble(v) : -7f;
         }
-        TaskGraph graph = new TaskGraph("a").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
-                .task("act", kernel, x, N)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        FloatArray out = new FloatArray(SIZE);
+        out.init(-7f);
+        TaskGraph graph = new TaskGraph("a").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, parts, out)
+                .task("act", kernel, x, 1, x, N)
+                .task("parts", kernel, parts, 3, out, N)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, x, out);
         executeOnce(device, graph);
         assertClose(expected, x.toHeapArray(), 1e-5f, name + " on " + device);
+        assertClose(fromParts, out.toHeapArray(), 1e-5f, name + " of a product in parts on " + device);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,7 +14,7 @@ import elattn.tasks.Residual;
 /**
  * The tasks of a feed-forward sublayer:
  * <pre>
- *   input ─► Linear fc1 (d → ffn) ─► activation in place ─► Linear fc2 (ffn → d) ─► y
+ *   input ─► Linear fc1 (d → ffn) ─► activation (adding fc1's parts if split) ─► Linear fc2 (ffn → d) ─► y
  * </pre>
  */
 final class FeedForwardLayer {
@@ -24,8 +24,8 @@ final class FeedForwardLayer {
     /** Adds the sublayer's tasks; returns y, possibly in parts (fc2's sum is left to the residual norm). */
     static <A extends NativeArray> DeviceWeights.Product add(TaskGraph g, String name, LayerIo io, FloatArray input,
             DeviceWeights<A> weights, ModelWeights.Layer<A> layer, Activation activation) {
-        weights.linear(g, name + "_fc1", input, layer.fc1(), io.hidden(), io.rows());
-        g.task(name + "_act", kernel(activation), io.hidden(), io.rowsTimesFfn());
+        DeviceWeights.Product fc1 = weights.linearInParts(g, name + "_fc1", input, layer.fc1(), io.hidden(), io.rows());
+        g.task(name + "_act", kernel(activation), fc1.values(), fc1.splits(), io.hidden(), io.rowsTimesFfn());
         return weights.linearInParts(g, name + "_fc2", io.hidden(), layer.fc2(), io.y(), io.rows());
     }
 
@@ -57,7 +57,7 @@ final class FeedForwardLayer {
     }
 
     /** The activation as a kernel, chosen once from the configuration (no per-element branch on the device). */
-    private static TaskFunctions.Task2<FloatArray, Integer> kernel(Activation activation) {
+    private static TaskFunctions.Task4<FloatArray, Integer, FloatArray, Integer> kernel(Activation activation) {
         return switch (activation) {
             case GELU -> Activations::gelu;
             case GELU_TANH -> Activations::geluTanh;

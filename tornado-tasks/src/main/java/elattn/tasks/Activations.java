@@ -5,7 +5,10 @@ import elattn.kernel.KernelMath;
 import elattn.kernel.Parallel;
 
 /**
- * Element-wise activations of the feed-forward blocks, in place over the first {@code n} elements.
+ * Element-wise activations of the feed-forward blocks over the first {@code n} elements: {@code out
+ * = f(in)}, in place where {@code out == in}. {@code in} may be a product split along its depth, in
+ * {@code splits} parts per element ({@code Gemm.weightsBlocked}'s layout, 1: plain), so that the
+ * activation also adds fc1's parts (no separate {@code Gemm.sumSplits} launch).
  *
  * <p>One kernel per activation rather than one kernel with an activation code: the graph builder
  * picks the method reference once from the model's configuration, and the device code has no
@@ -22,34 +25,46 @@ public final class Activations {
     private Activations() {
     }
 
-    /** Exact GELU: {@code x = 0.5 x (1 + erf(x / sqrt 2))}. */
-    public static void gelu(FloatArray x, int n) {
+    /** Exact GELU: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static void gelu(FloatArray in, int splits, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float v = x.get(i);
-            x.set(i, 0.5f * v * (1f + KernelMath.erf(v * INV_SQRT_2)));
+            float v = partsSum(in, i, splits);
+            out.set(i, 0.5f * v * (1f + KernelMath.erf(v * INV_SQRT_2)));
         }
     }
 
-    /** GELU, tanh approximation ({@code gelu_new}): {@code x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
-    public static void geluTanh(FloatArray x, int n) {
+    /** GELU, tanh approximation ({@code gelu_new}): {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+    public static void geluTanh(FloatArray in, int splits, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float v = x.get(i);
-            x.set(i, 0.5f * v * (1f + KernelMath.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v))));
+            float v = partsSum(in, i, splits);
+            out.set(i, 0.5f * v * (1f + KernelMath.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v))));
         }
     }
 
-    /** ReLU: {@code x = max(x, 0)}. */
-    public static void relu(FloatArray x, int n) {
+    /** ReLU: {@code max(x, 0)}. */
+    public static void relu(FloatArray in, int splits, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            x.set(i, KernelMath.max(x.get(i), 0f));
+            out.set(i, KernelMath.max(partsSum(in, i, splits), 0f));
         }
     }
 
-    /** SiLU (swish): {@code x = x / (1 + exp(-x))}. */
-    public static void silu(FloatArray x, int n) {
+    /** SiLU (swish): {@code x / (1 + exp(-x))}. */
+    public static void silu(FloatArray in, int splits, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float v = x.get(i);
-            x.set(i, v / (1f + KernelMath.exp(-v)));
+            float v = partsSum(in, i, splits);
+            out.set(i, v / (1f + KernelMath.exp(-v)));
         }
+    }
+
+    /**
+     * {@code Gemm.partsSum}: element {@code i} of a product in {@code splits} parts, added in order
+     * (the kernel language calls device functions of the kernel's own class only).
+     */
+    private static float partsSum(FloatArray parts, int i, int splits) {
+        float sum = parts.get(i * splits);
+        for (int s = 1; s < splits; s++) {
+            sum += parts.get(i * splits + s);
+        }
+        return sum;
     }
 }

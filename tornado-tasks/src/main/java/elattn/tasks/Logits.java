@@ -5,6 +5,7 @@ import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.KernelMath;
 import elattn.kernel.Parallel;
+import elattn.kernel.Unroll;
 
 /**
  * The step output: per row of a (rows, vocab) row-major logits matrix, the log-softmax, the step's
@@ -58,6 +59,8 @@ public final class Logits {
     public static final int MAX_K = 64;
     /** Work-group size of {@link #logSoftmaxTopKGroup}: one group per row. */
     public static final int GROUP = 256;
+    /** Values one item of {@link #logSoftmaxTopKGroup} loads at once before selecting among them. */
+    private static final int CHUNK = 8;
     /** Token id of an empty candidate slot while selecting (worse than any real token at equal score). */
     private static final int NONE = Integer.MAX_VALUE;
 
@@ -173,22 +176,39 @@ public final class Logits {
             bestScore[i] = Float.NEGATIVE_INFINITY;
             bestToken[i] = NONE;
         }
-        for (int j = l; j < vocab; j += GROUP) {
-            float s = score(logits.get(base + j), logZ, j, force);
-            if (writeLogProbs != 0) {
-                logits.set(base + j, constrained(s, j, force, bannedTokens, bansFrom, bansTo));
+        // The item's values CHUNK at a time, all loaded before any is selected: the selection depends
+        // on the list, so one load per iteration would wait out a memory latency per value.
+        float[] chunk = new float[CHUNK];
+        // The list's last entry, kept in registers: what a value must beat to enter.
+        float worstScore = Float.NEGATIVE_INFINITY;
+        int worstToken = NONE;
+        for (int j0 = l; j0 < vocab; j0 += GROUP * CHUNK) {
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                int j = j0 + c * GROUP;
+                chunk[c] = j < vocab ? logits.get(base + j) : 0f;
             }
-            if (kk > 0 && better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
-                s = constrained(s, j, force, bannedTokens, bansFrom, bansTo);
-                if (better(s, j, bestScore[kk - 1], bestToken[kk - 1])) {
-                    int p = kk - 1;
-                    while (p > 0 && better(s, j, bestScore[p - 1], bestToken[p - 1])) {
-                        bestScore[p] = bestScore[p - 1];
-                        bestToken[p] = bestToken[p - 1];
-                        p--;
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                int j = j0 + c * GROUP;
+                if (j < vocab) {
+                    float s = score(chunk[c], logZ, j, force);
+                    if (writeLogProbs != 0) {
+                        logits.set(base + j, constrained(s, j, force, bannedTokens, bansFrom, bansTo));
                     }
-                    bestScore[p] = s;
-                    bestToken[p] = j;
+                    if (kk > 0 && better(s, j, worstScore, worstToken)) {
+                        s = constrained(s, j, force, bannedTokens, bansFrom, bansTo);
+                        if (better(s, j, worstScore, worstToken)) {
+                            int p = kk - 1;
+                            while (p > 0 && better(s, j, bestScore[p - 1], bestToken[p - 1])) {
+                                bestScore[p] = bestScore[p - 1];
+                                bestToken[p] = bestToken[p - 1];
+                                p--;
+                            }
+                            bestScore[p] = s;
+                            bestToken[p] = j;
+                            worstScore = bestScore[kk - 1];
+                            worstToken = bestToken[kk - 1];
+                        }
+                    }
                 }
             }
         }

@@ -66,6 +66,8 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Whether each graph's launches go to the device as one recorded sequence ({@link #withCudaGraph}). */
     private boolean recordLaunches;
     private DeviceSession session;
+    /** Arrays whose buffers this plan takes from outside ({@link #withSharedBuffers}), or null. */
+    private SharedBuffers shared;
     private boolean closed;
 
     /** A plan running these graphs, in this order for {@link #execute()}. */
@@ -102,6 +104,22 @@ public final class ExecutionPlan implements AutoCloseable {
                     + " holds its buffers on " + device.id());
         }
         this.device = newDevice;
+        return this;
+    }
+
+    /**
+     * Takes the buffers of the arrays {@code buffers} shares from it instead of placing them itself:
+     * they are copied to the device once for every plan that uses the same object, and this plan's
+     * {@link #close()} leaves them (see {@link SharedBuffers}); {@link #getAllocatedBytes()} does not
+     * count them. Only before the first execute, on the shared buffers' device.
+     */
+    public ExecutionPlan withSharedBuffers(SharedBuffers buffers) {
+        Objects.requireNonNull(buffers, "buffers");
+        if (session != null) {
+            throw new ElattnRuntimeException("withSharedBuffers must be called before the first execute: this plan"
+                    + " already holds its buffers on " + device.id());
+        }
+        this.shared = buffers;
         return this;
     }
 
@@ -292,6 +310,10 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         if (session == null) {
             Device d = getDevice();
+            if (shared != null && !shared.getDevice().id().equals(d.id())) {
+                throw new ElattnRuntimeException("this plan runs on " + d.id() + " but its shared buffers are on "
+                        + shared.getDevice().id() + ": use shared buffers of the plan's device");
+            }
             session = onDevice("opening a session", d::open);
             LOG.debug("execution plan {} runs on {} ({})", graphs.stream().map(ImmutableTaskGraph::getName).toList(),
                     d.id(), d.name());
@@ -316,6 +338,11 @@ public final class ExecutionPlan implements AutoCloseable {
                 throw new ElattnRuntimeException("graph " + g.getName() + " consumes " + a + " from the device, but"
                         + " it is not there yet: execute the graph that persists it first");
             }
+            if (shared != null && shared.contains(a)) {
+                buffers.put(a, onDevice(() -> "graph " + g.getName() + ": placing shared " + a, () -> shared.buffer(a)));
+                placedNow.add(a);
+                continue;
+            }
             DeviceBuffer buffer = onDevice(() -> "graph " + g.getName() + ": allocating " + a,
                     () -> session.allocate(a));
             buffers.put(a, buffer);
@@ -331,6 +358,10 @@ public final class ExecutionPlan implements AutoCloseable {
             placedNow.add(a);
         }
         for (ImmutableTaskGraph.Transfer t : g.toDevice()) {
+            if (t.mode() == DataTransferMode.EVERY_EXECUTION && shared != null && shared.contains(t.array())) {
+                throw new ElattnRuntimeException("graph " + g.getName() + " transfers " + t.array() + " to the device"
+                        + " at every execute, but it is a shared buffer (read-only for the plans that share it)");
+            }
             if (t.mode() == DataTransferMode.EVERY_EXECUTION && !placedNow.contains(t.array())) {
                 bytes[0] += copyToDevice(g, t.array());
             }

@@ -358,7 +358,7 @@ final class CudaSession implements DeviceSession {
             Object arg = args[i];
             switch (arg) {
                 case DeviceBuffer b -> {
-                    CudaBuffer buffer = own(b);
+                    CudaBuffer buffer = inContext(b);
                     launchArguments.putLong(buffer.address());
                     launchArguments.putInt(buffer.length());
                 }
@@ -461,6 +461,18 @@ final class CudaSession implements DeviceSession {
             throw new IllegalStateException("the session on " + where + " is closed");
         }
         cu.setCurrentContext(context, where);
+    }
+
+    /**
+     * A buffer a kernel of this session may read: its own, or one of another session in the same
+     * (primary) context, as {@code SharedBuffers} hands out.
+     */
+    private CudaBuffer inContext(DeviceBuffer b) {
+        if (!(b instanceof CudaBuffer buffer) || !(buffer.session() instanceof CudaSession owner)
+                || owner.context.address() != context.address()) {
+            throw new IllegalArgumentException(b + " is not a buffer of this device's context on " + where);
+        }
+        return buffer;
     }
 
     private CudaBuffer own(DeviceBuffer b) {

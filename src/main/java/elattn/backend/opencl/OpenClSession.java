@@ -260,7 +260,7 @@ final class OpenClSession implements DeviceSession {
         for (Object arg : args) {
             switch (arg) {
                 case DeviceBuffer b -> {
-                    OpenClBuffer buffer = own(b);
+                    OpenClBuffer buffer = inContext(b);
                     argument.set(ADDRESS, 0, buffer.handle());
                     setArgument(kernel, index++, ADDRESS.byteSize());
                     argument.set(JAVA_INT, 0, buffer.length());
@@ -357,6 +357,18 @@ final class OpenClSession implements DeviceSession {
         if (closed) {
             throw new IllegalStateException("the OpenCL session on " + where + " is closed");
         }
+    }
+
+    /**
+     * A buffer a kernel of this session may read: its own, or one of another session in the same
+     * context (the device's), as {@code SharedBuffers} hands out.
+     */
+    private OpenClBuffer inContext(DeviceBuffer buffer) {
+        if (!(buffer instanceof OpenClBuffer b) || !(b.session() instanceof OpenClSession owner)
+                || owner.context.address() != context.address()) {
+            throw new IllegalArgumentException("buffer " + buffer + " is not in this device's context on " + where);
+        }
+        return b;
     }
 
     private OpenClBuffer own(DeviceBuffer buffer) {

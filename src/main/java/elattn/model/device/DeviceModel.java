@@ -12,6 +12,7 @@ import elattn.runtime.Device;
 import elattn.runtime.ExecutionPlan;
 import elattn.runtime.ExecutionResult;
 import elattn.runtime.ImmutableTaskGraph;
+import elattn.runtime.SharedBuffers;
 import elattn.tasks.Logits;
 import elattn.tasks.attention.Attention;
 import java.util.ArrayList;
@@ -47,7 +48,9 @@ import java.util.Optional;
  * {@link #retainDeviceMemory keep} the plan instead: weights stay on the device and built kernels
  * stay built, and the next batch reuses them if it fits: an encoder-decoder's plan is sized for a
  * source width rounded up, and takes any batch of at most its sentences whose width fits without
- * half again as much padding (BatchLayout's capacity); {@link #release} then frees them.
+ * half again as much padding (BatchLayout's capacity); {@link #release} then frees them. A batch
+ * that does not fit gets a new plan, which reads the same copy of the weights ({@link SharedBuffers}):
+ * only its caches and scratch are new.
  *
  * <p>Weights may be stored in any {@link Precision} ({@code ModelWeights<FloatArray>} or
  * {@code ModelWeights<HalfFloatArray>}): fp16 storage keeps the weight matrices in half the device
@@ -114,6 +117,12 @@ public final class DeviceModel implements StepModel {
     private Run run;
     /** A finished batch's plan kept for reuse ({@link #retainDeviceMemory}), or null. */
     private Run idle;
+    /**
+     * The weights on the device for every plan while {@link #retainDeviceMemory retained}: a plan
+     * for a new batch shape reuses them instead of copying them again; null until a retained plan
+     * is built, and after {@link #release}.
+     */
+    private SharedBuffers sharedWeights;
     /** The layout of the last batch started, for {@link #cacheBytes}. */
     private BatchLayout last;
     /** Whether the last batch started kept EL's H, and EL's history, in fp16 (tensor cores). */
@@ -315,9 +324,18 @@ public final class DeviceModel implements StepModel {
         return this;
     }
 
-    /** Frees all device memory of this model, also a plan kept by {@link #retainDeviceMemory}. */
+    /** Frees all device memory of this model: a plan kept by {@link #retainDeviceMemory}, and the weights. */
     public void release() {
         close();
+        dropIdlePlan();
+        if (sharedWeights != null) {
+            sharedWeights.close();
+            sharedWeights = null;
+        }
+    }
+
+    /** Frees the plan kept by {@link #retainDeviceMemory}, if any (the shared weights stay). */
+    private void dropIdlePlan() {
         if (idle != null) {
             idle.plan.close();
             idle = null;
@@ -379,7 +397,8 @@ public final class DeviceModel implements StepModel {
      */
     public long deviceBytes() {
         ExecutionPlan plan = run != null ? run.plan : idle != null ? idle.plan : null;
-        return plan == null ? 0 : plan.getAllocatedBytes();
+        return (plan == null ? 0 : plan.getAllocatedBytes())
+                + (sharedWeights == null ? 0 : sharedWeights.getAllocatedBytes());
     }
 
     @Override
@@ -400,7 +419,7 @@ public final class DeviceModel implements StepModel {
             idle.b.load(layout);
             run = new Run(layout, idle.b, idle.plan);
         } else {
-            release();
+            dropIdlePlan();
             BatchLayout.Capacity capacity = BatchLayout.Capacity.of(config, batch, room);
             padded = capacity.pad(batch, left, padToken);
             BatchLayout layout = new BatchLayout(config, mode, padded, rowsPerSentence, maxBeams, maxSteps,
@@ -424,6 +443,12 @@ public final class DeviceModel implements StepModel {
                 plan.withCudaGraph();
             }
             b.launches.register(plan);
+            if (retain) {
+                if (sharedWeights == null) {
+                    sharedWeights = new SharedBuffers(device);
+                }
+                plan.withSharedBuffers(sharedWeights.add(weights.arrays()));
+            }
             run = new Run(layout, b, plan.withDevice(device));
         }
         idle = null;

@@ -236,8 +236,20 @@ final class DeviceWeights<A extends NativeArray> {
      * a decoder self-attention key bias; they are counted.)
      */
     long bytes() {
+        long total = 0;
+        for (NativeArray a : arrays()) {
+            total += a.getNumBytes();
+        }
+        return total;
+    }
+
+    /**
+     * Every weight array as the device holds it: the matrices in the storage precision, the
+     * vectors in fp32 (the arrays {@link #vector} gives the graphs), tied arrays once.
+     */
+    Set<NativeArray> arrays() {
         Set<NativeArray> matrices = Collections.newSetFromMap(new IdentityHashMap<>());
-        Set<NativeArray> vectorSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<A> vectorSet = Collections.newSetFromMap(new IdentityHashMap<>());
         matrices.add(weights.lmHead());
         vectorSet.add(weights.finalLogitsBias());
         for (ModelWeights.Stack<A> s : Stream.of(weights.encoder(), weights.decoder()).filter(Objects::nonNull)
@@ -261,17 +273,15 @@ final class DeviceWeights<A extends NativeArray> {
                 addNorm(vectorSet, layer.ffnNorm());
             }
         }
-        long total = 0;
-        for (NativeArray m : matrices) {
-            total += m.getNumBytes();
+        vectorSet.remove(null);
+        matrices.remove(null);
+        for (A v : vectorSet) {
+            matrices.add(vector(v));
         }
-        for (NativeArray v : vectorSet) {
-            total += (long) v.getSize() * Float.BYTES;
-        }
-        return total;
+        return matrices;
     }
 
-    private static void addNorm(Set<NativeArray> set, ModelWeights.LayerNorm<?> norm) {
+    private static <A extends NativeArray> void addNorm(Set<A> set, ModelWeights.LayerNorm<A> norm) {
         if (norm != null) {
             set.add(norm.weight());
             set.add(norm.bias());

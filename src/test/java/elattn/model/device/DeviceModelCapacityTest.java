@@ -44,14 +44,69 @@ class DeviceModelCapacityTest {
         return tests.stream();
     }
 
-    private static void check(String family, AttentionMode mode, TestDevice device) {
+    /**
+     * A batch too wide for the retained plan gets a plan of its own, which reads the weights the
+     * first plan copied ({@link elattn.runtime.SharedBuffers}): they do not cross the bus again, and
+     * the batch's sequences and scores are bit for bit a fresh model's.
+     */
+    @TestFactory
+    Stream<DynamicTest> aNewPlanReadsTheWeightsAlreadyOnTheDevice() {
+        List<DynamicTest> tests = new ArrayList<>();
+        TestDevices.devices().forEach(device -> OracleCases.FAMILIES.forEach(family -> {
+            for (AttentionMode mode : AttentionMode.values()) {
+                tests.add(DynamicTest.dynamicTest(family + " " + mode + " on " + device,
+                        () -> checkNewPlan(family, mode, device)));
+            }
+        }));
+        return tests.stream();
+    }
+
+    private static void checkNewPlan(String family, AttentionMode mode, TestDevice device) {
         ModelConfig config = OracleModels.get(family).config();
+        GenerationConfig generation = generation(config);
+        int pad = config.padTokenId() >= 0 ? config.padTokenId() : config.eosTokenId();
+        Random random = new Random(SEED + 1);
+        Batch narrow = batch(random, config, 2, 11, pad);
+        Batch wide = batch(random, config, 3, 40, pad); // a plan 40 wide: past the narrow plan's capacity
+        GenerationResult alone;
+        DeviceModel own = OracleModels.model(family, device.get(), mode, 2);
+        try {
+            alone = Generator.generate(own, wide, generation);
+        } finally {
+            own.release();
+        }
+        DeviceModel retained = OracleModels.model(family, device.get(), mode, 2).retainDeviceMemory(true);
+        try {
+            Generator.generate(retained, narrow, generation);
+            List<ExecutionResult> executes = new ArrayList<>();
+            GenerationResult again = ExecutionPlan.observe(executes::add,
+                    () -> Generator.generate(retained, wide, generation));
+            long uploaded = executes.stream().mapToLong(ExecutionResult::getBytesToDevice).sum();
+            assertTrue(uploaded < retained.weightBytes(), uploaded + " bytes sent: the weights went again");
+            assertTrue(retained.deviceBytes() > retained.weightBytes(), "the weights and the new plan's buffers");
+            for (int s = 0; s < alone.sequences().length; s++) {
+                assertArrayEquals(alone.generated(s, 0), again.generated(s, 0), "sentence " + s);
+            }
+            assertArrayEquals(alone.sequenceScores(), again.sequenceScores(), "sequence scores");
+        } finally {
+            retained.release();
+        }
+        assertEquals(0, retained.deviceBytes(), "release frees the plan and the weights");
+    }
+
+    private static GenerationConfig generation(ModelConfig config) {
         boolean encoderDecoder = config.encoderDecoder();
         int pad = config.padTokenId() >= 0 ? config.padTokenId() : config.eosTokenId();
         GenerationConfig.Builder builder = GenerationConfig.defaults(encoderDecoder).toBuilder().numBeams(2)
                 .maxNewTokens(NEW_TOKENS).eosTokenIds(config.eosTokenId()).padTokenId(pad);
-        GenerationConfig generation = (encoderDecoder ? builder.decoderStartTokenId(config.decoderStartTokenId())
-                : builder).build();
+        return (encoderDecoder ? builder.decoderStartTokenId(config.decoderStartTokenId()) : builder).build();
+    }
+
+    private static void check(String family, AttentionMode mode, TestDevice device) {
+        ModelConfig config = OracleModels.get(family).config();
+        boolean encoderDecoder = config.encoderDecoder();
+        int pad = config.padTokenId() >= 0 ? config.padTokenId() : config.eosTokenId();
+        GenerationConfig generation = generation(config);
         Random random = new Random(SEED);
         // 20 tokens make a plan 24 wide; 11 (rounded: 16) fit it. A source batch may have fewer sentences
         // than its plan, a prompt batch as many (and the prompt's padding takes decoder steps).

@@ -10,15 +10,18 @@ import elattn.runtime.LaunchGrid;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A device with less memory than the one it wraps: a session's allocations past {@code limitBytes}
- * in all fail with {@link DeviceOutOfMemoryException}, as a full GPU's do; everything else is the
- * wrapped device's. It records the most any session held, so a test can measure what a batch needs
- * (with no limit) and then set a limit between two batch sizes.
+ * A device with less memory than the one it wraps: allocations past {@code limitBytes} held by all
+ * its open sessions together fail with {@link DeviceOutOfMemoryException}, as a full GPU's do (a
+ * model's weights live in a session of their own beside its plans'); everything else is the
+ * wrapped device's. It records the most its sessions held at once, so a test can measure what a
+ * batch needs (with no limit) and then set a limit between two batch sizes.
  */
 public final class LimitedDevice implements Device {
     private final Device device;
     private volatile long limitBytes;
     private volatile long peakBytes;
+    /** Bytes the open sessions hold together. */
+    private long heldBytes;
 
     public LimitedDevice(Device device, long limitBytes) {
         this.device = device;
@@ -80,7 +83,8 @@ public final class LimitedDevice implements Device {
         DeviceSession session = device.open();
         long limit = limitBytes;
         return new DeviceSession() {
-            private long held;
+            /** Bytes this session holds (freed when it closes). */
+            private long mine;
 
             @Override
             public Device device() {
@@ -89,14 +93,17 @@ public final class LimitedDevice implements Device {
 
             @Override
             public DeviceBuffer allocate(NativeArray like) {
-                if (held + like.getNumBytes() > limit) {
-                    throw new DeviceOutOfMemoryException(id(), like.getNumBytes(), "the test's limit of " + limit
-                            + " bytes, " + held + " held");
+                synchronized (LimitedDevice.this) {
+                    if (heldBytes + like.getNumBytes() > limit) {
+                        throw new DeviceOutOfMemoryException(id(), like.getNumBytes(), "the test's limit of " + limit
+                                + " bytes, " + heldBytes + " held");
+                    }
+                    DeviceBuffer b = session.allocate(like);
+                    mine += b.byteSize();
+                    heldBytes += b.byteSize();
+                    peakBytes = Math.max(peakBytes, heldBytes);
+                    return b;
                 }
-                DeviceBuffer b = session.allocate(like);
-                held += b.byteSize();
-                peakBytes = Math.max(peakBytes, held);
-                return b;
             }
 
             @Override
@@ -132,6 +139,10 @@ public final class LimitedDevice implements Device {
             @Override
             public void close() {
                 session.close();
+                synchronized (LimitedDevice.this) {
+                    heldBytes -= mine;
+                    mine = 0;
+                }
             }
         };
     }

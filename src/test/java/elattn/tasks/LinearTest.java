@@ -164,19 +164,23 @@ class LinearTest {
     }
 
     /**
-     * (rows, buffer rows, in, out) for {@link Gemm#weightsBlocked} as a linear: edges in every
-     * dimension (in not a multiple of 8), live rows fewer than the buffer's and, in the first case,
-     * a grid sized for the buffer, so a block of rows past the live ones must write nothing.
+     * (rows, buffer rows, in, out, splits) for {@link Gemm#weightsBlocked} as a linear: edges in every
+     * dimension (in not a multiple of 8), live rows fewer than the buffer's and, in the first cases,
+     * a grid sized for the buffer, so a block of rows past the live ones must write nothing; then
+     * split along k ({@link Gemm#sumSplits} adds the parts): a depth the parts do not divide, and one
+     * whose last part is empty.
      */
     static Stream<Arguments> blockedCases() {
         return TestDevices.devices().flatMap(d -> Stream.of(false, true).flatMap(half -> Stream.of(
-                Arguments.of(d, half, 60, 75, 45, 67),
-                Arguments.of(d, half, 5, 9, 20, 130))));
+                Arguments.of(d, half, 60, 75, 45, 67, 1),
+                Arguments.of(d, half, 5, 9, 20, 130, 1),
+                Arguments.of(d, half, 11, 13, 45, 67, 3),
+                Arguments.of(d, half, 70, 70, 20, 9, 4))));
     }
 
-    @ParameterizedTest(name = "{0} fp16={1} rows={2} of {3} in={4} out={5}")
+    @ParameterizedTest(name = "{0} fp16={1} rows={2} of {3} in={4} out={5} splits={6}")
     @MethodSource("blockedCases")
-    void blockedForm(TestDevice device, boolean half, int rows, int bufferRows, int in, int out) {
+    void blockedForm(TestDevice device, boolean half, int rows, int bufferRows, int in, int out, int splits) {
         FloatArray x = randomFloats(bufferRows * in, 19);
         HalfFloatArray wHalf = randomHalfs(out * in, 20);
         // fp32 runs the fp16 values too (exact in fp32), so both have the same reference.
@@ -184,38 +188,8 @@ class LinearTest {
         FloatArray b = randomFloats(out, 21);
         FloatArray y = new FloatArray(bufferRows * out);
         y.init(-3f); // rows past the live ones keep it
+        FloatArray parts = splits == 1 ? y : new FloatArray(bufferRows * out * splits);
         TaskGraph graph = new TaskGraph("l").transferToDevice(DataTransferMode.FIRST_EXECUTION, y);
-        if (half) {
-            graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wHalf, in, 1, b, 1, y, out, rows,
-                    out, in, 1);
-        } else {
-            graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, y, out, rows, out, in, 1);
-        }
-        run(device, graph, y, Gemm.weightsGrid(bufferRows, out, 1));
-        assertClose(reference(x, 0, w, b, bufferRows * out, 0, -3f, rows, in, out), y.toHeapArray(), 1e-5f,
-                "weightsBlocked" + (half ? "Half" : "") + " on " + device);
-    }
-
-    /**
-     * (rows, in, out, splits) for {@link Gemm#weightsBlocked} split along k and summed by
-     * {@link Gemm#sumSplits}: a depth that the parts do not divide, and one whose last part is empty.
-     */
-    static Stream<Arguments> splitCases() {
-        return TestDevices.devices().flatMap(d -> Stream.of(false, true).flatMap(half -> Stream.of(
-                Arguments.of(d, half, 11, 45, 67, 3),
-                Arguments.of(d, half, 70, 20, 9, 4))));
-    }
-
-    @ParameterizedTest(name = "{0} fp16={1} rows={2} in={3} out={4} splits={5}")
-    @MethodSource("splitCases")
-    void splitForm(TestDevice device, boolean half, int rows, int in, int out, int splits) {
-        FloatArray x = randomFloats(rows * in, 22);
-        HalfFloatArray wHalf = randomHalfs(out * in, 23);
-        FloatArray w = FloatArray.fromArray(wHalf.toHeapArray());
-        FloatArray b = randomFloats(out, 24);
-        FloatArray parts = new FloatArray(rows * out * splits);
-        FloatArray y = new FloatArray(rows * out);
-        TaskGraph graph = new TaskGraph("l");
         if (half) {
             graph.task("fc", Gemm::weightsBlockedHalf, new KernelContext(), x, in, wHalf, in, 1, b, 1, parts, out, rows,
                     out, in, splits);
@@ -223,9 +197,11 @@ class LinearTest {
             graph.task("fc", Gemm::weightsBlocked, new KernelContext(), x, in, w, in, 1, b, 1, parts, out, rows, out, in,
                     splits);
         }
-        graph.task("sum", Gemm::sumSplits, parts, y, splits, rows, out);
-        run(device, graph, y, Gemm.weightsGrid(rows, out, splits));
-        assertClose(reference(x, 0, w, b, rows * out, 0, 0f, rows, in, out), y.toHeapArray(), 1e-5f,
+        if (splits > 1) {
+            graph.task("sum", Gemm::sumSplits, parts, y, splits, rows, out);
+        }
+        run(device, graph, y, Gemm.weightsGrid(bufferRows, out, splits));
+        assertClose(reference(x, 0, w, b, bufferRows * out, 0, -3f, rows, in, out), y.toHeapArray(), 1e-5f,
                 "weightsBlocked" + (half ? "Half" : "") + " in " + splits + " parts on " + device);
     }
 }

@@ -34,11 +34,21 @@ class DeviceModelCapacityTest {
 
     @TestFactory
     Stream<DynamicTest> paddedBatchesGiveWhatTheyGiveAlone() {
+        return forEveryModel(DeviceModelCapacityTest::check);
+    }
+
+    /** A check of one family in one mode on one device. */
+    private interface ModelCheck {
+        void run(String family, AttentionMode mode, TestDevice device);
+    }
+
+    /** {@code check} for every family and attention mode on every test device. */
+    private static Stream<DynamicTest> forEveryModel(ModelCheck check) {
         List<DynamicTest> tests = new ArrayList<>();
         TestDevices.devices().forEach(device -> OracleCases.FAMILIES.forEach(family -> {
             for (AttentionMode mode : AttentionMode.values()) {
                 tests.add(DynamicTest.dynamicTest(family + " " + mode + " on " + device,
-                        () -> check(family, mode, device)));
+                        () -> check.run(family, mode, device)));
             }
         }));
         return tests.stream();
@@ -51,14 +61,7 @@ class DeviceModelCapacityTest {
      */
     @TestFactory
     Stream<DynamicTest> aNewPlanReadsTheWeightsAlreadyOnTheDevice() {
-        List<DynamicTest> tests = new ArrayList<>();
-        TestDevices.devices().forEach(device -> OracleCases.FAMILIES.forEach(family -> {
-            for (AttentionMode mode : AttentionMode.values()) {
-                tests.add(DynamicTest.dynamicTest(family + " " + mode + " on " + device,
-                        () -> checkNewPlan(family, mode, device)));
-            }
-        }));
-        return tests.stream();
+        return forEveryModel(DeviceModelCapacityTest::checkNewPlan);
     }
 
     private static void checkNewPlan(String family, AttentionMode mode, TestDevice device) {

@@ -136,9 +136,20 @@ public final class Logits {
         }
         int base = row * vocab;
 
+        // Each pass reads the item's values CHUNK at a time, all loaded before any is used (more of the
+        // row in flight: a row's group is its only reader), in the order of j, so every sum is as one
+        // value at a time would make it.
+        float[] chunk = new float[CHUNK];
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = l; j < vocab; j += GROUP) {
-            max = maxOrNaN(max, logits.get(base + j));
+        for (int j0 = l; j0 < vocab; j0 += GROUP * CHUNK) {
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                chunk[c] = valueOrZero(logits, base, j0 + c * GROUP, vocab);
+            }
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                if (j0 + c * GROUP < vocab) {
+                    max = maxOrNaN(max, chunk[c]);
+                }
+            }
         }
         redScore[l] = max;
         for (int s = GROUP / 2; s > 0; s /= 2) {
@@ -152,8 +163,15 @@ public final class Logits {
         ctx.localBarrier();
 
         float sum = 0f;
-        for (int j = l; j < vocab; j += GROUP) {
-            sum += KernelMath.exp(logits.get(base + j) - max);
+        for (int j0 = l; j0 < vocab; j0 += GROUP * CHUNK) {
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                chunk[c] = valueOrZero(logits, base, j0 + c * GROUP, vocab);
+            }
+            for (@Unroll int c = 0; c < CHUNK; c++) {
+                if (j0 + c * GROUP < vocab) {
+                    sum += KernelMath.exp(chunk[c] - max);
+                }
+            }
         }
         redScore[l] = sum;
         for (int s = GROUP / 2; s > 0; s /= 2) {
@@ -176,16 +194,13 @@ public final class Logits {
             bestScore[i] = Float.NEGATIVE_INFINITY;
             bestToken[i] = NONE;
         }
-        // The item's values CHUNK at a time, all loaded before any is selected: the selection depends
-        // on the list, so one load per iteration would wait out a memory latency per value.
-        float[] chunk = new float[CHUNK];
-        // The list's last entry, kept in registers: what a value must beat to enter.
+        // The selection depends on the list, so one load at a time would wait out a memory latency
+        // per value. The list's last entry, kept in registers: what a value must beat to enter.
         float worstScore = Float.NEGATIVE_INFINITY;
         int worstToken = NONE;
         for (int j0 = l; j0 < vocab; j0 += GROUP * CHUNK) {
             for (@Unroll int c = 0; c < CHUNK; c++) {
-                int j = j0 + c * GROUP;
-                chunk[c] = j < vocab ? logits.get(base + j) : 0f;
+                chunk[c] = valueOrZero(logits, base, j0 + c * GROUP, vocab);
             }
             for (@Unroll int c = 0; c < CHUNK; c++) {
                 int j = j0 + c * GROUP;
@@ -241,6 +256,11 @@ public final class Logits {
             topTokens.set(row * k + i, -1);
             topScores.set(row * k + i, Float.NEGATIVE_INFINITY);
         }
+    }
+
+    /** {@code logits[base + j]}, or 0 past the row's {@code vocab} values (never used: the passes skip them). */
+    private static float valueOrZero(FloatArray logits, int base, int j, int vocab) {
+        return j < vocab ? logits.get(base + j) : 0f;
     }
 
     /**

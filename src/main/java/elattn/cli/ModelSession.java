@@ -40,6 +40,13 @@ final class ModelSession implements AutoCloseable {
     private final PrintWriter err;
     /** The largest batch known to fit the device: lowered when a batch does not fit, for this and later calls. */
     private int fittingBatch = Integer.MAX_VALUE;
+    /**
+     * Whether a window's batches run widest first ({@code -Delattn.widestFirst=true}) instead of
+     * narrowest first: then a retained plan can host the narrower batches after it (within its
+     * capacity) instead of every batch needing a wider plan, at the price of their padding. An A/B
+     * knob until the GPU measures which wins.
+     */
+    private boolean widestFirst = Boolean.getBoolean("elattn.widestFirst");
 
     private ModelSession(String source, Pipeline pipeline, BpeTokenizer tokenizer, GenerationConfig generation,
             boolean truncate, PrintWriter err) {
@@ -231,6 +238,12 @@ final class ModelSession implements AutoCloseable {
         }
     }
 
+    /** Runs each window's batches widest first (true) or narrowest first (false, the default). */
+    ModelSession widestFirst(boolean on) {
+        widestFirst = on;
+        return this;
+    }
+
     /** Batches per window that {@link #generate(List, List, int, Consumer)} sorts by input length. */
     static final int SORT_WINDOW_BATCHES = 8;
 
@@ -241,7 +254,8 @@ final class ModelSession implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             order.add(i);
         }
-        order.sort(Comparator.comparingInt(i -> encoded.get(i)[0].length));
+        Comparator<Integer> byWidth = Comparator.comparingInt(i -> encoded.get(i)[0].length);
+        order.sort(widestFirst ? byWidth.reversed() : byWidth);
         Output[] done = new Output[n];
         int emitted = 0;
         for (int from = 0; from < n; ) {

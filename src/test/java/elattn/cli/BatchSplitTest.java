@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,6 +176,18 @@ class BatchSplitTest {
             // ... while each batch is reported as it is generated, the shortest first.
             assertEquals(List.of(2, 2, 1), batches);
             assertEquals(widths.stream().sorted().toList(), widths, "widths " + widths);
+
+            // Widest first: {r5, r4}, {r3, r2}, {r1}; the same outputs, handed over in input order.
+            List<ModelSession.Output> widestFirst = new ArrayList<>();
+            List<Integer> widestWidths = new ArrayList<>();
+            session.widestFirst(true).generate(shuffled, session.encodeAll(shuffled), 2, widestFirst::addAll,
+                    (records, width) -> widestWidths.add(width));
+            assertEquals(shuffled, widestFirst.stream().map(ModelSession.Output::input).toList(), "input order");
+            for (int i = 0; i < shuffled.size(); i++) {
+                assertArrayEquals(alone.get(i).outputIds(), widestFirst.get(i).outputIds(), "record " + shuffled.get(i).id());
+            }
+            assertEquals(widestWidths.stream().sorted(Comparator.reverseOrder()).toList(), widestWidths,
+                    "widths " + widestWidths);
         }
     }
 

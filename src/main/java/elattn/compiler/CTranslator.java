@@ -77,7 +77,12 @@ final class CTranslator {
             Map.entry("exp", "exp"), Map.entry("log", "log"), Map.entry("sqrt", "sqrt"), Map.entry("rsqrt", "rsqrt"),
             Map.entry("tanh", "tanh"), Map.entry("erf", "erf"), Map.entry("pow", "pow"), Map.entry("sin", "sin"),
             Map.entry("cos", "cos"), Map.entry("floor", "floor"), Map.entry("ceil", "ceil"), Map.entry("fma", "fma"),
-            Map.entry("min", "fmin"), Map.entry("max", "fmax"), Map.entry("abs", "fabs"));
+            Map.entry("min", "fmin"), Map.entry("max", "fmax"), Map.entry("abs", "fabs"), Map.entry("tan", "tan"),
+            Map.entry("asin", "asin"), Map.entry("acos", "acos"), Map.entry("atan", "atan"), Map.entry("atan2", "atan2"),
+            Map.entry("log2", "log2"));
+    /** Float functions without a built-in of Java's meaning: helpers of {@link Dialect#prelude}. */
+    private static final Map<String, String> HELPER_FUNCTIONS = Map.of("signum", "elattn_signum", "clamp",
+            "elattn_clamp", "fract", "elattn_fract");
     private static final Set<String> INTEGER_FUNCTIONS = Set.of("min", "max", "abs");
     /** Where a device function's fault record parameters or arguments go ({@link #withFaultParameters}). */
     private static final Pattern FAULT = Pattern.compile("\u0001([PA])([01])([^\u0001]+)\u0001");
@@ -1175,10 +1180,12 @@ final class CTranslator {
         TypeKind kind = m.getParameters().isEmpty() ? TypeKind.VOID : m.getParameters().get(0).asType().getKind();
         boolean integer = kind == TypeKind.INT || kind == TypeKind.LONG;
         String function = integer && INTEGER_FUNCTIONS.contains(name) ? d.integerFunction(name, kind == TypeKind.LONG)
-                : !integer && FLOAT_FUNCTIONS.containsKey(name) ? d.floatFunction(FLOAT_FUNCTIONS.get(name)) : null;
+                : !integer && FLOAT_FUNCTIONS.containsKey(name) ? d.floatFunction(FLOAT_FUNCTIONS.get(name))
+                : !integer && HELPER_FUNCTIONS.containsKey(name) ? HELPER_FUNCTIONS.get(name) : null;
         if (function == null) {
             return problem(call, cls.getSimpleName() + "." + name + " is not supported in kernels; supported: exp, log,"
-                    + " sqrt, rsqrt, tanh, erf, pow, sin, cos, floor, ceil, fma, min, max, abs");
+                    + " log2, sqrt, rsqrt, tanh, erf, pow, sin, cos, tan, asin, acos, atan, atan2, floor, ceil, fract,"
+                    + " fma, min, max, abs, signum, clamp (float; min, max, abs also int and long)");
         }
         return function + "(" + arguments(call, m) + ")";
     }

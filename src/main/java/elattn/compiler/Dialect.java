@@ -334,7 +334,18 @@ enum Dialect {
                 __device__ __forceinline__ long long elattn_float_to_long(float v) { return v != v ? 0 : __float2ll_rz(v); }
 
                 """;
-        return casts + halfPrelude(usesHalf || usesPackHalf2) + (usesPackHalf2 ? packHalf2() : "");
+        return casts + mathHelpers() + halfPrelude(usesHalf || usesPackHalf2) + (usesPackHalf2 ? packHalf2() : "");
+    }
+
+    /** {@code KernelMath.signum}, {@code clamp} and {@code fract} (and {@code Math.signum}, {@code Math.clamp}). */
+    private String mathHelpers() {
+        String q = this == OPENCL ? "static inline" : "__device__ __forceinline__";
+        String floor = floatFunction("floor");
+        String min = floatFunction("fmin");
+        String max = floatFunction("fmax");
+        return q + " float elattn_signum(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x; }\n"
+                + q + " float elattn_clamp(float x, float lo, float hi) { return " + min + "(" + max + "(x, lo), hi); }\n"
+                + q + " float elattn_fract(float x) { return x - " + floor + "(x); }\n\n";
     }
 
     /** {@code KernelMath.packHalf2}: two floats rounded to fp16, lo in the low 16 bits. */

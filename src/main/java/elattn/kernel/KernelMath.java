@@ -7,6 +7,9 @@ package elattn.kernel;
  * are computed in fp32 on devices (the kernel language has no double; see docs/kernel-language.md).
  */
 public final class KernelMath {
+    /** pi as a float (TornadoVM's {@code TornadoMath.floatPI()}), a constant the kernels fold in. */
+    public static final float PI = (float) Math.PI;
+
     private KernelMath() {
     }
 
@@ -46,6 +49,50 @@ public final class KernelMath {
 
     public static float cos(float x) {
         return (float) Math.cos(x);
+    }
+
+    public static float tan(float x) {
+        return (float) Math.tan(x);
+    }
+
+    public static float asin(float x) {
+        return (float) Math.asin(x);
+    }
+
+    public static float acos(float x) {
+        return (float) Math.acos(x);
+    }
+
+    public static float atan(float x) {
+        return (float) Math.atan(x);
+    }
+
+    /** The angle of the point (x, y), in (-pi, pi]. */
+    public static float atan2(float y, float x) {
+        return (float) Math.atan2(y, x);
+    }
+
+    /** Logarithm to base 2. */
+    public static float log2(float x) {
+        return (float) (Math.log(x) / Math.log(2));
+    }
+
+    /** 1, -1, or x itself for zeros and NaN (Java's {@code Math.signum}). */
+    public static float signum(float x) {
+        return Math.signum(x);
+    }
+
+    /**
+     * {@code min(max(x, lo), hi)} as {@link #min}/{@link #max} compute it (on devices a NaN operand
+     * yields the other one, C's {@code fmin}/{@code fmax}).
+     */
+    public static float clamp(float x, float lo, float hi) {
+        return Math.min(Math.max(x, lo), hi);
+    }
+
+    /** {@code x - floor(x)} in fp32: in [0, 1], reaching 1 only by rounding for tiny negative x. */
+    public static float fract(float x) {
+        return x - (float) Math.floor(x);
     }
 
     public static float floor(float x) {

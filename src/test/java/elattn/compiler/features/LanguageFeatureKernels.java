@@ -20,7 +20,7 @@ public final class LanguageFeatureKernels {
     /** Work-group size (4 x 2 x 2) of {@link #contextIds3D}. */
     public static final int GROUP_3D = 16;
     /** Float outputs per element of {@link #kernelMath} and {@link #javaMath}, one per function. */
-    public static final int MATH_RESULTS = 15;
+    public static final int MATH_RESULTS = 24;
     private static final float SCALE = 0.5f;
     static final int STEP = 3;
     private static final long OFFSET = 123_456_789_012L;
@@ -234,6 +234,15 @@ public final class LanguageFeatureKernels {
             out.set(o + 12, KernelMath.min(x, 0.5f));
             out.set(o + 13, KernelMath.max(x, 0.5f));
             out.set(o + 14, KernelMath.abs(x));
+            out.set(o + 15, KernelMath.tan(x * 0.25f));
+            out.set(o + 16, KernelMath.asin(x / 6.5f));
+            out.set(o + 17, KernelMath.acos(x / 6.5f));
+            out.set(o + 18, KernelMath.atan(x));
+            out.set(o + 19, KernelMath.atan2(x, p - 1f));
+            out.set(o + 20, KernelMath.log2(p));
+            out.set(o + 21, KernelMath.signum(x));
+            out.set(o + 22, KernelMath.clamp(x, -KernelMath.PI / 4, 2f));
+            out.set(o + 23, KernelMath.fract(x)); // no product: nvcc may contract it into an fma once inlined
             int k = n.get(i);
             ints.set(i * 3, KernelMath.min(k, 7 - i));
             ints.set(i * 3 + 1, KernelMath.max(k, -i));
@@ -266,6 +275,15 @@ public final class LanguageFeatureKernels {
             out.set(o + 12, Math.min(x, 0.5f));
             out.set(o + 13, Math.max(x, 0.5f));
             out.set(o + 14, Math.abs(x));
+            out.set(o + 15, (float) Math.tan(x * 0.25f));
+            out.set(o + 16, (float) Math.asin(x / 6.5f));
+            out.set(o + 17, (float) Math.acos(x / 6.5f));
+            out.set(o + 18, (float) Math.atan(x));
+            out.set(o + 19, (float) Math.atan2(x, p - 1f));
+            out.set(o + 20, (float) (Math.log(p) * 1.4426950408889634));
+            out.set(o + 21, Math.signum(x));
+            out.set(o + 22, Math.clamp(x, (float) (-Math.PI / 4), 2f));
+            out.set(o + 23, x - (float) Math.floor(x)); // no product: OpenCL may contract a * b - c into an fma
             int k = n.get(i);
             long wide = (long) k * 3;
             ints.set(i * 5, Math.min(k, 7 - i));

@@ -588,6 +588,14 @@ final class CTranslator {
             Long stepValue = pl.step() == null ? Long.valueOf(1) : intConstant(pl.step());
             long step = stepValue == null ? 1 : stepValue;
             String times = step == 1 ? "" : " * " + step;
+            if (pl.descending()) {
+                line("for (int " + i + " = " + bound(pl.start()) + " - " + d.globalId(dim) + times + "; " + i
+                        + (pl.inclusive() ? " >= " : " > ") + bound(pl.end()) + "; " + i + " -= " + d.globalSize(dim)
+                        + times + ") {");
+                loopBody(s.getStatement(), true);
+                line("}");
+                return;
+            }
             String start = isZero(pl.start()) ? "" : bound(pl.start()) + " + ";
             line("for (int " + i + " = " + start + d.globalId(dim) + times + "; " + i + (pl.inclusive() ? " <= " : " < ")
                     + bound(pl.end()) + "; " + i + " += " + d.globalSize(dim) + times + ") {");

@@ -180,8 +180,12 @@ final class JvmSourceGenerator {
         java.util.Collections.reverse(innermostFirst);
         List<String> counts = new ArrayList<>();
         for (ParallelLoop loop : innermostFirst) {
-            counts.add("$count(" + text(loop.start()) + ", " + text(loop.end()) + (loop.inclusive() ? " + 1L" : "")
-                    + ", " + step(loop) + ")");
+            // Falling from START to END counts as rising from END to START (inclusive: from END - 1).
+            String from = loop.descending() ? "(long) (" + text(loop.end()) + ")" + (loop.inclusive() ? " - 1L" : "")
+                    : text(loop.start());
+            String to = loop.descending() ? text(loop.start())
+                    : text(loop.end()) + (loop.inclusive() ? " + 1L" : "");
+            counts.add("$count(" + from + ", " + to + ", " + step(loop) + ")");
         }
         field.append(String.join(",\n                ", counts)).append("};\n    }\n");
         out.append(field.toString());
@@ -204,7 +208,8 @@ final class JvmSourceGenerator {
         String headerLines = "\n".repeat((int) source.substring((int) headerStart, (int) loopBodyStart).chars()
                 .filter(c -> c == '\n').count());
         String header = "for (long $it = $from; $it < $to; $it++) { int " + outer.index() + " = (int) ((" + text(outer.start())
-                + ") + $it" + (outer.step() == null ? "" : " * " + step(outer)) + "); " + headerLines;
+                + ") " + (outer.descending() ? "-" : "+") + " $it" + (outer.step() == null ? "" : " * " + step(outer))
+                + "); " + headerLines;
         String text = "    private static void " + m.getName() + "$run(long $from, long $to" + (params.isEmpty() ? "" : ", ")
                 + params + ") " + source.substring((int) bodyStart, (int) headerStart) + header
                 + source.substring((int) loopBodyStart, (int) loopBodyEnd) + " }"

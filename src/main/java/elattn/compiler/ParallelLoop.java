@@ -19,22 +19,25 @@ import java.util.List;
 import javax.lang.model.type.TypeKind;
 
 /**
- * One {@code for (@Parallel int i = START; i < END; i += STEP)} loop, read from the syntax tree alone
- * so that both compiler phases (the Java form, generated while processing, and the C translation,
- * made from attributed trees) agree on what is a parallel loop and what its bounds are.
+ * One {@code for (@Parallel int i = START; i < END; i += STEP)} loop, or a descending one
+ * ({@code i > END; i -= STEP}), read from the syntax tree alone so that both compiler phases (the
+ * Java form, generated while processing, and the C translation, made from attributed trees) agree
+ * on what is a parallel loop and what its bounds are.
  *
- * @param loop      the loop
- * @param index     the loop variable's name
- * @param start     START
- * @param end       END
- * @param inclusive whether the condition is {@code i <= END}
- * @param step      STEP, or null for {@code i++}
+ * @param loop       the loop
+ * @param index      the loop variable's name
+ * @param start      START
+ * @param end        END
+ * @param inclusive  whether the condition is {@code i <= END} ({@code i >= END} descending)
+ * @param step       STEP, or null for {@code i++} ({@code i--})
+ * @param descending whether the index falls from START ({@code i > END}, {@code i--}, {@code i -= STEP})
  */
 record ParallelLoop(ForLoopTree loop, String index, ExpressionTree start, ExpressionTree end, boolean inclusive,
-        ExpressionTree step) {
+        ExpressionTree step, boolean descending) {
 
     /** What the loop header must look like, quoted in errors. */
-    static final String FORM = "for (@Parallel int i = START; i < END; i++) (or i <= END, i += CONSTANT)";
+    static final String FORM = "for (@Parallel int i = START; i < END; i++) (or i <= END, i += CONSTANT; or falling:"
+            + " i > END or i >= END with i-- or i -= CONSTANT)";
 
     /** Whether {@code variable} carries the {@code @Parallel} annotation (by simple or qualified name). */
     static boolean isParallel(VariableTree variable) {
@@ -91,28 +94,31 @@ record ParallelLoop(ForLoopTree loop, String index, ExpressionTree start, Expres
             return null;
         }
         String index = v.getName().toString();
-        if (!(loop.getCondition() instanceof BinaryTree cond)
-                || (cond.getKind() != Tree.Kind.LESS_THAN && cond.getKind() != Tree.Kind.LESS_THAN_EQUAL)
-                || !isName(cond.getLeftOperand(), index)) {
+        if (!(loop.getCondition() instanceof BinaryTree cond) || !isName(cond.getLeftOperand(), index)) {
             return null;
         }
-        if (loop.getUpdate().size() != 1) {
+        boolean rising = cond.getKind() == Tree.Kind.LESS_THAN || cond.getKind() == Tree.Kind.LESS_THAN_EQUAL;
+        boolean falling = cond.getKind() == Tree.Kind.GREATER_THAN || cond.getKind() == Tree.Kind.GREATER_THAN_EQUAL;
+        if (!rising && !falling || loop.getUpdate().size() != 1) {
             return null;
         }
         ExpressionStatementTree update = loop.getUpdate().get(0);
+        Tree.Kind post = rising ? Tree.Kind.POSTFIX_INCREMENT : Tree.Kind.POSTFIX_DECREMENT;
+        Tree.Kind pre = rising ? Tree.Kind.PREFIX_INCREMENT : Tree.Kind.PREFIX_DECREMENT;
+        Tree.Kind compound = rising ? Tree.Kind.PLUS_ASSIGNMENT : Tree.Kind.MINUS_ASSIGNMENT;
         ExpressionTree step;
-        if (update.getExpression() instanceof UnaryTree u
-                && (u.getKind() == Tree.Kind.POSTFIX_INCREMENT || u.getKind() == Tree.Kind.PREFIX_INCREMENT)
+        if (update.getExpression() instanceof UnaryTree u && (u.getKind() == post || u.getKind() == pre)
                 && isName(u.getExpression(), index)) {
             step = null;
-        } else if (update.getExpression() instanceof CompoundAssignmentTree c && c.getKind() == Tree.Kind.PLUS_ASSIGNMENT
+        } else if (update.getExpression() instanceof CompoundAssignmentTree c && c.getKind() == compound
                 && isName(c.getVariable(), index)) {
             step = c.getExpression();
         } else {
             return null;
         }
         return new ParallelLoop(loop, index, v.getInitializer(), cond.getRightOperand(),
-                cond.getKind() == Tree.Kind.LESS_THAN_EQUAL, step);
+                cond.getKind() == Tree.Kind.LESS_THAN_EQUAL || cond.getKind() == Tree.Kind.GREATER_THAN_EQUAL, step,
+                falling);
     }
 
     /**

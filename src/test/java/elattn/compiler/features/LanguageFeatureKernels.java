@@ -588,6 +588,23 @@ public final class LanguageFeatureKernels {
         }
     }
 
+    /** A falling loop, from {@code last} down to {@code first} inclusive. */
+    public static void falling1D(IntArray out, int first, int last) {
+        for (@Parallel int i = last; i >= first; i--) {
+            out.set(i, out.get(i) * 2 + i);
+        }
+    }
+
+    /** Falling nested loops: the outer to 0 inclusive by one, the inner by 2 to an exclusive bound. */
+    public static void falling2D(FloatArray out, int nx, int ny) {
+        for (@Parallel int y = ny - 1; y >= 0; --y) {
+            for (@Parallel int x = nx - 2; x > 0; x -= 2) {
+                int idx = y * nx + x;
+                out.set(idx, out.get(idx) + x + 100 * y);
+            }
+        }
+    }
+
     /** Three dimensions, each with its own non-zero start, bound form and step. */
     public static void strided3D(FloatArray out, int nx, int ny, int nz) {
         for (@Parallel int z = 1; z <= nz - 1; z += 2) {

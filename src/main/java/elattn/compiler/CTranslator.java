@@ -5,10 +5,14 @@ import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.BinaryTree;
 import com.sun.source.tree.BlockTree;
 import com.sun.source.tree.BreakTree;
+import com.sun.source.tree.CaseLabelTree;
+import com.sun.source.tree.CaseTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.CompoundAssignmentTree;
 import com.sun.source.tree.ConditionalExpressionTree;
+import com.sun.source.tree.ConstantCaseLabelTree;
 import com.sun.source.tree.ContinueTree;
+import com.sun.source.tree.DefaultCaseLabelTree;
 import com.sun.source.tree.DoWhileLoopTree;
 import com.sun.source.tree.ExpressionStatementTree;
 import com.sun.source.tree.ExpressionTree;
@@ -22,8 +26,10 @@ import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
 import com.sun.source.tree.NewArrayTree;
 import com.sun.source.tree.ParenthesizedTree;
+import com.sun.source.tree.PatternCaseLabelTree;
 import com.sun.source.tree.ReturnTree;
 import com.sun.source.tree.StatementTree;
+import com.sun.source.tree.SwitchTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.tree.TypeCastTree;
 import com.sun.source.tree.UnaryTree;
@@ -531,11 +537,60 @@ final class CTranslator {
                     + " raise them: check conditions with if and skip the work");
             case SYNCHRONIZED -> problem(s, "synchronized is not allowed in kernels; work items of a work-group"
                     + " synchronise with KernelContext.localBarrier()");
-            case SWITCH -> problem(s, "switch is not supported in kernels; use if/else");
+            case SWITCH -> switchStatement((SwitchTree) s);
             case CLASS -> problem(s, "local classes are not allowed in kernels");
             default -> problem(s, s.getKind().toString().toLowerCase().replace('_', ' ')
                     + " statements are not allowed in kernels");
         }
+    }
+
+    /**
+     * A switch statement on an int value, as C's: constant labels, fall-through
+     * between {@code case L:} groups, {@code case L1, L2 -> body} without it. Each case's statements
+     * are a C block (a variable one case declares is not seen by the next). {@code break} leaves the
+     * switch, as in Java, also inside a {@code @Parallel} loop.
+     */
+    private void switchStatement(SwitchTree s) {
+        comment(s);
+        TypeMirror selector = trees.getTypeMirror(path(s.getExpression()));
+        if (selector.getKind() != TypeKind.INT) {
+            problem(s.getExpression(), "switch in kernels is on int values, not " + selector);
+            return;
+        }
+        line("switch (" + expr(s.getExpression()) + ") {");
+        loops.addLast(false); // a break inside leaves the switch, not a loop
+        for (CaseTree c : s.getCases()) {
+            if (c.getGuard() != null || c.getLabels().stream().anyMatch(l -> l instanceof PatternCaseLabelTree)) {
+                problem(c, "pattern cases are not allowed in kernels; switch on int constants");
+                continue;
+            }
+            List<String> labels = new ArrayList<>();
+            for (CaseLabelTree label : c.getLabels()) {
+                if (label instanceof DefaultCaseLabelTree) {
+                    labels.add("default:");
+                } else if (label instanceof ConstantCaseLabelTree constant) {
+                    Long value = intConstant(constant.getConstantExpression());
+                    labels.add(value == null ? problem(constant, "a case label in a kernel must be an int constant")
+                            : "case " + value + ":");
+                }
+            }
+            line(String.join(" ", labels) + " {");
+            indent++;
+            if (c.getCaseKind() == CaseTree.CaseKind.RULE) {
+                if (c.getBody() instanceof StatementTree body) {
+                    statement(body);
+                } else {
+                    line(expr((ExpressionTree) c.getBody()) + ";");
+                }
+                line("break;");
+            } else {
+                c.getStatements().forEach(this::statement);
+            }
+            indent--;
+            line("}");
+        }
+        loops.removeLast();
+        line("}");
     }
 
     private void block(StatementTree s) {

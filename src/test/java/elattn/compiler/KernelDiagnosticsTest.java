@@ -228,7 +228,8 @@ class KernelDiagnosticsTest {
                             }
                         }
                         """, "must form one nest"),
-                new Case("Switch", parallel("switch (i) { case 1: y.set(i, 1f); } // ERROR"), "switch is not supported"),
+                new Case("SwitchOnBoxed", parallel("switch (Integer.valueOf(i)) { case 1: y.set(i, 1f); } // ERROR"),
+                        "switch in kernels is on int values, not java.lang.Integer"),
                 new Case("CharLiteral", parallel("int c = 'a'; // ERROR"), "char values are not allowed"),
                 new Case("UnsupportedMath", parallel("y.set(i, Math.round(x.get(i))); // ERROR"),
                         "Math.round is not supported in kernels; supported: exp, log"),

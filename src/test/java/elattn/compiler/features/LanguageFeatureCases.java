@@ -120,6 +120,8 @@ public final class LanguageFeatureCases {
                         () -> args(floats(20 * 9, -1, 1, 11), new FloatArray(20 * 9), 1, 9), FP32),
                 new ParallelCase("strided1D", (g, t, a) -> g.task(t, LanguageFeatureKernels::strided1D, a),
                         () -> args(ints(200, -100, 100, 30), 5, 181), EXACT),
+                new ParallelCase("switches", (g, t, a) -> g.task(t, LanguageFeatureKernels::switches, a),
+                        () -> args(ints(300, -100, 100, 41), new IntArray(300 * 3)), EXACT),
                 new ParallelCase("falling1D", (g, t, a) -> g.task(t, LanguageFeatureKernels::falling1D, a),
                         () -> args(ints(200, -100, 100, 39), 5, 181), EXACT),
                 new ParallelCase("falling2D", (g, t, a) -> g.task(t, LanguageFeatureKernels::falling2D, a),

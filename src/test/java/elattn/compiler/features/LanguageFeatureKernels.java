@@ -588,6 +588,61 @@ public final class LanguageFeatureKernels {
         }
     }
 
+    /**
+     * Switch statements: {@code case L:} groups with fall-through and a default, {@code case L1, L2 ->}
+     * rules, a break that leaves the switch inside the {@code @Parallel} loop, and a continue in a
+     * switch inside a sequential loop.
+     */
+    public static void switches(IntArray in, IntArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            int v = in.get(i);
+            int a = 0;
+            switch (v % 5) {
+                case 0:
+                    a += 10;
+                case 1:
+                case -1:
+                    a += 1;
+                    break;
+                case 2: {
+                    int twice = v * 2;
+                    a = twice;
+                    break;
+                }
+                default:
+                    a = -3;
+            }
+            int b;
+            switch (v & 3) {
+                case 0, 3 -> b = 7;
+                case 1 -> {
+                    b = v;
+                    if (v > 50) {
+                        break;
+                    }
+                    b += 1000;
+                }
+                default -> b = -v;
+            }
+            int c = 0;
+            for (int k = 0; k < 6; k++) {
+                switch (k) {
+                    case 2:
+                        continue;
+                    case 4:
+                        c += 100;
+                        break;
+                    default:
+                        c += k;
+                }
+                c *= 2;
+            }
+            out.set(i * 3, a);
+            out.set(i * 3 + 1, b);
+            out.set(i * 3 + 2, c + v);
+        }
+    }
+
     /** A falling loop, from {@code last} down to {@code first} inclusive. */
     public static void falling1D(IntArray out, int first, int last) {
         for (@Parallel int i = last; i >= first; i--) {

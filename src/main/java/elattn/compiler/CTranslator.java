@@ -716,6 +716,10 @@ final class CTranslator {
         ExpressionTree init = v.getInitializer();
         String allocation = "";
         ExpressionTree size = null;
+        if (init instanceof NewArrayTree na && na.getInitializers() != null && element != null) {
+            initializedArray(v, e, name, element, na.getInitializers());
+            return;
+        }
         if (init instanceof NewArrayTree na && na.getDimensions().size() == 1 && na.getInitializers() == null) {
             size = na.getDimensions().get(0);
         } else if (init instanceof MethodInvocationTree mi && isContextCall(mi)) {
@@ -725,7 +729,7 @@ final class CTranslator {
         if (element == null || size == null
                 || !allocation.isEmpty() && !allocation.equals(element.equals("float") ? "allocateFloatLocalArray" : "allocateIntLocalArray")) {
             problem(v, "array variable " + v.getName() + " is not allowed here: kernels declare float[] and int[]"
-                    + " arrays only as new float[CONSTANT] / new int[CONSTANT] (private to the work item) or"
+                    + " arrays only as new float[CONSTANT] / new int[CONSTANT] or {v0, v1, ...} (private to the work item) or"
                     + " ctx.allocateFloatLocalArray(CONSTANT) / ctx.allocateIntLocalArray(CONSTANT) (local memory)");
             return;
         }
@@ -749,6 +753,29 @@ final class CTranslator {
             vars.put(e, new Var(VarKind.LOCAL_ARRAY, name, element, n, arrayId(e)));
             localArrays.add(new Dialect.LocalArray(element, name, n));
         }
+    }
+
+    /**
+     * A private array with its values ({@code float[] w = {0.25f, 0.5f, 0.25f}} or
+     * {@code new int[] {...}}): a C array of as many elements, each converted to the element type as
+     * Java converts it.
+     */
+    private void initializedArray(VariableTree v, Element e, String name, String element,
+            List<? extends ExpressionTree> values) {
+        if (values.isEmpty()) {
+            problem(v, "array " + v.getName() + " has no elements; kernels' arrays have a fixed, positive size");
+            return;
+        }
+        TypeKind kind = element.equals("float") ? TypeKind.FLOAT : TypeKind.INT;
+        List<String> items = new ArrayList<>();
+        for (ExpressionTree value : values) {
+            TypeKind from = trees.getTypeMirror(path(value)).getKind();
+            boolean same = from == kind || isFloating(from, TypeKind.VOID) && kind == TypeKind.FLOAT;
+            items.add(same ? expr(value) : "(" + element + ") " + operand(value));
+        }
+        vars.put(e, new Var(VarKind.PRIVATE_ARRAY, name, element, values.size(), arrayId(e)));
+        comment(v);
+        line(element + " " + name + "[" + values.size() + "] = {" + String.join(", ", items) + "};");
     }
 
     // ---------------------------------------------------------------- expressions

@@ -643,6 +643,24 @@ public final class LanguageFeatureKernels {
         }
     }
 
+    /**
+     * Private arrays with their values: constants, an int among floats (widened), a value read from
+     * an array, {@code new int[] {...}}; read with constant and computed indices and written.
+     */
+    public static void arrayInitializers(FloatArray in, FloatArray out) {
+        for (@Parallel int i = 1; i < in.getSize() - 1; i++) {
+            float[] weights = {0.25f, 0.5f, 0.25f};
+            int[] offsets = new int[] {-1, 0, 1};
+            float[] mix = {2, in.get(i), 2.5f};
+            float sum = 0f;
+            for (int k = 0; k < 3; k++) {
+                sum += weights[k] * in.get(i + offsets[k]);
+            }
+            mix[0] += sum;
+            out.set(i, mix[0] * mix[2] - mix[1]);
+        }
+    }
+
     /** A falling loop, from {@code last} down to {@code first} inclusive. */
     public static void falling1D(IntArray out, int first, int last) {
         for (@Parallel int i = last; i >= first; i--) {

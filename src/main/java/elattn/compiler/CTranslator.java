@@ -374,8 +374,8 @@ final class CTranslator {
 
     private void checkKernelShape(ExecutableElement f, MethodTree method, boolean takesContext, List<ForLoopTree> parallel) {
         Set<Modifier> mods = f.getModifiers();
-        if (!mods.contains(Modifier.PUBLIC) || !mods.contains(Modifier.STATIC) || f.getReturnType().getKind() != TypeKind.VOID) {
-            problem(method, "kernel " + f.getSimpleName() + " must be a public static void method");
+        if (!mods.contains(Modifier.STATIC) || f.getReturnType().getKind() != TypeKind.VOID) {
+            problem(method, "kernel " + f.getSimpleName() + " must be a static void method");
         }
         if (CNames.reserved(f.getSimpleName().toString())) {
             problem(method, "kernel name " + f.getSimpleName() + " is a keyword or built-in in OpenCL C or CUDA C; rename"
@@ -1328,13 +1328,13 @@ final class CTranslator {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Whether {@code m} is meant as a kernel: a public static void method whose first parameter is a
-     * KernelContext, or any method with a {@code @Parallel} loop (which must then be public static
-     * void, as is checked when it is translated).
+     * Whether {@code m} is meant as a kernel: a static void method (of any access) whose first
+     * parameter is a KernelContext, or any method with a {@code @Parallel} loop (which must then be
+     * static void, as is checked when it is translated).
      */
     static boolean isKernelMethod(Trees trees, ExecutableElement m) {
         if (!m.getParameters().isEmpty() && isType(m.getParameters().get(0).asType(), KERNEL + "KernelContext")
-                && m.getModifiers().containsAll(Set.of(Modifier.PUBLIC, Modifier.STATIC))
+                && m.getModifiers().contains(Modifier.STATIC)
                 && m.getReturnType().getKind() == TypeKind.VOID) {
             return true;
         }

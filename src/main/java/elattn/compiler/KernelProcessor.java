@@ -105,7 +105,7 @@ public class KernelProcessor extends AbstractProcessor {
         for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
             MethodTree tree = trees.getTree(m);
             if (tree == null || tree.getBody() == null || !CTranslator.isKernelMethod(trees, m)
-                    || !m.getModifiers().containsAll(Set.of(Modifier.PUBLIC, Modifier.STATIC))
+                    || !m.getModifiers().contains(Modifier.STATIC)
                     || !names.add(m.getSimpleName().toString())) {
                 continue; // not a kernel, or an invalid one: the ANALYZE phase reports why
             }

@@ -124,7 +124,7 @@ public final class Kernel {
 
     private ElattnRuntimeException notCompiled(String detail) {
         String shape = Modifier.isStatic(method.getModifiers()) && method.getReturnType() == void.class
-                ? "" : " (a kernel must be a public static void method)";
+                ? "" : " (a kernel must be a static void method)";
         return new ElattnRuntimeException("method " + name() + " was not compiled as a kernel: " + detail + shape
                 + "; build it with the elattn.compiler.KernelProcessor annotation processor");
     }

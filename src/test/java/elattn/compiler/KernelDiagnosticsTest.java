@@ -191,13 +191,13 @@ class KernelDiagnosticsTest {
                         """, "kernel names must be unique within a class"),
                 new Case("BreakParallel", parallel("if (i > 3) break; // ERROR"), "break out of a @Parallel loop"),
                 new Case("ReturnParallel", parallel("if (i > 3) return; // ERROR"), "return inside a @Parallel loop"),
-                new Case("NotPublicStatic", """
-                        static void k(FloatArray y) { // ERROR
+                new Case("NotStatic", """
+                        public void k(FloatArray y) { // ERROR
                             for (@Parallel int i = 0; i < y.getSize(); i++) {
                                 y.set(i, 2f);
                             }
                         }
-                        """, "kernel k must be a public static void method"),
+                        """, "kernel k must be a static void method"),
                 new Case("ContextAndParallel", """
                         public static void k(KernelContext ctx, FloatArray y) {
                             for (@Parallel int i = 0; i < y.getSize(); i++) { // ERROR

@@ -37,6 +37,7 @@ import com.sun.source.tree.VariableTree;
 import com.sun.source.tree.WhileLoopTree;
 import com.sun.source.util.TreePath;
 import com.sun.source.util.TreePathScanner;
+import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -403,26 +404,71 @@ final class CTranslator {
             if (step == null || step <= 0) {
                 problem(pl.step(), "the step of a @Parallel loop must be a positive compile-time constant");
             }
-            checkBound(pl.start(), f);
-            checkBound(pl.end(), f);
+            Map<String, VariableTree> locals = ParallelLoop.boundLocals(method.getBody(), parallel.get(0));
+            checkBound(pl.start(), f, locals);
+            checkBound(pl.end(), f, locals);
             parallelLoops.put(loop, pl);
             dimensions.put(loop, Math.min(parallel.size(), 3) - 1 - k);
             parallelIndices.add(trees.getElement(path(loop.getInitializer().get(0))));
         }
     }
 
+    /** Whether the kernel assigns {@code local} anywhere after its declaration (=, op=, ++, --). */
+    private boolean assigned(Element local) {
+        MethodTree method = (MethodTree) trees.getPath(kernel).getLeaf();
+        Boolean found = new TreeScanner<Boolean, Void>() {
+            @Override
+            public Boolean visitAssignment(AssignmentTree node, Void unused) {
+                return names(node.getVariable()) || Boolean.TRUE.equals(super.visitAssignment(node, unused));
+            }
+
+            @Override
+            public Boolean visitCompoundAssignment(CompoundAssignmentTree node, Void unused) {
+                return names(node.getVariable()) || Boolean.TRUE.equals(super.visitCompoundAssignment(node, unused));
+            }
+
+            @Override
+            public Boolean visitUnary(UnaryTree node, Void unused) {
+                boolean update = switch (node.getKind()) {
+                    case PREFIX_INCREMENT, PREFIX_DECREMENT, POSTFIX_INCREMENT, POSTFIX_DECREMENT -> true;
+                    default -> false;
+                };
+                return update && names(node.getExpression()) || Boolean.TRUE.equals(super.visitUnary(node, unused));
+            }
+
+            private boolean names(ExpressionTree target) {
+                return target instanceof IdentifierTree && local.equals(trees.getElement(path(target)));
+            }
+
+            @Override
+            public Boolean reduce(Boolean a, Boolean b) {
+                return Boolean.TRUE.equals(a) || Boolean.TRUE.equals(b);
+            }
+        }.scan(method.getBody(), null);
+        return Boolean.TRUE.equals(found);
+    }
+
     /** START and END of @Parallel loops are evaluated on the host from the arguments alone. */
-    private void checkBound(ExpressionTree bound, ExecutableElement f) {
+    /**
+     * Checks that a bound is an expression of the kernel's parameters (see {@link ParallelLoop}): also
+     * through {@code locals} ({@link ParallelLoop#boundLocals}) that are never assigned after their
+     * declaration and whose initializers are such expressions themselves.
+     */
+    private void checkBound(ExpressionTree bound, ExecutableElement f, Map<String, VariableTree> locals) {
         new TreePathScanner<Void, Void>() {
             @Override
             public Void visitIdentifier(IdentifierTree node, Void unused) {
                 Element e = trees.getElement(path(node));
+                VariableTree local = locals.get(node.getName().toString());
+                boolean isLocal = local != null && e != null && e.equals(trees.getElement(path(local)));
                 boolean ok = e instanceof VariableElement v
                         && (f.getParameters().contains(v) || v.getConstantValue() != null);
-                if (!ok) {
-                    problem(node, "@Parallel loop bounds may use only the kernel's parameters, constants and"
-                            + " array.getSize(), not " + node.getName() + ": the runtime evaluates them before the"
-                            + " kernel runs to size the launch");
+                if (isLocal && !assigned(e)) {
+                    checkBound(local.getInitializer(), f, locals);
+                } else if (!ok) {
+                    problem(node, "@Parallel loop bounds may use only the kernel's parameters, constants,"
+                            + " array.getSize() and locals of those declared before the loops and never assigned, not "
+                            + node.getName() + ": the runtime evaluates them before the kernel runs to size the launch");
                 }
                 return null;
             }
@@ -448,7 +494,9 @@ final class CTranslator {
                     problem(node, "@Parallel loop bounds may call only array.getSize() and Math.min/max/abs");
                 }
                 if (math) {
-                    node.getArguments().forEach(a -> scan(new TreePath(getCurrentPath(), a), null));
+                    // scan(TreePath) leaves no current path behind it: take it once, for every argument.
+                    TreePath call = getCurrentPath();
+                    node.getArguments().forEach(a -> scan(new TreePath(call, a), null));
                 }
                 return null;
             }

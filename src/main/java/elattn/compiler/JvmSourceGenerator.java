@@ -5,6 +5,7 @@ import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.IdentifierTree;
 import com.sun.source.tree.ImportTree;
+import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
 import com.sun.source.tree.Tree;
@@ -20,6 +21,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
@@ -179,12 +181,13 @@ final class JvmSourceGenerator {
         List<ParallelLoop> innermostFirst = new ArrayList<>(k.loops());
         java.util.Collections.reverse(innermostFirst);
         List<String> counts = new ArrayList<>();
+        Map<String, VariableTree> locals = ParallelLoop.boundLocals(m.getBody(), k.loops().get(0).loop());
         for (ParallelLoop loop : innermostFirst) {
             // Falling from START to END counts as rising from END to START (inclusive: from END - 1).
-            String from = loop.descending() ? "(long) (" + text(loop.end()) + ")" + (loop.inclusive() ? " - 1L" : "")
-                    : text(loop.start());
-            String to = loop.descending() ? text(loop.start())
-                    : text(loop.end()) + (loop.inclusive() ? " + 1L" : "");
+            String start = boundText(loop.start(), locals);
+            String end = boundText(loop.end(), locals);
+            String from = loop.descending() ? "(long) (" + end + ")" + (loop.inclusive() ? " - 1L" : "") : start;
+            String to = loop.descending() ? start : end + (loop.inclusive() ? " + 1L" : "");
             counts.add("$count(" + from + ", " + to + ", " + step(loop) + ")");
         }
         field.append(String.join(",\n                ", counts)).append("};\n    }\n");
@@ -281,6 +284,37 @@ final class JvmSourceGenerator {
             }
         }.scan(tree, null);
         return names;
+    }
+
+    /**
+     * A bound's source with each local it names ({@link ParallelLoop#boundLocals}) replaced by that
+     * local's initializer, itself expanded, in parentheses: an expression of the parameters alone.
+     */
+    private String boundText(ExpressionTree bound, Map<String, VariableTree> locals) {
+        int start = (int) positions.getStartPosition(unit, bound);
+        StringBuilder out = new StringBuilder(text(bound));
+        List<IdentifierTree> names = new ArrayList<>();
+        new TreeScanner<Void, Void>() {
+            @Override
+            public Void visitIdentifier(IdentifierTree node, Void unused) {
+                if (locals.containsKey(node.getName().toString())) {
+                    names.add(node);
+                }
+                return null;
+            }
+
+            @Override
+            public Void visitMemberSelect(MemberSelectTree node, Void unused) {
+                return scan(node.getExpression(), null); // a.getSize(): a may be a local's name, getSize not
+            }
+        }.scan(bound, null);
+        names.sort(Comparator.comparingLong((IdentifierTree id) -> positions.getStartPosition(unit, id)).reversed());
+        for (IdentifierTree id : names) {
+            int from = (int) positions.getStartPosition(unit, id) - start;
+            int to = (int) positions.getEndPosition(unit, id) - start;
+            out.replace(from, to, "(" + boundText(locals.get(id.getName().toString()).getInitializer(), locals) + ")");
+        }
+        return out.toString();
     }
 
     private String text(Tree tree) {

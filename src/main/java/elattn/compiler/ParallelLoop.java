@@ -2,6 +2,7 @@ package elattn.compiler;
 
 import com.sun.source.tree.AnnotationTree;
 import com.sun.source.tree.BinaryTree;
+import com.sun.source.tree.BlockTree;
 import com.sun.source.tree.CompoundAssignmentTree;
 import com.sun.source.tree.ExpressionStatementTree;
 import com.sun.source.tree.ExpressionTree;
@@ -15,7 +16,9 @@ import com.sun.source.tree.UnaryTree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.TreeScanner;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.lang.model.type.TypeKind;
 
 /**
@@ -149,6 +152,25 @@ record ParallelLoop(ForLoopTree loop, String index, ExpressionTree start, Expres
             }
         }.scan(tree, null);
         return Boolean.TRUE.equals(found);
+    }
+
+    /**
+     * The locals a {@code @Parallel} loop's bounds may name besides the parameters: variables declared
+     * (with an initializer) by the top-level statements of the kernel body before the one that holds
+     * the outermost loop, by name. Whether each is a valid bound (never assigned, its initializer a
+     * valid bound) is checked with the attributed trees ({@code CTranslator}).
+     */
+    static Map<String, VariableTree> boundLocals(BlockTree body, ForLoopTree outer) {
+        Map<String, VariableTree> locals = new LinkedHashMap<>();
+        for (StatementTree s : body.getStatements()) {
+            if (s == outer || contains(s, outer)) {
+                break;
+            }
+            if (s instanceof VariableTree v && v.getInitializer() != null) {
+                locals.put(v.getName().toString(), v);
+            }
+        }
+        return locals;
     }
 
     /** The loop body. */

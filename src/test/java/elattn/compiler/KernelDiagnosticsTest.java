@@ -160,14 +160,25 @@ class KernelDiagnosticsTest {
                             y.set(ctx.globalIdx, 1f);
                         }
                         """, "the size of array t must be a positive compile-time constant"),
-                new Case("BoundUsesLocal", """
+                new Case("BoundUsesAssignedLocal", """
                         public static void k(FloatArray y) {
                             int m = y.getSize() / 2;
+                            m += 1;
                             for (@Parallel int i = 0; i < m; i++) { // ERROR
                                 y.set(i, 1f);
                             }
                         }
-                        """, "@Parallel loop bounds may use only the kernel's parameters, constants and array.getSize(), not m"),
+                        """, "@Parallel loop bounds may use only the kernel's parameters, constants, array.getSize() and"
+                        + " locals of those declared before the loops and never assigned, not m"),
+                new Case("BoundLocalReadsAnArray", """
+                        public static void k(FloatArray y) {
+                            float f = y.get(0); // ERROR
+                            int m = (int) f;
+                            for (@Parallel int i = 0; i < m; i++) {
+                                y.set(i, 1f);
+                            }
+                        }
+                        """, "@Parallel loop bounds may call only array.getSize() and Math.min/max/abs"),
                 new Case("LoopForm", """
                         public static void k(FloatArray y) {
                             for (@Parallel int i = 0; i != y.getSize(); i++) { // ERROR

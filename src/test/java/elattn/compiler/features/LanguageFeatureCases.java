@@ -125,6 +125,8 @@ public final class LanguageFeatureCases {
                 new ParallelCase("arrayInitializers",
                         (g, t, a) -> g.task(t, LanguageFeatureKernels::arrayInitializers, a),
                         () -> args(floats(200, -3, 3, 42), new FloatArray(200)), FP32),
+                new ParallelCase("localBounds", (g, t, a) -> g.task(t, LanguageFeatureKernels::localBounds, a),
+                        () -> args(floats(13 * 7, -1, 1, 43), 13, 9), FP32),
                 new ParallelCase("falling1D", (g, t, a) -> g.task(t, LanguageFeatureKernels::falling1D, a),
                         () -> args(ints(200, -100, 100, 39), 5, 181), EXACT),
                 new ParallelCase("falling2D", (g, t, a) -> g.task(t, LanguageFeatureKernels::falling2D, a),

@@ -661,6 +661,22 @@ public final class LanguageFeatureKernels {
         }
     }
 
+    /**
+     * Loop bounds named through locals of the parameters, declared before the loops and never
+     * assigned (one naming another), on a rising and a falling nested loop.
+     */
+    public static void localBounds(FloatArray out, int nx, int ny) {
+        int rows = Math.min(ny, out.getSize() / nx);
+        int lastRow = rows - 1;
+        int half = nx / 2;
+        for (@Parallel int y = lastRow; y >= 1; y--) {
+            for (@Parallel int x = half; x < nx; x++) {
+                int idx = y * nx + x;
+                out.set(idx, out.get(idx) * 2 + x - y);
+            }
+        }
+    }
+
     /** A falling loop, from {@code last} down to {@code first} inclusive. */
     public static void falling1D(IntArray out, int first, int last) {
         for (@Parallel int i = last; i >= first; i--) {

@@ -76,7 +76,7 @@ final class CTranslator {
 
     private static final String KERNEL = "elattn.kernel.";
     private static final String KERNEL_PARAMETERS = "kernels take FloatArray, IntArray, HalfFloatArray, int, long and"
-            + " float parameters, and optionally a KernelContext first";
+            + " float parameters, and optionally one KernelContext";
     private static final String ALLOWED_CALLS = "a kernel may call static methods of its own class (device functions),"
             + " KernelMath and Math functions, array get/set/getSize and KernelContext methods";
     /** Math functions by Java name -> OpenCL C float built-in (CUDA adds the f suffix). */
@@ -286,7 +286,7 @@ final class CTranslator {
                 params.add(d.pointer(arrayElement) + " " + name);
                 params.add("int " + name + "_len");
                 usesHalf |= arrayElement.equals("half");
-            } else if (isType(t, KERNEL + "KernelContext") && isKernel && i == 0) {
+            } else if (isType(t, KERNEL + "KernelContext") && isKernel && !takesContext) {
                 vars.put(pe, new Var(VarKind.CONTEXT, name));
                 takesContext = true;
             } else if (isKernel && scalar(t) != null && t.getKind() != TypeKind.DOUBLE && t.getKind() != TypeKind.BOOLEAN
@@ -295,7 +295,7 @@ final class CTranslator {
                 params.add(scalar(t) + " " + name);
             } else if (isKernel) {
                 problem(p, "parameter " + pe.getSimpleName() + " has type " + t + ", which kernels do not take"
-                        + (isType(t, KERNEL + "KernelContext") ? " except as the first parameter" : "")
+                        + (isType(t, KERNEL + "KernelContext") ? " more than once" : "")
                         + "; " + KERNEL_PARAMETERS);
             } else {
                 // Registered anyway, so that its uses do not add errors to this one.
@@ -1376,12 +1376,12 @@ final class CTranslator {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Whether {@code m} is meant as a kernel: a static void method (of any access) whose first
-     * parameter is a KernelContext, or any method with a {@code @Parallel} loop (which must then be
-     * static void, as is checked when it is translated).
+     * Whether {@code m} is meant as a kernel: a static void method (of any access) that takes a
+     * KernelContext (in any position, as in TornadoVM), or any method with a {@code @Parallel} loop
+     * (which must then be static void, as is checked when it is translated).
      */
     static boolean isKernelMethod(Trees trees, ExecutableElement m) {
-        if (!m.getParameters().isEmpty() && isType(m.getParameters().get(0).asType(), KERNEL + "KernelContext")
+        if (m.getParameters().stream().anyMatch(p -> isType(p.asType(), KERNEL + "KernelContext"))
                 && m.getModifiers().contains(Modifier.STATIC)
                 && m.getReturnType().getKind() == TypeKind.VOID) {
             return true;

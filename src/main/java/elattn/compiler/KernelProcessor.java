@@ -47,7 +47,7 @@ import javax.tools.StandardLocation;
  * {@code META-INF/elattn/kernels/<binary class name with / for .>/<method>.cl} and {@code .cu},
  * or errors at the offending source lines for whatever the kernel language does not allow.
  * </ul>
- * A kernel is a method whose first parameter is a {@code KernelContext} or that has a
+ * A kernel is a static method that takes a {@code KernelContext} (in any position) or that has a
  * {@code @Parallel} loop; the language is described in docs/kernel-language.md.
  *
  * <p>Option {@code -Aelattn.dump=DIR} also writes every generated C source under {@code DIR}, with the

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class Kernel {
 
     private final Method method;
     private final boolean usesContext;
+    /** Position of the {@code KernelContext} parameter, or -1. */
+    private final int contextIndex;
     private final List<Class<?>> parameterTypes;
     private final String openclSource;
     private final String cudaSource;
@@ -43,8 +46,13 @@ public final class Kernel {
     private Kernel(Method method) {
         this.method = method;
         Class<?>[] types = method.getParameterTypes();
-        this.usesContext = types.length > 0 && types[0] == KernelContext.class;
-        this.parameterTypes = List.of(Arrays.copyOfRange(types, usesContext ? 1 : 0, types.length));
+        this.contextIndex = Arrays.asList(types).indexOf(KernelContext.class);
+        this.usesContext = contextIndex >= 0;
+        List<Class<?>> withoutContext = new ArrayList<>(Arrays.asList(types));
+        if (usesContext) {
+            withoutContext.remove(contextIndex);
+        }
+        this.parameterTypes = List.copyOf(withoutContext);
         for (Class<?> t : parameterTypes) {
             if (!(NativeArray.class.isAssignableFrom(t) || t == int.class || t == long.class || t == float.class)) {
                 throw new ElattnRuntimeException("kernel " + name() + " has a parameter of type " + t.getName()
@@ -75,9 +83,14 @@ public final class Kernel {
         return method;
     }
 
-    /** Whether the kernel takes a {@code KernelContext} first (work-group style). */
+    /** Whether the kernel takes a {@code KernelContext} (work-group style). */
     public boolean usesContext() {
         return usesContext;
+    }
+
+    /** Position of the {@code KernelContext} among the method's parameters (any, as in TornadoVM), or -1. */
+    public int contextIndex() {
+        return contextIndex;
     }
 
     /** Parameter types without the {@code KernelContext}. */

@@ -108,10 +108,14 @@ final class TaskSpec {
      * values: the form {@link JvmKernel#range} and the backends take (arrays still host arrays).
      */
     Object[] currentArgs() {
-        int skip = kernel.usesContext() ? 1 : 0;
-        Object[] current = new Object[args.length - skip];
-        for (int i = skip; i < args.length; i++) {
-            current[i - skip] = switch (args[i]) {
+        int context = kernel.contextIndex();
+        Object[] current = new Object[args.length - (context >= 0 ? 1 : 0)];
+        int at = 0;
+        for (int i = 0; i < args.length; i++) {
+            if (i == context) {
+                continue;
+            }
+            current[at++] = switch (args[i]) {
                 case IntParam p -> p.get();
                 case LongParam p -> p.get();
                 case FloatParam p -> p.get();

@@ -178,9 +178,12 @@ final class JvmSession implements DeviceSession {
             for (int d = 0; d < 3; d++) {
                 globalId[d] = group[d] * local[d] + localId[d];
             }
+            // The context goes back where the method takes it (the device arguments leave it out).
+            int at = kernel.kernel().contextIndex();
             Object[] itemArgs = new Object[args.length + 1];
-            itemArgs[0] = new KernelContext(globalId, localId, global, local, workGroup);
-            System.arraycopy(args, 0, itemArgs, 1, args.length);
+            System.arraycopy(args, 0, itemArgs, 0, at);
+            itemArgs[at] = new KernelContext(globalId, localId, global, local, workGroup);
+            System.arraycopy(args, at, itemArgs, at + 1, args.length - at);
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
                     kernel.spreader().invokeExact(itemArgs);

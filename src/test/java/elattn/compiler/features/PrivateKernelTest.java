@@ -1,19 +1,22 @@
 package elattn.compiler.features;
 
-import static elattn.testing.Plans.executeOnce;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import elattn.kernel.FloatArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 import elattn.runtime.DataTransferMode;
+import elattn.runtime.ExecutionPlan;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
 import elattn.testing.TestDevices.TestDevice;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Private kernels, used as tasks by their own class (TornadoVM's tests keep their kernels private). */
+/**
+ * Private kernels, used as tasks by their own class (TornadoVM's tests keep their kernels private),
+ * and a KernelContext that is not the first parameter.
+ */
 class PrivateKernelTest {
     private static void scale(FloatArray x, FloatArray y) {
         for (@Parallel int i = 0; i < x.getSize(); i++) {
@@ -28,6 +31,14 @@ class PrivateKernelTest {
         }
     }
 
+    /** The context in the middle of the parameters, as TornadoVM allows. */
+    private static void addAt(FloatArray y, KernelContext ctx, float d) {
+        int i = ctx.globalIdx;
+        if (i < y.getSize()) {
+            y.set(i, y.get(i) + d * i);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("elattn.testing.TestDevices#devices")
     void runsOnEveryDevice(TestDevice device) {
@@ -35,10 +46,15 @@ class PrivateKernelTest {
         FloatArray y = new FloatArray(4);
         WorkerGrid1D grid = new WorkerGrid1D(4);
         grid.setLocalWork(4, 1, 1);
-        executeOnce(device, new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
+        TaskGraph graph = new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
                 .task("scale", PrivateKernelTest::scale, x, y)
                 .task("offset", PrivateKernelTest::offset, new KernelContext(), y)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, y), "p.offset", grid);
-        assertArrayEquals(new float[] {3.5f, -5.5f, 2f, 12.5f}, y.toHeapArray());
+                .task("addAt", PrivateKernelTest::addAt, y, new KernelContext(), 0.25f)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())
+                .withGrid("p.offset", grid).withGrid("p.addAt", grid)) {
+            plan.execute();
+        }
+        assertArrayEquals(new float[] {3.5f, -5.25f, 2.5f, 13.25f}, y.toHeapArray());
     }
 }

@@ -91,7 +91,8 @@ final class JvmSourceGenerator {
     }
 
     /** A kernel method and its {@code @Parallel} loops, outermost first. */
-    record Kernel(MethodTree method, List<ParallelLoop> loops) {
+    /** A kernel, {@code name} its name in the generated class ({@code elattn.runtime.Kernel#kernelName}). */
+    record Kernel(MethodTree method, String name, List<ParallelLoop> loops) {
     }
 
     /** Code copied from the owner's source, to stand at the line where {@code position} is. */
@@ -149,7 +150,7 @@ final class JvmSourceGenerator {
 
     private void appendKernelField(LineWriter out, Kernel k) {
         MethodTree m = k.method();
-        String name = m.getName().toString();
+        String name = k.name();
         List<String> unpacked = new ArrayList<>();
         List<String> declared = new ArrayList<>();
         for (int i = 0; i < m.getParameters().size(); i++) {
@@ -213,7 +214,7 @@ final class JvmSourceGenerator {
         String header = "for (long $it = $from; $it < $to; $it++) { int " + outer.index() + " = (int) ((" + text(outer.start())
                 + ") " + (outer.descending() ? "-" : "+") + " $it" + (outer.step() == null ? "" : " * " + step(outer))
                 + "); " + headerLines;
-        String text = "    private static void " + m.getName() + "$run(long $from, long $to" + (params.isEmpty() ? "" : ", ")
+        String text = "    private static void " + k.name() + "$run(long $from, long $to" + (params.isEmpty() ? "" : ", ")
                 + params + ") " + source.substring((int) bodyStart, (int) headerStart) + header
                 + source.substring((int) loopBodyStart, (int) loopBodyEnd) + " }"
                 + source.substring((int) loopBodyEnd, (int) bodyEnd);

@@ -101,18 +101,16 @@ public class KernelProcessor extends AbstractProcessor {
     /** Writes {@code <type>$$Jvm} if {@code type} has well-formed {@code @Parallel} kernels. */
     private void generateJvmClass(TypeElement type) {
         List<JvmSourceGenerator.Kernel> kernels = new ArrayList<>();
-        Set<String> names = new HashSet<>();
         for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
             MethodTree tree = trees.getTree(m);
             if (tree == null || tree.getBody() == null || !CTranslator.isKernelMethod(trees, m)
-                    || !m.getModifiers().contains(Modifier.STATIC)
-                    || !names.add(m.getSimpleName().toString())) {
+                    || !m.getModifiers().contains(Modifier.STATIC)) {
                 continue; // not a kernel, or an invalid one: the ANALYZE phase reports why
             }
             var loops = ParallelLoop.find(tree.getBody());
             List<ParallelLoop> parsed = loops.stream().map(ParallelLoop::parse).toList();
             if (!loops.isEmpty() && !parsed.contains(null) && ParallelLoop.firstOutsideNest(loops) < 0) {
-                kernels.add(new JvmSourceGenerator.Kernel(tree, parsed));
+                kernels.add(new JvmSourceGenerator.Kernel(tree, kernelName(type, m), parsed));
             }
         }
         if (kernels.isEmpty()) {
@@ -139,20 +137,8 @@ public class KernelProcessor extends AbstractProcessor {
                     .filter(m -> trees.getTree(m) != null && trees.getTree(m).getBody() != null
                             && CTranslator.isKernelMethod(trees, m))
                     .toList();
-            Set<String> names = new HashSet<>();
-            Set<String> overloaded = new HashSet<>();
-            for (ExecutableElement m : kernels) {
-                if (!names.add(m.getSimpleName().toString())) {
-                    overloaded.add(m.getSimpleName().toString());
-                    error(trees.getTree(m), unit, "kernel names must be unique within a class: " + m.getSimpleName()
-                            + " is overloaded; give each kernel its own name");
-                }
-            }
             for (ExecutableElement m : kernels) {
                 MethodTree tree = trees.getTree(m);
-                if (overloaded.contains(m.getSimpleName().toString())) {
-                    continue;
-                }
                 try {
                     translateKernel(type, m, unit);
                 } catch (RuntimeException e) {
@@ -184,10 +170,30 @@ public class KernelProcessor extends AbstractProcessor {
             outputs.add(code);
         }
         String base = RESOURCE_ROOT + processingEnv.getElementUtils().getBinaryName(type).toString().replace('.', '/')
-                + "/" + m.getSimpleName();
+                + "/" + kernelName(type, m);
         for (Dialect d : Dialect.values()) {
             write(base + d.suffix, outputs.get(d.ordinal()), type);
         }
+    }
+
+    /**
+     * The name a kernel's generated sources and Java form go by: the method's name, or for an
+     * overloaded one (the class declares other methods of that name) the name, {@code $} and
+     * {@code _Type} per parameter, as {@code elattn.runtime.Kernel#kernelName} names it at run time.
+     */
+    private String kernelName(TypeElement type, ExecutableElement m) {
+        String name = m.getSimpleName().toString();
+        long sameName = ElementFilter.methodsIn(type.getEnclosedElements()).stream()
+                .filter(x -> x.getSimpleName().contentEquals(name)).count();
+        if (sameName < 2) {
+            return name;
+        }
+        StringBuilder mangled = new StringBuilder(name).append("$");
+        for (var p : m.getParameters()) {
+            String erased = processingEnv.getTypeUtils().erasure(p.asType()).toString();
+            mangled.append('_').append(erased.substring(erased.lastIndexOf('.') + 1));
+        }
+        return mangled.toString();
     }
 
     private void write(String resource, String code, TypeElement origin) {

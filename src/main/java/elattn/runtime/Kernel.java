@@ -111,9 +111,27 @@ public final class Kernel {
         return jvm;
     }
 
+    /**
+     * The name the kernel's generated sources and Java form go by: the method's name, or for an
+     * overloaded method (its class declares others of that name) the name, {@code $}, and
+     * {@code _Type} per parameter ({@code add$_FloatArray_FloatArray}), as the kernel compiler names them.
+     */
+    static String kernelName(Method method) {
+        long sameName = Arrays.stream(method.getDeclaringClass().getDeclaredMethods())
+                .filter(m -> m.getName().equals(method.getName()) && !m.isSynthetic()).count();
+        if (sameName < 2) {
+            return method.getName();
+        }
+        StringBuilder mangled = new StringBuilder(method.getName()).append("$");
+        for (Class<?> p : method.getParameterTypes()) {
+            mangled.append('_').append(p.getSimpleName());
+        }
+        return mangled.toString();
+    }
+
     private String resource(String suffix) {
         Class<?> owner = method.getDeclaringClass();
-        String path = RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + method.getName() + suffix;
+        String path = RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + kernelName(method) + suffix;
         ClassLoader loader = owner.getClassLoader();
         try (InputStream in = loader == null ? null : loader.getResourceAsStream(path)) {
             if (in == null) {
@@ -129,7 +147,7 @@ public final class Kernel {
         Class<?> owner = method.getDeclaringClass();
         try {
             Class<?> generated = Class.forName(owner.getName() + JVM_CLASS_SUFFIX, true, owner.getClassLoader());
-            return (JvmKernel) generated.getField(method.getName()).get(null);
+            return (JvmKernel) generated.getField(kernelName(method)).get(null);
         } catch (ReflectiveOperationException e) {
             throw notCompiled("its generated class " + owner.getName() + JVM_CLASS_SUFFIX + " lacks it (" + e + ")");
         }

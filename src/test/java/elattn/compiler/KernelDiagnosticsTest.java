@@ -193,13 +193,6 @@ class KernelDiagnosticsTest {
                             }
                         }
                         """, "the step of a @Parallel loop must be a positive compile-time constant"),
-                new Case("Overload", parallel("y.set(i, 1f);") + """
-                        public static void k(FloatArray y) { // ERROR
-                            for (@Parallel int i = 0; i < y.getSize(); i++) {
-                                y.set(i, 2f);
-                            }
-                        }
-                        """, "kernel names must be unique within a class"),
                 new Case("BreakParallel", parallel("if (i > 3) break; // ERROR"), "break out of a @Parallel loop"),
                 new Case("ReturnParallel", parallel("if (i > 3) return; // ERROR"), "return inside a @Parallel loop"),
                 new Case("NotStatic", """

@@ -3,10 +3,12 @@ package elattn.compiler.features;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import elattn.kernel.FloatArray;
+import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.Parallel;
 import elattn.runtime.DataTransferMode;
 import elattn.runtime.ExecutionPlan;
+import elattn.runtime.TaskFunctions;
 import elattn.runtime.TaskGraph;
 import elattn.runtime.WorkerGrid1D;
 import elattn.testing.TestDevices.TestDevice;
@@ -14,10 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Private kernels, used as tasks by their own class (TornadoVM's tests keep their kernels private),
- * and a KernelContext that is not the first parameter.
+ * Kernels declared as TornadoVM's tests declare them: private (used as tasks by their own class),
+ * overloaded, with a KernelContext that is not the first parameter.
  */
-class PrivateKernelTest {
+class KernelDeclarationsTest {
     private static void scale(FloatArray x, FloatArray y) {
         for (@Parallel int i = 0; i < x.getSize(); i++) {
             y.set(i, 3f * x.get(i) + 1f);
@@ -29,6 +31,36 @@ class PrivateKernelTest {
         if (i < y.getSize()) {
             y.set(i, y.get(i) - 0.5f);
         }
+    }
+
+    /** Overloaded kernels: one name over fp32 and int arrays. */
+    public static void twice(FloatArray a) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            a.set(i, 2f * a.get(i));
+        }
+    }
+
+    public static void twice(IntArray a) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            a.set(i, 2 * a.get(i) + 1);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("elattn.testing.TestDevices#devices")
+    void overloadedKernelsAreTasksEach(TestDevice device) {
+        FloatArray f = FloatArray.fromArray(new float[] {1f, -2f, 0.5f});
+        IntArray n = IntArray.fromArray(3, -4, 0);
+        TaskGraph graph = new TaskGraph("o").transferToDevice(DataTransferMode.FIRST_EXECUTION, f, n)
+                // The overload is picked by the reference's type (task's arguments are Objects).
+                .task("floats", (TaskFunctions.Task1<FloatArray>) KernelDeclarationsTest::twice, f)
+                .task("ints", (TaskFunctions.Task1<IntArray>) KernelDeclarationsTest::twice, n)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, f, n);
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())) {
+            plan.execute();
+        }
+        assertArrayEquals(new float[] {2f, -4f, 1f}, f.toHeapArray());
+        assertArrayEquals(new int[] {7, -7, 1}, n.toHeapArray());
     }
 
     /** The context in the middle of the parameters, as TornadoVM allows. */
@@ -47,9 +79,9 @@ class PrivateKernelTest {
         WorkerGrid1D grid = new WorkerGrid1D(4);
         grid.setLocalWork(4, 1, 1);
         TaskGraph graph = new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
-                .task("scale", PrivateKernelTest::scale, x, y)
-                .task("offset", PrivateKernelTest::offset, new KernelContext(), y)
-                .task("addAt", PrivateKernelTest::addAt, y, new KernelContext(), 0.25f)
+                .task("scale", KernelDeclarationsTest::scale, x, y)
+                .task("offset", KernelDeclarationsTest::offset, new KernelContext(), y)
+                .task("addAt", KernelDeclarationsTest::addAt, y, new KernelContext(), 0.25f)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot()).withDevice(device.get())
                 .withGrid("p.offset", grid).withGrid("p.addAt", grid)) {

@@ -470,9 +470,13 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         long[] global = grid.getGlobalWork();
         long[] local = grid.getLocalWork();
-        if (local == null) {
+        if (local == null && task.kernel().needsGroupSize()) {
             throw new ElattnRuntimeException(where(task) + ": its grid " + grid + " has no local work size; call"
-                    + " setLocalWork on it (KernelContext kernels need an exact work-group size)");
+                    + " setLocalWork on it (this kernel synchronises its work-groups or shares local memory, so its"
+                    + " work-group size must be the one it was written for)");
+        }
+        if (local == null) {
+            local = defaultLocalWork(global);
         }
         for (int d = 0; d < global.length; d++) {
             if (global[d] % local[d] != 0) {
@@ -481,6 +485,28 @@ public final class ExecutionPlan implements AutoCloseable {
             }
         }
         return new LaunchGrid(global, local);
+    }
+
+    /** Most work items of a work-group the runtime picks ({@link #defaultLocalWork}). */
+    static final long DEFAULT_GROUP_ITEMS = 256;
+
+    /**
+     * The work-group size of a {@code KernelContext} task whose grid has none (TornadoVM picks one
+     * too): per dimension, x first, the largest power of two that divides the global size and keeps
+     * the group within {@link #DEFAULT_GROUP_ITEMS} items.
+     */
+    static long[] defaultLocalWork(long[] global) {
+        long[] local = new long[global.length];
+        long room = DEFAULT_GROUP_ITEMS;
+        for (int d = 0; d < global.length; d++) {
+            long size = 1;
+            while (size * 2 <= room && global[d] % (size * 2) == 0) {
+                size *= 2;
+            }
+            local[d] = size;
+            room /= size;
+        }
+        return local;
     }
 
     /** Copies arrays held on the device back to their host arrays now; returns the bytes copied. */

@@ -98,6 +98,15 @@ public final class Kernel {
         return parameterTypes;
     }
 
+    /**
+     * Whether the kernel depends on its work-group size: it synchronises a work-group or shares
+     * local memory (its generated OpenCL C has a barrier or a {@code __local} array), so a launch
+     * grid must say the size; other {@code KernelContext} kernels run with one the runtime picks.
+     */
+    public boolean needsGroupSize() {
+        return openclSource.contains("barrier(") || openclSource.contains("__local ");
+    }
+
     public String openclSource() {
         return openclSource;
     }

@@ -6,7 +6,6 @@ import elattn.kernel.IntArray;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import elattn.model.Precision;
-import elattn.runtime.TaskFunctions.Task13;
 import elattn.runtime.TaskFunctions.Task14;
 import elattn.runtime.TaskFunctions.Task7;
 import elattn.runtime.TaskFunctions.Task8;

@@ -57,9 +57,8 @@ import javax.tools.StandardLocation;
 public class KernelProcessor extends AbstractProcessor {
     /** Processor option naming a folder to write the generated C sources to. */
     public static final String DUMP_OPTION = "elattn.dump";
-    /** Where the generated sources go in the class output (same as {@code elattn.runtime.Kernel.RESOURCE_ROOT}). */
-    static final String RESOURCE_ROOT = "META-INF/elattn/kernels/";
-    private static final String JVM_SUFFIX = "$$Jvm";
+    private static final String RESOURCE_ROOT = KernelNames.RESOURCE_ROOT;
+    private static final String JVM_SUFFIX = KernelNames.JVM_CLASS_SUFFIX;
 
     private Trees trees;
     private Path dumpDir;
@@ -175,24 +174,16 @@ public class KernelProcessor extends AbstractProcessor {
         }
     }
 
-    /**
-     * The name a kernel's generated sources and Java form go by: the method's name, or for an
-     * overloaded one (the class declares other methods of that name) the name, {@code $} and
-     * {@code _Type} per parameter, as {@code elattn.runtime.Kernel#kernelName} names it at run time.
-     */
+    /** {@link KernelNames#kernel} of a kernel method, from its declaration. */
     private String kernelName(TypeElement type, ExecutableElement m) {
         String name = m.getSimpleName().toString();
         long sameName = ElementFilter.methodsIn(type.getEnclosedElements()).stream()
                 .filter(x -> x.getSimpleName().contentEquals(name)).count();
-        if (sameName < 2) {
-            return name;
-        }
-        StringBuilder mangled = new StringBuilder(name).append("$");
-        for (var p : m.getParameters()) {
+        List<String> types = m.getParameters().stream().map(p -> {
             String erased = processingEnv.getTypeUtils().erasure(p.asType()).toString();
-            mangled.append('_').append(erased.substring(erased.lastIndexOf('.') + 1));
-        }
-        return mangled.toString();
+            return erased.substring(erased.lastIndexOf('.') + 1);
+        }).toList();
+        return KernelNames.kernel(name, sameName > 1, types);
     }
 
     private void write(String resource, String code, TypeElement origin) {

@@ -1,5 +1,6 @@
 package elattn.runtime;
 
+import elattn.compiler.KernelNames;
 import elattn.kernel.KernelContext;
 import elattn.kernel.NativeArray;
 import java.io.IOException;
@@ -27,29 +28,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * fault record and the launch's {@code int} number.
  */
 public final class Kernel {
-    /** Where the kernel compiler puts the generated sources inside the jar. */
-    public static final String RESOURCE_ROOT = "META-INF/elattn/kernels/";
-    /** Suffix of the class the kernel compiler generates with the Java form of each kernel. */
-    public static final String JVM_CLASS_SUFFIX = "$$Jvm";
-
     private static final Map<Method, Kernel> CACHE = new ConcurrentHashMap<>();
 
     private final Method method;
-    private final boolean usesContext;
     /** Position of the {@code KernelContext} parameter, or -1. */
     private final int contextIndex;
     private final List<Class<?>> parameterTypes;
+    /** The name of its generated sources and Java form ({@link KernelNames#kernel}). */
+    private final String generatedName;
     private final String openclSource;
     private final String cudaSource;
+    private final boolean needsGroupSize;
     private final JvmKernel jvm;
 
     private Kernel(Method method) {
         this.method = method;
         Class<?>[] types = method.getParameterTypes();
         this.contextIndex = Arrays.asList(types).indexOf(KernelContext.class);
-        this.usesContext = contextIndex >= 0;
         List<Class<?>> withoutContext = new ArrayList<>(Arrays.asList(types));
-        if (usesContext) {
+        if (usesContext()) {
             withoutContext.remove(contextIndex);
         }
         this.parameterTypes = List.copyOf(withoutContext);
@@ -59,9 +56,11 @@ public final class Kernel {
                         + "; kernels take FloatArray, IntArray, HalfFloatArray, int, long and float");
             }
         }
+        this.generatedName = kernelName(method);
         this.openclSource = resource(".cl");
         this.cudaSource = resource(".cu");
-        this.jvm = usesContext ? null : generatedJvmKernel();
+        this.needsGroupSize = openclSource.contains("barrier(") || openclSource.contains("__local ");
+        this.jvm = usesContext() ? null : generatedJvmKernel();
     }
 
     /** The kernel for a method, loading its generated sources once. */
@@ -85,7 +84,7 @@ public final class Kernel {
 
     /** Whether the kernel takes a {@code KernelContext} (work-group style). */
     public boolean usesContext() {
-        return usesContext;
+        return contextIndex >= 0;
     }
 
     /** Position of the {@code KernelContext} among the method's parameters (any, as in TornadoVM), or -1. */
@@ -104,7 +103,7 @@ public final class Kernel {
      * grid must say the size; other {@code KernelContext} kernels run with one the runtime picks.
      */
     public boolean needsGroupSize() {
-        return openclSource.contains("barrier(") || openclSource.contains("__local ");
+        return needsGroupSize;
     }
 
     public String openclSource() {
@@ -120,27 +119,17 @@ public final class Kernel {
         return jvm;
     }
 
-    /**
-     * The name the kernel's generated sources and Java form go by: the method's name, or for an
-     * overloaded method (its class declares others of that name) the name, {@code $}, and
-     * {@code _Type} per parameter ({@code add$_FloatArray_FloatArray}), as the kernel compiler names them.
-     */
+    /** {@link KernelNames#kernel} of the method, from its class as loaded. */
     static String kernelName(Method method) {
         long sameName = Arrays.stream(method.getDeclaringClass().getDeclaredMethods())
                 .filter(m -> m.getName().equals(method.getName()) && !m.isSynthetic()).count();
-        if (sameName < 2) {
-            return method.getName();
-        }
-        StringBuilder mangled = new StringBuilder(method.getName()).append("$");
-        for (Class<?> p : method.getParameterTypes()) {
-            mangled.append('_').append(p.getSimpleName());
-        }
-        return mangled.toString();
+        return KernelNames.kernel(method.getName(), sameName > 1,
+                Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList());
     }
 
     private String resource(String suffix) {
         Class<?> owner = method.getDeclaringClass();
-        String path = RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + kernelName(method) + suffix;
+        String path = KernelNames.RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + generatedName + suffix;
         ClassLoader loader = owner.getClassLoader();
         try (InputStream in = loader == null ? null : loader.getResourceAsStream(path)) {
             if (in == null) {
@@ -155,10 +144,10 @@ public final class Kernel {
     private JvmKernel generatedJvmKernel() {
         Class<?> owner = method.getDeclaringClass();
         try {
-            Class<?> generated = Class.forName(owner.getName() + JVM_CLASS_SUFFIX, true, owner.getClassLoader());
-            return (JvmKernel) generated.getField(kernelName(method)).get(null);
+            Class<?> generated = Class.forName(owner.getName() + KernelNames.JVM_CLASS_SUFFIX, true, owner.getClassLoader());
+            return (JvmKernel) generated.getField(generatedName).get(null);
         } catch (ReflectiveOperationException e) {
-            throw notCompiled("its generated class " + owner.getName() + JVM_CLASS_SUFFIX + " lacks it (" + e + ")");
+            throw notCompiled("its generated class " + owner.getName() + KernelNames.JVM_CLASS_SUFFIX + " lacks it (" + e + ")");
         }
     }
 

@@ -29,7 +29,7 @@ class GeneratedCSyntaxTest {
     static Path work;
 
     static Stream<Arguments> generatedSources() throws IOException, URISyntaxException {
-        Path dir = Path.of(LanguageFeatureKernels.class.getResource("/" + KernelProcessor.RESOURCE_ROOT
+        Path dir = Path.of(LanguageFeatureKernels.class.getResource("/" + KernelNames.RESOURCE_ROOT
                 + LanguageFeatureKernels.class.getName().replace('.', '/')).toURI());
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {

@@ -40,7 +40,7 @@ class IndexChecksSourceTest {
     static Stream<Path> generatedSources() throws IOException, URISyntaxException {
         List<Path> files = new ArrayList<>();
         for (URL root : Collections.list(IndexChecksSourceTest.class.getClassLoader()
-                .getResources(KernelProcessor.RESOURCE_ROOT))) {
+                .getResources(KernelNames.RESOURCE_ROOT))) {
             if (root.getProtocol().equals("file")) {
                 try (Stream<Path> s = Files.walk(Path.of(root.toURI()))) {
                     s.filter(p -> p.toString().endsWith(".cl") || p.toString().endsWith(".cu")).sorted().forEach(files::add);
@@ -56,7 +56,7 @@ class IndexChecksSourceTest {
     }
 
     private static String resource(Class<?> owner, String kernel, String suffix) throws IOException {
-        String path = "/" + KernelProcessor.RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + kernel + suffix;
+        String path = "/" + KernelNames.RESOURCE_ROOT + owner.getName().replace('.', '/') + "/" + kernel + suffix;
         try (InputStream in = owner.getResourceAsStream(path)) {
             assertTrue(in != null, "no generated source " + path);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -308,7 +308,7 @@ class KernelDiagnosticsTest {
         assertTrue(mine.stream().anyMatch(d -> d.getLineNumber() == c.errorLine() && d.getMessage(null).contains(c.expected())),
                 "expected at line " + c.errorLine() + ": " + c.expected() + "\ngot:\n" + all);
         assertTrue(mine.stream().allMatch(d -> d.getLineNumber() == c.errorLine()), "errors elsewhere:\n" + all);
-        assertFalse(Files.exists(out.resolve(KernelProcessor.RESOURCE_ROOT + "t/" + c.name() + "/k.cl")),
+        assertFalse(Files.exists(out.resolve(KernelNames.RESOURCE_ROOT + "t/" + c.name() + "/k.cl")),
                 "no source may be written for a kernel with errors");
     }
 
@@ -320,7 +320,7 @@ class KernelDiagnosticsTest {
                 "-A" + KernelProcessor.DUMP_OPTION + "=" + dump);
         assertTrue(ok.success(), ok.diagnostics().toString());
         for (String suffix : List.of(".cl", ".cu")) {
-            Path resource = dir.resolve("classes/" + KernelProcessor.RESOURCE_ROOT + "t/Good/k" + suffix);
+            Path resource = dir.resolve("classes/" + KernelNames.RESOURCE_ROOT + "t/Good/k" + suffix);
             assertEquals(Files.readString(resource), Files.readString(dump.resolve("t/Good/k" + suffix)));
         }
         assertTrue(Files.exists(dir.resolve("classes/t/Good$$Jvm.class")));

@@ -38,7 +38,7 @@ class TensorCoreSourceTest {
     }
 
     private static String source(String owner, String kernel, String suffix) throws IOException {
-        String resource = "/" + KernelProcessor.RESOURCE_ROOT + owner + "/" + kernel + suffix;
+        String resource = "/" + KernelNames.RESOURCE_ROOT + owner + "/" + kernel + suffix;
         try (InputStream in = Gemm.class.getResourceAsStream(resource)) {
             assertTrue(in != null, "no generated source " + resource);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package elattn.backend.jvm;
 
 import elattn.compiler.IndexChecks;
+import elattn.compiler.KernelNames;
 import elattn.kernel.ArrayIndexException;
 import elattn.kernel.NativeArray;
 import elattn.runtime.Kernel;
@@ -73,7 +74,7 @@ final class JvmIndexFaults {
     private static StackTraceElement kernelFrame(Kernel kernel, Throwable e) {
         String owner = kernel.method().getDeclaringClass().getName();
         for (StackTraceElement frame : e.getStackTrace()) {
-            if (frame.getClassName().equals(owner) || frame.getClassName().equals(owner + Kernel.JVM_CLASS_SUFFIX)) {
+            if (frame.getClassName().equals(owner) || frame.getClassName().equals(owner + KernelNames.JVM_CLASS_SUFFIX)) {
                 return frame.getLineNumber() > 0 ? frame : null;
             }
         }

@@ -152,7 +152,10 @@ final class CTranslator {
     private final Map<ForLoopTree, ParallelLoop> parallelLoops = new IdentityHashMap<>();
     private final Map<ForLoopTree, Integer> dimensions = new IdentityHashMap<>();
     private final Set<Element> parallelIndices = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Enclosing loops of the statement being translated, innermost last: true for @Parallel ones. */
+    /**
+     * Enclosing loops (and switches, as false: a break leaves them) of the statement being translated,
+     * innermost last: true for @Parallel loops.
+     */
     private final Deque<Boolean> loops = new ArrayDeque<>();
     private final List<Dialect.LocalArray> localArrays = new ArrayList<>();
     private StringBuilder out;

@@ -445,9 +445,10 @@ public final class DeviceModel implements StepModel {
             b.launches.register(plan);
             if (retain) {
                 if (sharedWeights == null) {
-                    sharedWeights = new SharedBuffers(device);
+                    // arrays() widens every vector as the graphs' vector() does (once): the same arrays.
+                    sharedWeights = new SharedBuffers(device).add(weights.arrays());
                 }
-                plan.withSharedBuffers(sharedWeights.add(weights.arrays()));
+                plan.withSharedBuffers(sharedWeights);
             }
             run = new Run(layout, b, plan.withDevice(device));
         }

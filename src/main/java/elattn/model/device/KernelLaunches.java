@@ -178,7 +178,7 @@ final class KernelLaunches {
             return ProductForm.LOOP;
         }
         ProductForm form = ProductForm.PER_OUTPUT;
-        long blocks = blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch;
+        long blocks = midBlocks(rows, cols, batch);
         if (tiledForm && blocks(rows, Gemm.BLOCK) * blocks(cols, Gemm.BLOCK) * batch >= tiledMinBlocks) {
             form = ProductForm.TILED;
         } else if (blocks >= blockedMinBlocks) {
@@ -199,12 +199,17 @@ final class KernelLaunches {
      * minimum. Depends on the plan's capacity only, so every batch a plan hosts sums in the same order.
      */
     int splits(int rows, int cols, int batch, int depth) {
-        long blocks = blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch;
+        long blocks = midBlocks(rows, cols, batch);
         if (blocks >= split.targetBlocks()) {
             return 1;
         }
         long wanted = (split.targetBlocks() + blocks - 1) / blocks;
         return (int) Math.max(1, Math.min(wanted, depth / split.minDepth()));
+    }
+
+    /** The 64 x 64 blocks ({@link Gemm#MID}) of {@code batch} products of {@code rows x cols} outputs. */
+    private static long midBlocks(int rows, int cols, int batch) {
+        return blocks(rows, Gemm.MID) * blocks(cols, Gemm.MID) * batch;
     }
 
     /** The scratch for {@code length} floats of split products' parts (one array per length and plan). */
